@@ -1,0 +1,312 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"cardex/internal/catalog"
+	"cardex/internal/listing"
+	"cardex/internal/sqlite"
+	"cardex/internal/tagsplit"
+	"cardex/seeds"
+)
+
+// newSplitter builds the tag splitter: the embedded lexicon, an optional
+// extra lexicon file, the known tags, and then the corpus of paths.
+func newSplitter(lexiconFile string, known func(fn func(string, int)) error, paths []string) (*tagsplit.Model, error) {
+	dict, err := tagsplit.EnglishWords()
+	if err != nil {
+		return nil, err
+	}
+	m := tagsplit.New(dict, tagsplit.DefaultParams())
+	lf, err := seeds.FS.Open("lexicon.txt")
+	if err != nil {
+		return nil, err
+	}
+	defer lf.Close()
+	if err := m.ReadLexicon(lf); err != nil {
+		return nil, err
+	}
+	if lexiconFile != "" {
+		f, err := os.Open(lexiconFile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := m.ReadLexicon(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", lexiconFile, err)
+		}
+	}
+	if known != nil {
+		if err := known(m.AddKnown); err != nil {
+			return nil, err
+		}
+	}
+	if err := listing.Observe(nil, paths, m); err != nil {
+		return nil, err
+	}
+	m.Train(3)
+	return m, nil
+}
+
+// parsedCard is the JSON Lines shape of `cardex parse`.
+type parsedCard struct {
+	File        string   `json:"file"`
+	Line        int      `json:"line"`
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary"`
+	Source      *string  `json:"source"`
+	Date        *string  `json:"date"`
+	Category    *string  `json:"category"`
+	Tags        []string `json:"tags"`
+	Likes       int      `json:"likes"`
+	ReadMinutes int      `json:"read_minutes"`
+}
+
+func toParsed(c catalog.Card) parsedCard {
+	p := parsedCard{File: c.File, Line: c.Line, Title: c.Title, Summary: c.Summary, Tags: c.Tags, Likes: c.Likes, ReadMinutes: c.Minutes}
+	if c.Source != "" {
+		p.Source = &c.Source
+	}
+	if c.HasDate() {
+		d := c.Date.Format(time.DateOnly)
+		p.Date = &d
+	}
+	if c.Category != "" {
+		p.Category = &c.Category
+	}
+	return p
+}
+
+func (e environment) parse(args []string) error {
+	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	lexicon := fs.String("lexicon", "", "an extra lexicon file (one tag per line)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: cardex parse [--lexicon FILE] FILE|DIR...\n\nPrints each card as one JSON object per line; diagnostics go to stderr as FILE:LINE: message.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	paths, err := listing.Expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	m, err := newSplitter(*lexicon, nil, paths)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	bad := 0
+	for _, p := range paths {
+		page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, _ catalog.SplitResult) error {
+			return enc.Encode(toParsed(c))
+		}, func(d listing.Diagnostic) { fmt.Fprintln(e.stderr, d.Error()) })
+		bad += page.Rejected
+		var fe *listing.FileError
+		if errors.As(err, &fe) {
+			fmt.Fprintln(e.stderr, fe.Error())
+			bad++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if bad > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("%d card(s) or file(s) could not be parsed", bad)}
+	}
+	return nil
+}
+
+func (e environment) importCmd(args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to import into (created if missing)")
+	lexicon := fs.String("lexicon", "", "an extra lexicon file (one tag per line)")
+	strict := fs.Bool("strict", false, "fail (and store nothing) if any card is malformed")
+	quiet := fs.Bool("q", false, "no progress lines")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	paths, err := listing.Expand(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	if err := ensureDir(*dbPath); err != nil {
+		return err
+	}
+	store, err := sqlite.Open(e.ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	progress := newProgress(e.stderr, *quiet)
+	progress.say("reading %d file(s) to learn their tags", len(paths))
+	m, err := newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
+	if err != nil {
+		return err
+	}
+	var diags []string
+	stats, err := store.Import(e.ctx, func(im *sqlite.Import) error {
+		for _, p := range paths {
+			if err := im.BeginPage(p); err != nil {
+				return err
+			}
+			page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, split catalog.SplitResult) error {
+				if err := e.ctx.Err(); err != nil {
+					return err
+				}
+				if err := im.RecordSplit(c.Glued, split, fmt.Sprintf("%s:%d", c.File, c.Line)); err != nil {
+					return err
+				}
+				progress.card()
+				return im.AddCard(c)
+			}, func(d listing.Diagnostic) { diags = append(diags, d.Error()) })
+			if err != nil {
+				return err
+			}
+			if *strict && page.Rejected > 0 {
+				return fmt.Errorf("%s: %d malformed card(s) and --strict: nothing imported", p, page.Rejected)
+			}
+			im.CountRejected(page.Rejected)
+			if err := im.EndPage(page.Header, page.SHA256); err != nil {
+				return err
+			}
+			progress.file(p, page.Cards, page.Rejected)
+		}
+		return nil
+	})
+	progress.done()
+	for _, d := range diags {
+		fmt.Fprintln(e.stderr, d)
+	}
+	if err != nil {
+		var fe *listing.FileError
+		if errors.As(err, &fe) {
+			return fmt.Errorf("%w\nnothing was imported: the database is unchanged", fe)
+		}
+		return fmt.Errorf("import failed, the database is unchanged: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d file(s) into %s (dataset version %d)\n", stats.Files, *dbPath, stats.Version)
+	fmt.Fprintf(e.stdout, "cards: %d read, %d new, %d unchanged, %d updated, %d rejected\n",
+		stats.Read+stats.Rejected, stats.New, stats.Unchanged, stats.Updated, stats.Rejected)
+	fmt.Fprintf(e.stdout, "tags: %d in all, %d new\n", stats.Tags, stats.NewTags)
+	if stats.Uncertain > 0 {
+		fmt.Fprintf(e.stdout, "uncertain splits: %d (list them with: cardex splits --db %s)\n", stats.Uncertain, *dbPath)
+		us, err := store.UncertainSplits(e.ctx)
+		if err == nil {
+			for i, u := range us {
+				if i == 10 {
+					fmt.Fprintf(e.stdout, "  … and %d more\n", len(us)-i)
+					break
+				}
+				fmt.Fprintf(e.stdout, "  %s: %q -> %s (or %s)\n", u.Example, u.Glued, strings.Join(u.Tags, " | "), strings.Join(u.Alternative, " | "))
+			}
+		}
+	} else {
+		fmt.Fprintln(e.stdout, "uncertain splits: 0")
+	}
+	return nil
+}
+
+
+
+
+func (e environment) splits(args []string) error {
+	fs := flag.NewFlagSet("splits", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dbPath := fs.String("db", e.defaultDB(), "the SQLite database")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	store, err := openExisting(e, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	us, err := store.UncertainSplits(e.ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%.2f\t%s\n", u.Glued, strings.Join(u.Tags, " | "), strings.Join(u.Alternative, " | "), u.Margin, u.Example)
+	}
+	return nil
+}
+
+func (e environment) export(args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dbPath := fs.String("db", e.defaultDB(), "the SQLite database")
+	number := fs.Int("page", 0, "the page number to write")
+	tag := fs.String("tag", "", "the slug of the page's tag, when pages of several tags have that number")
+	list := fs.Bool("list", false, "list the stored pages instead")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	store, err := openExisting(e, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *list {
+		pages, err := store.Pages(e.ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range pages {
+			fmt.Fprintf(e.stdout, "%s\t%d of %d\t%d cards\t%s\n", catalog.Slugify(p.Tag), p.Number, p.Of, p.Cards, p.File)
+		}
+		return nil
+	}
+	if *number < 1 {
+		fmt.Fprintln(e.stderr, "usage: cardex export [--db PATH] --page N [--tag SLUG] | --list")
+		return exitError{code: 2}
+	}
+	var b strings.Builder
+	err = store.ExportPage(e.ctx, *tag, *number, &b)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return fmt.Errorf("no stored page %d%s (see cardex export --list)", *number, forTag(*tag))
+	case err != nil:
+		return err
+	}
+	_, err = io.WriteString(e.stdout, b.String())
+	return err
+}
+
+func forTag(t string) string {
+	if t == "" {
+		return ""
+	}
+	return " for tag " + t
+}
+
+// openExisting opens a database that must already exist.
+func openExisting(e environment, path string) (*sqlite.Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s (import some pages first)", path)
+	}
+	return sqlite.Open(e.ctx, path)
+}

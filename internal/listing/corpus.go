@@ -1,0 +1,161 @@
+package listing
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cardex/internal/catalog"
+)
+
+// Observer learns from every card of the corpus before any is split: the
+// tag splitter counts glued strings and the words of titles and summaries.
+type Observer interface {
+	Observe(glued string)
+	ObserveText(text string)
+}
+
+// Splitter splits a card's glued tags; context is its title and summary.
+type Splitter interface {
+	Split(glued, context string) catalog.SplitResult
+}
+
+// Expand turns the command-line arguments into the listing files to read:
+// files as given, directories as their *.txt files in name order (not
+// recursing into subdirectories).
+func Expand(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, e := range entries {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".txt") {
+				names = append(names, filepath.Join(a, e.Name()))
+			}
+		}
+		sort.Strings(names)
+		out = append(out, names...)
+	}
+	return out, nil
+}
+
+// Observe reads every card of the files and feeds obs. Malformed cards are
+// skipped here; ReadFile reports them.
+func Observe(fsys fs.FS, paths []string, obs Observer) error {
+	for _, p := range paths {
+		if err := observeFile(fsys, p, obs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func observeFile(fsys fs.FS, path string, obs Observer) error {
+	f, err := open(fsys, path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := NewReader(f, path)
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil // ReadFile will report it
+		}
+		if err != nil {
+			continue
+		}
+		obs.Observe(c.Glued)
+		obs.ObserveText(c.Title)
+		obs.ObserveText(c.Summary)
+	}
+}
+
+// Page is what ReadFile learned of one file besides its cards.
+type Page struct {
+	File     string
+	Header   catalog.PageHeader
+	SHA256   string // of the file's bytes
+	Cards    int    // cards read
+	Rejected int    // malformed cards skipped
+}
+
+// Visitor receives each card of a file in order, tags split. If it returns
+// an error, reading stops with that error.
+type Visitor func(c catalog.Card, split catalog.SplitResult) error
+
+// ReadFile reads one listing file, splits each card's tags with sp, and
+// calls visit for each card. Malformed cards are reported to diag and
+// skipped. A *FileError means the whole file is not a listing page.
+func ReadFile(fsys fs.FS, path string, sp Splitter, visit Visitor, diag func(Diagnostic)) (Page, error) {
+	page := Page{File: path}
+	f, err := open(fsys, path)
+	if err != nil {
+		return page, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	r := NewReader(io.TeeReader(f, h), path)
+	for {
+		c, err := r.Next()
+		for _, w := range r.Warnings() {
+			diag(w)
+		}
+		if err == io.EOF {
+			break
+		}
+		var d *Diagnostic
+		if errors.As(err, &d) {
+			page.Rejected++
+			diag(*d)
+			continue
+		}
+		if err != nil {
+			return page, err
+		}
+		page.Cards++
+		split := sp.Split(c.Glued, c.Title+"\n"+c.Summary)
+		c.Tags = split.Tags
+		if err := visit(c, split); err != nil {
+			return page, err
+		}
+	}
+	page.Header = r.Header()
+	if page.Cards == 0 && page.Rejected == 0 && page.Header.Raw == "" {
+		return page, &FileError{Diagnostic{path, 1, "no header and no cards: this is not a listing page"}}
+	}
+	if page.Rejected > page.Cards {
+		return page, &FileError{Diagnostic{path, 1, fmt.Sprintf("%d of %d cards are malformed: this does not look like a listing page", page.Rejected, page.Cards+page.Rejected)}}
+	}
+	page.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return page, nil
+}
+
+func open(fsys fs.FS, path string) (io.ReadCloser, error) {
+	if fsys == nil {
+		return os.Open(path)
+	}
+	return fsys.Open(path)
+}

@@ -1,0 +1,435 @@
+// Package listing reads the aggregator's plain-text listing pages into
+// catalog cards. It knows the page format and nothing about storage: every
+// problem comes back as a Diagnostic naming FILE:LINE.
+//
+// A page is a header ("Tagged articles", "N articles", "Page P of Q")
+// followed by cards. A card is: the source twice (avatar text, then name),
+// "Mon D, YYYY · Category", a blank line, the title, a blank line, the
+// summary, a blank line, the tags glued together, "N likes · M min read",
+// and the title again. Cards without a source have only the blank line
+// before the title.
+package listing
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cardex/internal/catalog"
+)
+
+// MaxLineBytes is the longest line a listing may have. Real lines are a few
+// hundred bytes; anything longer is not a listing.
+const MaxLineBytes = 64 << 10
+
+// Diagnostic is a problem found at File:Line.
+type Diagnostic struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (d Diagnostic) Error() string { return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message) }
+
+// ErrNotListing wraps the Diagnostic for input that cannot be a listing page
+// at all (binary data, invalid UTF-8, overlong lines). The whole file is
+// rejected.
+var ErrNotListing = errors.New("not a listing page")
+
+// FileError is a problem that rejects a whole file.
+type FileError struct{ Diagnostic }
+
+func (e *FileError) Unwrap() error { return ErrNotListing }
+
+var (
+	reTotal = regexp.MustCompile(`^([0-9][0-9,]*) articles?$`)
+	rePage  = regexp.MustCompile(`^Page ([0-9]+) of ([0-9]+)$`)
+	reStats = regexp.MustCompile(`^([0-9][0-9,]*) likes? · ([0-9]+) min read$`)
+	reDate  = regexp.MustCompile(`^([A-Z][a-z]{2}) ([0-9]{1,2}), ([0-9]{4})(?: · (.*))?$`)
+)
+
+// Reader reads cards from one listing page, one at a time, holding at most
+// one card in memory.
+type Reader struct {
+	name    string
+	br      *bufio.Reader
+	line    int      // lines consumed so far
+	peeked  *rawLine // one line of look-ahead
+	header  catalog.PageHeader
+	started bool
+	done    bool
+	warn    []Diagnostic
+}
+
+type rawLine struct {
+	text string // without the line ending
+	raw  string // as read, normalized to end in "\n" unless it is the last line
+	num  int
+	eof  bool // true when no line could be read
+}
+
+// NewReader returns a Reader of the page in r; name is used in diagnostics.
+func NewReader(r io.Reader, name string) *Reader {
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Header returns the page header. It is valid after the first call to Next.
+func (r *Reader) Header() catalog.PageHeader { return r.header }
+
+// Warnings returns the non-fatal problems seen so far and clears them.
+func (r *Reader) Warnings() []Diagnostic {
+	w := r.warn
+	r.warn = nil
+	return w
+}
+
+// Next returns the next card. It returns io.EOF after the last card. A
+// *Diagnostic error means one card was malformed and skipped; reading can go
+// on with the next call. A *FileError means the file is not a listing page;
+// reading stops.
+func (r *Reader) Next() (catalog.Card, error) {
+	if r.done {
+		return catalog.Card{}, io.EOF
+	}
+	if !r.started {
+		r.started = true
+		if err := r.readHeader(); err != nil {
+			r.done = true
+			return catalog.Card{}, err
+		}
+	}
+	for {
+		l, err := r.peek()
+		if err != nil {
+			r.done = true
+			return catalog.Card{}, err
+		}
+		if l.eof {
+			r.done = true
+			return catalog.Card{}, io.EOF
+		}
+		if l.text == "" && r.isTrailingBlank() {
+			r.next()
+			continue
+		}
+		return r.readCard()
+	}
+}
+
+// isTrailingBlank reports whether the peeked blank line is followed only by
+// blank lines up to the end of the file.
+func (r *Reader) isTrailingBlank() bool {
+	// The look-ahead is one line; a blank line that starts a card is followed
+	// by a title, so peeking past it is needed. We read ahead in the
+	// buffered reader without consuming.
+	rest, _ := r.br.Peek(4096)
+	return len(bytes.TrimSpace(rest)) == 0 && (len(rest) < 4096)
+}
+
+func (r *Reader) readHeader() error {
+	l, err := r.peek()
+	if err != nil {
+		return err
+	}
+	if l.eof {
+		return &FileError{Diagnostic{r.name, 1, "empty file: no header and no cards"}}
+	}
+	if l.text != "Tagged articles" {
+		r.warn = append(r.warn, Diagnostic{r.name, l.num, `no page header (expected "Tagged articles")`})
+		return nil
+	}
+	var raw strings.Builder
+	raw.WriteString(r.next().raw)
+	l, err = r.peek()
+	if err != nil {
+		return err
+	}
+	if m := reTotal.FindStringSubmatch(l.text); m != nil {
+		r.header.Total = atoi(m[1])
+		raw.WriteString(r.next().raw)
+	} else {
+		r.warn = append(r.warn, Diagnostic{r.name, l.num, `header: expected "N articles"`})
+	}
+	l, err = r.peek()
+	if err != nil {
+		return err
+	}
+	if m := rePage.FindStringSubmatch(l.text); m != nil {
+		r.header.Number, r.header.Of = atoi(m[1]), atoi(m[2])
+		raw.WriteString(r.next().raw)
+		if r.header.Number < 1 || r.header.Number > r.header.Of {
+			r.warn = append(r.warn, Diagnostic{r.name, l.num, fmt.Sprintf("header: page %d of %d is out of range", r.header.Number, r.header.Of)})
+		}
+	} else {
+		r.warn = append(r.warn, Diagnostic{r.name, l.num, `header: expected "Page P of Q"`})
+	}
+	r.header.Raw = raw.String()
+	return nil
+}
+
+// readCard reads one card starting at the next line. On a malformed card it
+// skips to the line after the card's closing title (or to the next line that
+// plausibly starts a card) and returns a *Diagnostic.
+func (r *Reader) readCard() (catalog.Card, error) {
+	var (
+		c   catalog.Card
+		raw strings.Builder
+	)
+	first, _ := r.peek()
+	c.File, c.Line = r.name, first.num
+	take := func() rawLine {
+		l := r.next()
+		raw.WriteString(l.raw)
+		return l
+	}
+	fail := func(l rawLine, format string, args ...any) (catalog.Card, error) {
+		d := &Diagnostic{r.name, l.num, fmt.Sprintf(format, args...)}
+		if err := r.resync(); err != nil {
+			return catalog.Card{}, err
+		}
+		return catalog.Card{}, d
+	}
+	// expect reads one line; ok=false with the failure when it is EOF, a
+	// read error, or not what is wanted.
+	blank := func(what string) (rawLine, bool) {
+		l, err := r.peek()
+		if err != nil || l.eof {
+			return l, false
+		}
+		if l.text != "" {
+			return l, false
+		}
+		take()
+		return l, true
+	}
+	text := func() (rawLine, bool) {
+		l, err := r.peek()
+		if err != nil || l.eof || l.text == "" {
+			return l, false
+		}
+		return take(), true
+	}
+
+	if first.text != "" {
+		avatar := take()
+		name, ok := text()
+		if !ok {
+			return r.failEOF(name, fail, "card is cut off after the source line")
+		}
+		if reDate.MatchString(name.text) {
+			return fail(name, "expected the source name repeated, found a date line")
+		}
+		c.Source = name.text
+		if avatar.text != name.text {
+			r.warn = append(r.warn, Diagnostic{r.name, name.num, fmt.Sprintf("source %q differs from its avatar text %q", name.text, avatar.text)})
+		}
+		dl, ok := text()
+		if !ok {
+			return r.failEOF(dl, fail, "expected a date line (\"Mon D, YYYY · Category\")")
+		}
+		date, cat, err := parseDateLine(dl.text)
+		if err != nil {
+			return fail(dl, "%v", err)
+		}
+		c.Date, c.Category = date, cat
+	}
+	if l, ok := blank("title"); !ok {
+		return r.failEOF(l, fail, "expected a blank line before the title")
+	}
+	tl, ok := text()
+	if !ok {
+		return r.failEOF(tl, fail, "expected the title")
+	}
+	if reStats.MatchString(tl.text) {
+		return fail(tl, "expected the title, found a stats line")
+	}
+	c.Title = tl.text
+	if l, ok := blank("summary"); !ok {
+		return r.failEOF(l, fail, "expected a blank line after the title")
+	}
+	sl, ok := text()
+	if !ok {
+		return r.failEOF(sl, fail, "expected the summary")
+	}
+	c.Summary = sl.text
+	if l, ok := blank("tags"); !ok {
+		return r.failEOF(l, fail, "expected a blank line after the summary")
+	}
+	gl, ok := text()
+	if !ok {
+		return r.failEOF(gl, fail, "expected the tags line")
+	}
+	if reStats.MatchString(gl.text) {
+		return fail(gl, "the card has no tags line")
+	}
+	c.Glued = gl.text
+	st, ok := text()
+	if !ok {
+		return r.failEOF(st, fail, "expected the stats line (\"N likes · M min read\")")
+	}
+	m := reStats.FindStringSubmatch(st.text)
+	if m == nil {
+		return fail(st, "expected the stats line (\"N likes · M min read\"), found %q", clip(st.text))
+	}
+	likes, err1 := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	minutes, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil {
+		return fail(st, "likes or read time out of range")
+	}
+	c.Likes, c.Minutes = likes, minutes
+	rt, ok := text()
+	if !ok {
+		return r.failEOF(rt, fail, "expected the title repeated after the stats line")
+	}
+	if rt.text != c.Title {
+		return fail(rt, "the title after the stats line differs from the card's title %q", clip(c.Title))
+	}
+	c.Raw = raw.String()
+	return c, nil
+}
+
+// failEOF reports l as the problem, naming the end of the file when the card
+// is cut off there.
+func (r *Reader) failEOF(l rawLine, fail func(rawLine, string, ...any) (catalog.Card, error), msg string) (catalog.Card, error) {
+	if l.eof {
+		return fail(l, "unexpected end of file: %s", msg)
+	}
+	return fail(l, "%s", msg)
+}
+
+// resync skips lines until just after the next "likes · min read" line and
+// the title that follows it, so that the next card can be read.
+func (r *Reader) resync() error {
+	for {
+		l, err := r.peek()
+		if err != nil {
+			return err
+		}
+		if l.eof {
+			return nil
+		}
+		r.next()
+		if reStats.MatchString(l.text) {
+			if t, err := r.peek(); err == nil && !t.eof && t.text != "" {
+				r.next()
+			}
+			return nil
+		}
+	}
+}
+
+func (r *Reader) peek() (rawLine, error) {
+	if r.peeked != nil {
+		return *r.peeked, nil
+	}
+	l, err := r.read()
+	if err != nil {
+		return l, err
+	}
+	r.peeked = &l
+	return l, nil
+}
+
+func (r *Reader) next() rawLine {
+	l, _ := r.peek()
+	r.peeked = nil
+	return l
+}
+
+// read reads one line, enforcing MaxLineBytes, UTF-8 and no NUL bytes, and
+// normalizing CRLF to LF and dropping a leading BOM.
+func (r *Reader) read() (rawLine, error) {
+	var buf []byte
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		if len(buf) > MaxLineBytes+2 {
+			return rawLine{}, &FileError{Diagnostic{r.name, r.line + 1, fmt.Sprintf("line is longer than %d KiB; this is not a listing page", MaxLineBytes>>10)}}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return rawLine{}, &FileError{Diagnostic{r.name, r.line + 1, "read error: " + err.Error()}}
+		}
+		if len(buf) == 0 && err == io.EOF {
+			return rawLine{eof: true, num: r.line + 1}, nil
+		}
+		break
+	}
+	r.line++
+	if r.line == 1 {
+		buf = bytes.TrimPrefix(buf, []byte("\uFEFF"))
+	}
+	hasNL := bytes.HasSuffix(buf, []byte("\n"))
+	text := bytes.TrimSuffix(buf, []byte("\n"))
+	text = bytes.TrimSuffix(text, []byte("\r"))
+	if i := bytes.IndexByte(text, 0); i >= 0 {
+		return rawLine{}, &FileError{Diagnostic{r.name, r.line, "NUL byte in line: this is binary data, not a listing page"}}
+	}
+	if !utf8.Valid(text) {
+		return rawLine{}, &FileError{Diagnostic{r.name, r.line, "invalid UTF-8: listing pages are UTF-8 text"}}
+	}
+	raw := string(text)
+	if hasNL {
+		raw += "\n"
+	}
+	return rawLine{text: string(text), raw: raw, num: r.line}, nil
+}
+
+var months = map[string]time.Month{
+	"Jan": time.January, "Feb": time.February, "Mar": time.March, "Apr": time.April,
+	"May": time.May, "Jun": time.June, "Jul": time.July, "Aug": time.August,
+	"Sep": time.September, "Oct": time.October, "Nov": time.November, "Dec": time.December,
+}
+
+// parseDateLine parses "May 22, 2016 · Big Data".
+func parseDateLine(s string) (time.Time, string, error) {
+	m := reDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, "", fmt.Errorf("expected a date line like \"May 22, 2016 · Category\", found %q", clip(s))
+	}
+	mon, ok := months[m[1]]
+	if !ok {
+		return time.Time{}, "", fmt.Errorf("unknown month %q in date line", m[1])
+	}
+	day, year := atoi(m[2]), atoi(m[3])
+	d := time.Date(year, mon, day, 0, 0, 0, 0, time.UTC)
+	if d.Day() != day || d.Month() != mon || year < 1970 {
+		return time.Time{}, "", fmt.Errorf("no such date: %s %d, %d", m[1], day, year)
+	}
+	if !strings.Contains(s, " · ") {
+		return time.Time{}, "", fmt.Errorf("date line has no \" · Category\" after the date")
+	}
+	cat := m[4]
+	if strings.TrimSpace(cat) == "" {
+		return time.Time{}, "", fmt.Errorf("date line has an empty category")
+	}
+	return d, cat, nil
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func clip(s string) string {
+	if len(s) <= 60 {
+		return s
+	}
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

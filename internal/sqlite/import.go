@@ -1,0 +1,523 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cardex/internal/catalog"
+)
+
+// TagCounts calls fn with every stored tag name and how many cards carry
+// it: the evidence the tag splitter starts from.
+func (s *Store) TagCounts(ctx context.Context, fn func(name string, cards int)) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, cards FROM tags`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			return err
+		}
+		fn(name, n)
+	}
+	return rows.Err()
+}
+
+// Import runs fn inside one transaction: either everything fn writes
+// through the Import is stored, or (when fn or the commit fails) nothing.
+func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.ImportStats, error) {
+	if s.readOnly {
+		return catalog.ImportStats{}, errors.New("import: the database is open read-only")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return catalog.ImportStats{}, err
+	}
+	im := &Import{ctx: ctx, tx: tx, now: time.Now().UTC().Format(time.RFC3339)}
+	if err := im.load(); err != nil {
+		tx.Rollback()
+		return catalog.ImportStats{}, err
+	}
+	if err := fn(im); err != nil {
+		tx.Rollback()
+		return im.stats, err
+	}
+	if err := im.finish(); err != nil {
+		tx.Rollback()
+		return im.stats, err
+	}
+	if err := tx.Commit(); err != nil {
+		return im.stats, fmt.Errorf("import: commit: %w", err)
+	}
+	return im.stats, nil
+}
+
+// Import writes one import's pages and cards. Call BeginPage, AddCard for
+// each card of the page, then EndPage.
+type Import struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	now   string
+	stats catalog.ImportStats
+
+	tags       map[string]int64 // slug -> id
+	sources    map[string]int64 // name -> id
+	categories map[string]int64 // name -> id
+	slugsTaken map[string]bool  // "s:" + source slug, "c:" + category slug
+	changed    bool
+
+	page       int64          // the page being written; 0 between pages
+	pagePos    int            // cards on it so far
+	pageTags   map[string]int // tag slug -> cards of this page carrying it
+	pageTagNm  map[string]string
+	uncertain  map[string]bool
+	knownSplit map[string]bool
+}
+
+func (im *Import) load() error {
+	im.tags, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}
+	im.slugsTaken, im.uncertain, im.knownSplit = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	load := func(query string, fn func(id int64, name, slug string)) error {
+		rows, err := im.tx.QueryContext(im.ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name, slug string
+			if err := rows.Scan(&id, &name, &slug); err != nil {
+				return err
+			}
+			fn(id, name, slug)
+		}
+		return rows.Err()
+	}
+	if err := load(`SELECT id, name, slug FROM tags`, func(id int64, _, slug string) { im.tags[slug] = id }); err != nil {
+		return err
+	}
+	if err := load(`SELECT id, name, slug FROM sources`, func(id int64, name, slug string) {
+		im.sources[name] = id
+		im.slugsTaken["s:"+slug] = true
+	}); err != nil {
+		return err
+	}
+	return load(`SELECT id, name, slug FROM categories`, func(id int64, name, slug string) {
+		im.categories[name] = id
+		im.slugsTaken["c:"+slug] = true
+	})
+}
+
+// BeginPage starts a page read from file.
+func (im *Import) BeginPage(file string) error {
+	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO pages (tag, number, of_pages, total, header, file, sha256, imported_at)
+		VALUES (?, 0, 0, 0, '', ?, '', ?)`, "\x00pending "+file, file, im.now)
+	if err != nil {
+		return err
+	}
+	im.page, _ = res.LastInsertId()
+	im.pagePos = 0
+	im.pageTags, im.pageTagNm = map[string]int{}, map[string]string{}
+	im.stats.Files++
+	return nil
+}
+
+// cardKey identifies a card across pages and imports: the same source, date
+// and title is the same card.
+func cardKey(c catalog.Card) string {
+	date := ""
+	if c.HasDate() {
+		date = c.Date.Format(time.DateOnly)
+	}
+	return c.Source + "\x1f" + date + "\x1f" + c.Title
+}
+
+// AddCard stores one card of the current page.
+func (im *Import) AddCard(c catalog.Card) error {
+	if im.page == 0 {
+		return errors.New("import: AddCard outside a page")
+	}
+	im.stats.Read++
+	id, err := im.upsertCard(c)
+	if err != nil {
+		return fmt.Errorf("%s:%d: %w", c.File, c.Line, err)
+	}
+	im.pagePos++
+	if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO page_cards (page_id, position, card_id, line, raw) VALUES (?, ?, ?, ?, ?)`,
+		im.page, im.pagePos, id, c.Line, c.Raw); err != nil {
+		return err
+	}
+	for _, t := range c.Tags {
+		slug := catalog.Slugify(t)
+		im.pageTags[slug]++
+		if _, ok := im.pageTagNm[slug]; !ok {
+			im.pageTagNm[slug] = t
+		}
+	}
+	return nil
+}
+
+func (im *Import) upsertCard(c catalog.Card) (int64, error) {
+	var (
+		sourceID, categoryID sql.NullInt64
+		published            sql.NullString
+		err                  error
+	)
+	if c.Source != "" {
+		id, err := im.refID("s:", im.sources, `sources`, c.Source)
+		if err != nil {
+			return 0, err
+		}
+		sourceID = sql.NullInt64{Int64: id, Valid: true}
+	}
+	if c.Category != "" {
+		id, err := im.refID("c:", im.categories, `categories`, c.Category)
+		if err != nil {
+			return 0, err
+		}
+		categoryID = sql.NullInt64{Int64: id, Valid: true}
+	}
+	if c.HasDate() {
+		published = sql.NullString{String: c.Date.Format(time.DateOnly), Valid: true}
+	}
+	tagIDs := make([]int64, len(c.Tags))
+	for i, t := range c.Tags {
+		if tagIDs[i], err = im.tagID(t); err != nil {
+			return 0, err
+		}
+	}
+	key := cardKey(c)
+	var (
+		id                 int64
+		summary, glued     string
+		oldCat             sql.NullInt64
+		likes, readMinutes int
+	)
+	err = im.tx.QueryRowContext(im.ctx, `SELECT id, summary, category_id, likes, read_minutes, glued FROM cards WHERE key = ?`, key).
+		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := im.tx.ExecContext(im.ctx, `INSERT INTO cards (key, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			key, c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line)
+		if err != nil {
+			return 0, err
+		}
+		id, _ = res.LastInsertId()
+		im.stats.New++
+		im.changed = true
+		return id, im.insertCardTags(id, tagIDs)
+	case err != nil:
+		return 0, err
+	}
+	oldTags, err := im.cardTagIDs(id)
+	if err != nil {
+		return 0, err
+	}
+	if summary == c.Summary && oldCat == categoryID && likes == c.Likes && readMinutes == c.Minutes &&
+		glued == c.Glued && slices.Equal(oldTags, tagIDs) {
+		im.stats.Unchanged++
+		return id, nil
+	}
+	if _, err := im.tx.ExecContext(im.ctx, `UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
+		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line, id); err != nil {
+		return 0, err
+	}
+	if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
+		return 0, err
+	}
+	im.stats.Updated++
+	im.changed = true
+	return id, im.insertCardTags(id, tagIDs)
+}
+
+func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
+	rows, err := im.tx.QueryContext(im.ctx, `SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+func (im *Import) insertCardTags(cardID int64, tagIDs []int64) error {
+	for i, t := range tagIDs {
+		// OR IGNORE: two spellings of one tag on one card ("caching",
+		// "Caching") are one tag.
+		if _, err := im.tx.ExecContext(im.ctx, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position) VALUES (?, ?, ?)`, cardID, t, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *Import) tagID(name string) (int64, error) {
+	slug := catalog.Slugify(name)
+	if id, ok := im.tags[slug]; ok {
+		return id, nil
+	}
+	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO tags (name, slug) VALUES (?, ?)`, name, slug)
+	if err != nil {
+		return 0, err
+	}
+	id, _ := res.LastInsertId()
+	im.tags[slug] = id
+	im.stats.NewTags++
+	return id, nil
+}
+
+// refID returns the id of the source or category called name, adding it
+// with a unique slug if it is new.
+func (im *Import) refID(kind string, ids map[string]int64, table, name string) (int64, error) {
+	if id, ok := ids[name]; ok {
+		return id, nil
+	}
+	base := catalog.Slugify(name)
+	slug := base
+	for n := 2; im.slugsTaken[kind+slug]; n++ {
+		slug = fmt.Sprintf("%s-%d", base, n)
+	}
+	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO `+table+` (name, slug) VALUES (?, ?)`, name, slug)
+	if err != nil {
+		return 0, err
+	}
+	id, _ := res.LastInsertId()
+	ids[name] = id
+	im.slugsTaken[kind+slug] = true
+	return id, nil
+}
+
+// EndPage finishes the current page. Its own tag is the one most of its
+// cards carry; a page with the same tag and number imported before is
+// replaced, unless it was the very same file content.
+func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
+	if im.page == 0 {
+		return errors.New("import: EndPage outside a page")
+	}
+	page := im.page
+	im.page = 0
+	tag := ""
+	best := 0
+	for slug, n := range im.pageTags {
+		if n > best || (n == best && slug < catalog.Slugify(tag)) {
+			tag, best = im.pageTagNm[slug], n
+		}
+	}
+	var file string
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT file FROM pages WHERE id = ?`, page).Scan(&file); err != nil {
+		return err
+	}
+	if best*2 < im.pagePos || tag == "" {
+		tag = "file:" + file // no tag on most cards: the file names the page
+	}
+	var oldID int64
+	var oldSHA string
+	err := im.tx.QueryRowContext(im.ctx, `SELECT id, sha256 FROM pages WHERE tag = ? AND number = ?`, tag, h.Number).Scan(&oldID, &oldSHA)
+	switch {
+	case err == nil && oldSHA == sha256:
+		// The same page again: keep the old rows, drop the new ones.
+		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM page_cards WHERE page_id = ?`, page); err != nil {
+			return err
+		}
+		_, err := im.tx.ExecContext(im.ctx, `DELETE FROM pages WHERE id = ?`, page)
+		return err
+	case err == nil:
+		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM page_cards WHERE page_id = ?`, oldID); err != nil {
+			return err
+		}
+		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM pages WHERE id = ?`, oldID); err != nil {
+			return err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	im.changed = true
+	im.stats.Pages++
+	_, err = im.tx.ExecContext(im.ctx, `UPDATE pages SET tag = ?, number = ?, of_pages = ?, total = ?, header = ?, sha256 = ? WHERE id = ?`,
+		tag, h.Number, h.Of, h.Total, h.Raw, sha256, page)
+	return err
+}
+
+// RecordSplit remembers how glued was split: an uncertain split is listed
+// for a person to settle; a certain one clears an earlier listing.
+func (im *Import) RecordSplit(glued string, r catalog.SplitResult, example string) error {
+	if r.Certain {
+		if im.knownSplit[glued] {
+			return nil
+		}
+		im.knownSplit[glued] = true
+		_, err := im.tx.ExecContext(im.ctx, `DELETE FROM uncertain_splits WHERE glued = ?`, glued)
+		return err
+	}
+	if im.uncertain[glued] {
+		return nil
+	}
+	im.uncertain[glued] = true
+	tags, _ := json.Marshal(r.Tags)
+	alt, _ := json.Marshal(r.Alternative)
+	_, err := im.tx.ExecContext(im.ctx, `INSERT OR REPLACE INTO uncertain_splits (glued, tags, alternative, margin, example) VALUES (?, ?, ?, ?, ?)`,
+		glued, string(tags), string(alt), r.Margin, example)
+	return err
+}
+
+// finish recounts what the import touched and bumps the dataset version.
+func (im *Import) finish() error {
+	im.stats.Uncertain = len(im.uncertain)
+	if im.changed {
+		for _, q := range []string{
+			`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
+			`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
+			`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
+			`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
+		} {
+			if _, err := im.tx.ExecContext(im.ctx, q); err != nil {
+				return err
+			}
+		}
+	}
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*) FROM tags`).Scan(&im.stats.Tags); err != nil {
+		return err
+	}
+	return im.tx.QueryRowContext(im.ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)
+}
+
+// UncertainSplit is a glued tag string whose split a person should check.
+type UncertainSplit struct {
+	Glued       string
+	Tags        []string
+	Alternative []string
+	Margin      float64
+	Example     string // FILE:LINE
+}
+
+// UncertainSplits returns the splits the importer was not sure of, closest
+// calls first.
+func (s *Store) UncertainSplits(ctx context.Context) ([]UncertainSplit, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT glued, tags, alternative, margin, example FROM uncertain_splits ORDER BY margin, glued`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UncertainSplit
+	for rows.Next() {
+		var u UncertainSplit
+		var tags, alt string
+		if err := rows.Scan(&u.Glued, &tags, &alt, &u.Margin, &u.Example); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(alt), &u.Alternative); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// PageRef names a stored page.
+type PageRef struct {
+	Tag    string
+	Number int
+	Of     int
+	Cards  int
+	File   string
+}
+
+// Pages lists the stored pages by tag and number.
+func (s *Store) Pages(ctx context.Context) ([]PageRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT tag, number, of_pages, (SELECT count(*) FROM page_cards WHERE page_id = pages.id), file
+		FROM pages ORDER BY tag, number`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PageRef
+	for rows.Next() {
+		var p PageRef
+		if err := rows.Scan(&p.Tag, &p.Number, &p.Of, &p.Cards, &p.File); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ExportPage writes page number of the tag page whose tag's slug is
+// tagSlug ("" when only one tag has such a page) exactly as it was
+// imported. It returns catalog.ErrNotFound if there is no such page and an
+// InvalidError if tagSlug is needed to choose.
+func (s *Store) ExportPage(ctx context.Context, tagSlug string, number int, w interface{ WriteString(string) (int, error) }) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, tag, header FROM pages WHERE number = ? ORDER BY tag`, number)
+	if err != nil {
+		return err
+	}
+	type cand struct {
+		id          int64
+		tag, header string
+	}
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.id, &c.tag, &c.header); err != nil {
+			rows.Close()
+			return err
+		}
+		if tagSlug == "" || catalog.Slugify(c.tag) == tagSlug {
+			cands = append(cands, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	switch {
+	case len(cands) == 0:
+		return catalog.ErrNotFound
+	case len(cands) > 1:
+		var names []string
+		for _, c := range cands {
+			names = append(names, catalog.Slugify(c.tag))
+		}
+		return catalog.Invalid("--tag", "pages numbered %d exist for several tags; choose one of: %s", number, strings.Join(names, ", "))
+	}
+	if _, err := w.WriteString(cands[0].header); err != nil {
+		return err
+	}
+	cr, err := s.db.QueryContext(ctx, `SELECT raw FROM page_cards WHERE page_id = ? ORDER BY position`, cands[0].id)
+	if err != nil {
+		return err
+	}
+	defer cr.Close()
+	for cr.Next() {
+		var raw string
+		if err := cr.Scan(&raw); err != nil {
+			return err
+		}
+		if _, err := w.WriteString(raw); err != nil {
+			return err
+		}
+	}
+	return cr.Err()
+}
+
+// CountRejected adds n malformed cards to the import's summary.
+func (im *Import) CountRejected(n int) { im.stats.Rejected += n }

@@ -1,0 +1,175 @@
+// Package sqlite is cardex's storage: every SQL statement lives here. Open
+// applies the embedded migrations; Import writes listing cards in one
+// transaction; the query methods answer the catalog's questions.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"cardex/migrations"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Store is a cardex database.
+type Store struct {
+	db       *sql.DB
+	readOnly bool
+}
+
+// Open opens (creating if needed) the database at path for reading and
+// writing, and applies any migration not yet applied.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing, migrated database for serving. Every
+// connection is read-only: a write through it fails.
+func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_query_only", "1")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_cache_size", "-65536") // 64 MiB per connection
+	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if conns < 1 {
+		conns = 4
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	s := &Store{db: db, readOnly: true}
+	pending, err := s.pendingMigrations(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if len(pending) > 0 {
+		db.Close()
+		return nil, fmt.Errorf("open %s: database needs migration %s; run cardex import first", path, pending[0])
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func escapePath(p string) string {
+	return strings.NewReplacer("?", "%3f", "#", "%23").Replace(p)
+}
+
+// FTS5Available reports whether the SQLite library was built with FTS5.
+func (s *Store) FTS5Available(ctx context.Context) (bool, error) {
+	var ok bool
+	err := s.db.QueryRowContext(ctx, "SELECT sqlite_compileoption_used('ENABLE_FTS5')").Scan(&ok)
+	return ok, err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	pending, err := s.pendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range pending {
+		body, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return err
+		}
+		version, _ := strconv.Atoi(name[:4])
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pendingMigrations lists the migration files not yet recorded, in order.
+func (s *Store) pendingMigrations(ctx context.Context) ([]string, error) {
+	names, err := fs.Glob(migrations.FS, "[0-9][0-9][0-9][0-9]_*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		var se sqlite3.Error
+		if errors.As(err, &se) && strings.Contains(se.Error(), "no such table") {
+			return names, nil
+		}
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		v, _ := strconv.Atoi(n[:4])
+		if !applied[v] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Version returns the dataset version, which every import that changes
+// anything increments.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&v)
+	return v, err
+}

@@ -1,0 +1,675 @@
+// Package tagsplit splits the glued tag strings of listing pages
+// ("Distributed SystemsRound Robinfault tolerance") into tags.
+//
+// The split is a search for the most probable sequence of tags under a
+// unigram model, in the spirit of MDL word segmentation (Goldwater et al.'s
+// Dirichlet-process unigram model): a tag seen n times in the corpus costs
+// about -log(n/N); a tag never seen costs a "new tag" price plus the cost of
+// spelling it out word by word (dictionary words are cheap, unknown words
+// cost by their length, shapes that are usually two glued tags, like
+// "DockerKafka" or "APMAlerting", cost more). Two hard rules prune the
+// search: tags never start or end with a space, and within a card the tags
+// are in strictly ascending code-point order.
+//
+// Evidence comes from a curated lexicon, the tags already in the database,
+// and the corpus being imported, which Train re-segments a few times so
+// that tags recurring across cards become cheap. Words of the card's own
+// title and summary make a tag that appears there cheaper.
+package tagsplit
+
+import (
+	"bufio"
+	"cardex/internal/catalog"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Params are the model's weights, in nats. The zero value is not useful;
+// use DefaultParams.
+type Params struct {
+	Alpha              float64 // concentration: how readily a new tag is believed
+	LexiconCount       float64 // pseudo-count of each lexicon tag
+	LexiconWord        float64 // cost of a word that a lexicon tag uses verbatim
+	DictWord           float64 // cost of an English word
+	DerivedWord        float64 // cost of an inflected or derived English word
+	ProperWord         float64 // cost of a capitalized name the word list has
+	Acronym            float64 // cost of an all-capitals word of 2–5 letters
+	UnknownBase        float64 // base cost of a word nobody knows
+	UnknownPerRune     float64 // plus this per rune
+	LowerUnknownBase   float64 // base cost of an unknown lowercase word (rarer than names)
+	NamePerRune        float64 // per-rune cost of an unknown capitalized name
+	CamelJoin          float64 // cost of each inner capital of a word ("DevOps")
+	Compound           float64 // cost of running two English words together ("backend")
+	UpperLowerBoundary float64 // cost of a tag boundary between a capital and a lowercase letter
+	LowerLowerBoundary float64 // cost of a tag boundary between two lowercase letters
+	StopTag            float64 // extra cost of a tag that is one function word ("My", "We")
+	WordJoin           float64 // cost of each space inside a tag
+	ContextBonus       float64 // cost taken off a tag that the card's own text mentions
+	TextWord           float64 // cost of a word the corpus's titles and summaries use
+	UncertainBelow     float64 // a split whose runner-up is closer than this is reported
+	Beam               int     // hypotheses kept per position
+	MaxTagBytes        int
+}
+
+// DefaultParams returns the weights tuned on the seed and the development
+// listings (see internal/tagsplit/testdata).
+func DefaultParams() Params {
+	return Params{
+		Alpha:              1,
+		LexiconCount:       2,
+		LexiconWord:        6,
+		DictWord:           9,
+		DerivedWord:        10.5,
+		ProperWord:         10,
+		Acronym:            10,
+		UnknownBase:        3,
+		UnknownPerRune:     3.3,
+		LowerUnknownBase:   5,
+		NamePerRune:        2.5,
+		CamelJoin:          7,
+		Compound:           8,
+		UpperLowerBoundary: 4,
+		LowerLowerBoundary: 1,
+		StopTag:            12,
+		WordJoin:           0.5,
+		ContextBonus:       4,
+		TextWord:           7,
+		UncertainBelow:     2,
+		Beam:               6,
+		MaxTagBytes:        96,
+	}
+}
+
+// Model holds the evidence for splitting. Use New, then Observe and Train.
+// A Model is not safe for concurrent use.
+type Model struct {
+	p        Params
+	dict     *Dictionary
+	lexWords map[string]bool    // words of lexicon tags, exact case
+	lexLower map[string]bool    // the same, lowercased
+	prior    map[string]float64 // lexicon and database counts
+	counts   map[string]float64 // prior plus the corpus's current segmentation
+	total    float64
+	corpus   map[string]int      // glued string -> times observed
+	text     map[string]int      // words of the corpus's titles and summaries, exact case
+	segs     map[string][]string // current segmentation of each corpus string
+	wcost    map[string]float64  // word cost cache
+}
+
+// New returns a model with the word knowledge of dict and no tags known.
+func New(dict *Dictionary, p Params) *Model {
+	return &Model{
+		p:        p,
+		dict:     dict,
+		lexWords: map[string]bool{},
+		lexLower: map[string]bool{},
+		prior:    map[string]float64{},
+		counts:   map[string]float64{},
+		corpus:   map[string]int{},
+		text:     map[string]int{},
+		segs:     map[string][]string{},
+		wcost:    map[string]float64{},
+	}
+}
+
+// ReadLexicon adds the tags of a lexicon file: one tag per line, blank lines
+// and lines starting with '#' ignored.
+func (m *Model) ReadLexicon(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		m.AddLexicon(t)
+	}
+	return sc.Err()
+}
+
+// AddLexicon adds one curated tag.
+func (m *Model) AddLexicon(tag string) {
+	m.addPrior(tag, m.p.LexiconCount)
+	for _, w := range strings.Fields(tag) {
+		m.lexWords[w] = true
+		m.lexLower[strings.ToLower(w)] = true
+	}
+	m.wcost = map[string]float64{}
+}
+
+// AddKnown adds a tag already in the database, carried by n cards.
+func (m *Model) AddKnown(tag string, n int) { m.addPrior(tag, float64(n)) }
+
+func (m *Model) addPrior(tag string, n float64) {
+	m.prior[tag] += n
+	m.counts[tag] += n
+	m.total += n
+}
+
+// Observe adds a glued string of the corpus being imported.
+func (m *Model) Observe(glued string) { m.corpus[glued]++ }
+
+// ObserveText adds the words of a title or summary: a word that the
+// corpus's own prose uses ("Vipshop", "HAProxy", "backend") is a word, not
+// two tags glued together.
+func (m *Model) ObserveText(s string) {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !isHyphen(r) && r != '.' && r != '+' && r != '#'
+	}) {
+		w = strings.TrimRight(w, ".-‑")
+		if utf8.RuneCountInString(w) < 2 || len(w) > 40 {
+			continue
+		}
+		if m.text[w] == 0 {
+			delete(m.wcost, w)
+		}
+		m.text[w]++
+	}
+}
+
+// Train segments the observed corpus rounds times, each time with the
+// counts of the previous round, leaving each string's own previous
+// segmentation out while it is re-segmented.
+func (m *Model) Train(rounds int) {
+	keys := make([]string, 0, len(m.corpus))
+	for g := range m.corpus {
+		keys = append(keys, g)
+	}
+	sort.Strings(keys)
+	for range rounds {
+		for _, g := range keys {
+			n := float64(m.corpus[g])
+			m.adjust(m.segs[g], -n)
+			best := m.search(g, "", 1)
+			var tags []string
+			if len(best) > 0 {
+				tags = best[0].tags
+			}
+			m.segs[g] = tags
+			m.adjust(tags, n)
+		}
+	}
+}
+
+func (m *Model) adjust(tags []string, n float64) {
+	for _, t := range tags {
+		m.counts[t] += n
+		if m.counts[t] <= 1e-9 {
+			delete(m.counts, t)
+		}
+		m.total += n
+	}
+}
+
+// Result is the split of one glued string.
+type Result = catalog.SplitResult
+
+// Split splits glued into tags. context is the card's title and summary,
+// whose words make tags they mention more likely. The result is always a
+// strictly ascending list whose concatenation is glued; if no such split
+// exists (the string is not sorted), it is the whole string as one tag and
+// not certain.
+func (m *Model) Split(glued, context string) Result {
+	hyps := m.search(glued, normalizeContext(context), 2)
+	if len(hyps) == 0 {
+		return Result{Tags: []string{glued}, Certain: false}
+	}
+	r := Result{Tags: hyps[0].tags, Certain: true}
+	if len(hyps) > 1 {
+		r.Margin = hyps[1].cost - hyps[0].cost
+		if r.Margin < m.p.UncertainBelow {
+			r.Certain = false
+			r.Alternative = hyps[1].tags
+		}
+	}
+	return r
+}
+
+type hyp struct {
+	cost float64
+	last string // the last tag, for the ordering rule
+	tags []string
+}
+
+// search returns up to n complete hypotheses for s, best first.
+func (m *Model) search(s, ctx string, n int) []hyp {
+	if s == "" {
+		return nil
+	}
+	// Candidate boundaries: rune boundaries where neither side is a space.
+	pos := []int{0}
+	for i, r := range s {
+		if i == 0 {
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(s[:i])
+		if !unicode.IsSpace(prev) && !unicode.IsSpace(r) {
+			pos = append(pos, i)
+		}
+	}
+	pos = append(pos, len(s))
+	index := make(map[int]int, len(pos))
+	for k, p := range pos {
+		index[p] = k
+	}
+	beams := make([][]hyp, len(pos))
+	beams[0] = []hyp{{}}
+	for a := range pos {
+		if len(beams[a]) == 0 {
+			continue
+		}
+		i := pos[a]
+		if i < len(s) {
+			if r, _ := utf8.DecodeRuneInString(s[i:]); unicode.IsSpace(r) {
+				continue
+			}
+		}
+		for b := a + 1; b < len(pos); b++ {
+			j := pos[b]
+			if j-i > m.p.MaxTagBytes {
+				break
+			}
+			t := s[i:j]
+			if r, _ := utf8.DecodeLastRuneInString(t); unicode.IsSpace(r) {
+				continue
+			}
+			c := math.Inf(1)
+			for _, h := range beams[a] {
+				if h.last != "" && t <= h.last {
+					continue
+				}
+				if math.IsInf(c, 1) {
+					c = m.tagCost(t, ctx)
+					if j < len(s) {
+						a, _ := utf8.DecodeLastRuneInString(t)
+						b, _ := utf8.DecodeRuneInString(s[j:])
+						c += m.boundaryCost(a, b)
+					}
+				}
+				beams[b] = insertHyp(beams[b], hyp{cost: h.cost + c, last: t, tags: appendCopy(h.tags, t)}, m.p.Beam)
+			}
+		}
+	}
+	out := beams[len(pos)-1]
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+func appendCopy(tags []string, t string) []string {
+	out := make([]string, len(tags), len(tags)+1)
+	copy(out, tags)
+	return append(out, t)
+}
+
+func insertHyp(hs []hyp, h hyp, k int) []hyp {
+	i := sort.Search(len(hs), func(i int) bool { return hs[i].cost > h.cost })
+	if i >= k {
+		return hs
+	}
+	hs = append(hs, hyp{})
+	copy(hs[i+1:], hs[i:])
+	hs[i] = h
+	if len(hs) > k {
+		hs = hs[:k]
+	}
+	return hs
+}
+
+// tagCost is -log P(tag) under the Dirichlet-process unigram model, less
+// the context bonus.
+func (m *Model) tagCost(t, ctx string) float64 {
+	base := m.spellCost(t)
+	c := m.counts[t]
+	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
+	num := logAdd(math.Log(c), math.Log(m.p.Alpha)-base)
+	cost := math.Log(m.total+m.p.Alpha) - num
+	if ctx != "" && mentions(ctx, t) {
+		cost -= m.p.ContextBonus
+	}
+	return cost
+}
+
+func logAdd(a, b float64) float64 {
+	if math.IsInf(a, -1) {
+		return b
+	}
+	if math.IsInf(b, -1) {
+		return a
+	}
+	if a < b {
+		a, b = b, a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+// spellCost is the cost of spelling a tag nobody has seen: its words, the
+// spaces between them, and a penalty for tags that are a lone function word.
+func (m *Model) spellCost(t string) float64 {
+	words := strings.Split(t, " ")
+	cost := 0.0
+	for k, w := range words {
+		if w == "" {
+			return math.Inf(1) // double space
+		}
+		cost += m.wordCost(w)
+		if k > 0 {
+			cost += m.p.WordJoin
+		}
+	}
+	if len(words) == 1 {
+		lw := strings.ToLower(t)
+		if stopWords[lw] || (utf8.RuneCountInString(t) == 1 && !m.lexWords[t]) {
+			cost += m.p.StopTag
+		}
+	}
+	return cost
+}
+
+// wordCost is the cost of one space-free word.
+func (m *Model) wordCost(w string) float64 {
+	if c, ok := m.wcost[w]; ok {
+		return c
+	}
+	c := m.computeWordCost(w)
+	m.wcost[w] = c
+	return c
+}
+
+func (m *Model) computeWordCost(w string) float64 {
+	p := m.p
+	if m.lexWords[w] {
+		return p.LexiconWord
+	}
+	// Hyphenated words cost their parts ("Real-time", "multi‑layer").
+	if strings.IndexFunc(w, isHyphen) >= 0 {
+		parts := strings.FieldsFunc(w, isHyphen)
+		c := 0.5
+		for _, part := range parts {
+			c += m.wordCost(part)
+		}
+		if len(parts) == 0 {
+			c += p.UnknownBase + p.UnknownPerRune*float64(utf8.RuneCountInString(w))
+		}
+		return c
+	}
+	c := m.shapeCost(w)
+	if m.text[w] > 0 {
+		c = math.Min(c, p.TextWord)
+	}
+	return c
+}
+
+// shapeCost is the cost of a word by what it looks like and which word
+// lists have it.
+func (m *Model) shapeCost(w string) float64 {
+	p := m.p
+	lw := strings.ToLower(w)
+	runes := utf8.RuneCountInString(w)
+	switch shape(w) {
+	case shapeLower:
+		if m.lexLower[lw] {
+			return p.LexiconWord + 0.5
+		}
+		if f, derived := m.dict.flags(lw); f&wordLower != 0 {
+			if derived {
+				return p.DerivedWord
+			}
+			return p.DictWord
+		}
+		return math.Min(p.LowerUnknownBase+p.UnknownPerRune*float64(runes), m.compoundCost(lw))
+	case shapeCapital:
+		if m.lexLower[lw] {
+			return p.LexiconWord + 0.5
+		}
+		f, derived := m.dict.flags(lw)
+		switch {
+		case f&wordLower != 0 && !derived:
+			return p.DictWord + 0.5
+		case f&wordProper != 0:
+			return p.ProperWord
+		case f != 0:
+			return p.DerivedWord + 0.5
+		}
+		return p.UnknownBase + p.NamePerRune*float64(runes) + math.Max(0, float64(runes-8))
+	case shapeUpper:
+		if m.lexLower[lw] {
+			return p.LexiconWord + 1
+		}
+		switch {
+		case runes == 1:
+			return p.Acronym + 4
+		case runes <= 3:
+			return p.Acronym
+		case runes <= 5:
+			return p.Acronym + 1.5*float64(runes-3)
+		}
+		if f, _ := m.dict.flags(lw); f != 0 {
+			return p.Acronym + 1
+		}
+		return p.UnknownBase + p.UnknownPerRune*float64(runes)
+	case shapeXaaS:
+		return p.Acronym
+	case shapeCamel:
+		// An inner capital: "DevOps", "MySQL", "iOS", "HAProxy". Cost the
+		// humps as words plus a join, so that two unknown capitalized
+		// names glued together read as two tags unless evidence says
+		// otherwise.
+		return m.humpCost(camelHumps(w))
+	case shapeDigits:
+		// "K8s", "Web3", "IPv6", "P2C"; a longer run with inner capitals
+		// is costed hump by hump ("K8sKafka").
+		if runes <= 6 {
+			return p.ProperWord + 0.3*float64(runes)
+		}
+		if humps := camelHumps(w); len(humps) > 1 {
+			return m.humpCost(humps)
+		}
+		// "Resilience4j", "lz4": the letters as a word, plus the digits.
+		c := 0.0
+		for _, run := range letterDigitRuns(w) {
+			if r, _ := utf8.DecodeRuneInString(run); unicode.IsDigit(r) || utf8.RuneCountInString(run) == 1 {
+				c += 2
+			} else {
+				c += m.wordCost(run)
+			}
+		}
+		return c
+	case shapeCJK:
+		return 2.5 * float64(runes)
+	}
+	return p.UnknownBase + p.UnknownPerRune*float64(runes)
+}
+
+// humpCost is the cost of a word made of camel humps.
+func (m *Model) humpCost(humps []string) float64 {
+	c := m.p.CamelJoin * float64(len(humps)-1)
+	for k, h := range humps {
+		if k == 0 && utf8.RuneCountInString(h) <= 3 && shape(h) == shapeLower {
+			c += 4 // "i" of iOS, "mac" of macOS
+			continue
+		}
+		c += m.wordCost(h)
+	}
+	return c
+}
+
+// letterDigitRuns cuts w where letters and digits meet: "lz4" -> lz, 4.
+func letterDigitRuns(w string) []string {
+	var out []string
+	start, prevDigit := 0, false
+	for i, r := range w {
+		d := unicode.IsDigit(r)
+		if i > 0 && d != prevDigit {
+			out = append(out, w[start:i])
+			start = i
+		}
+		prevDigit = d
+	}
+	return append(out, w[start:])
+}
+
+// compoundCost is the cost of a word read as two English words run
+// together ("backend", "bigtable"), or +Inf.
+func (m *Model) compoundCost(lw string) float64 {
+	best := math.Inf(1)
+	for i := 3; i <= len(lw)-3; i++ {
+		if !utf8.RuneStart(lw[i]) {
+			continue
+		}
+		a, da := m.dict.flags(lw[:i])
+		b, db := m.dict.flags(lw[i:])
+		if a&wordLower == 0 || b&wordLower == 0 || da || db {
+			continue
+		}
+		best = math.Min(best, 2*m.p.DictWord+m.p.Compound)
+	}
+	return best
+}
+
+// camelHumps cuts a word at its inner capitals: "HAProxy" -> HA, Proxy;
+// "MySQL" -> My, SQL; "iOS" -> i, OS.
+func camelHumps(w string) []string {
+	rs := []rune(w)
+	var out []string
+	start := 0
+	for i := 1; i < len(rs); i++ {
+		prevUpper, curUpper := unicode.IsUpper(rs[i-1]), unicode.IsUpper(rs[i])
+		nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+		if (!prevUpper && curUpper) || (prevUpper && curUpper && nextLower) {
+			out = append(out, string(rs[start:i]))
+			start = i
+		}
+	}
+	return append(out, string(rs[start:]))
+}
+
+// boundaryCost is the price of a tag boundary between runes a and b: an
+// acronym glued to a lowercase word ("EVC|ache") is rarer than a lowercase
+// word glued to a capital ("Systems|Flume").
+func (m *Model) boundaryCost(a, b rune) float64 {
+	switch {
+	case unicode.IsUpper(a) && unicode.IsLower(b):
+		return m.p.UpperLowerBoundary
+	case unicode.IsLower(a) && unicode.IsLower(b):
+		return m.p.LowerLowerBoundary
+	}
+	return 0
+}
+
+type wordShape int
+
+const (
+	shapeOther   wordShape = iota
+	shapeLower             // "caching"
+	shapeCapital           // "Kafka"
+	shapeUpper             // "CDN"
+	shapeXaaS              // "DBaaS", "SaaS"
+	shapeCamel             // "DevOps", "MySQL", "iOS", "DockerKafka"
+	shapeDigits            // "Web3", "5G", "2.0"
+	shapeCJK               // "分布式"
+)
+
+func shape(w string) wordShape {
+	var upper, lower, digit, cjk, other int
+	for _, r := range w {
+		switch {
+		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r):
+			cjk++
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		case unicode.IsDigit(r):
+			digit++
+		default:
+			other++
+		}
+	}
+	switch {
+	case cjk > 0 && upper+lower+digit == 0:
+		return shapeCJK
+	case cjk > 0:
+		return shapeOther
+	case digit > 0:
+		return shapeDigits
+	case other > 0:
+		return shapeOther
+	case upper == 0:
+		return shapeLower
+	case lower == 0:
+		return shapeUpper
+	}
+	if strings.HasSuffix(w, "aaS") && upper >= 2 {
+		return shapeXaaS
+	}
+	rs := []rune(w)
+	k := 1
+	for k < len(rs) && unicode.IsLower(rs[k]) {
+		k++
+	}
+	if k == len(rs) && unicode.IsUpper(rs[0]) {
+		return shapeCapital
+	}
+	return shapeCamel
+}
+
+func isHyphen(r rune) bool {
+	return r == '-' || r == '\u2011' || r == '\u2010' || r == '\u2013'
+}
+
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "as": true, "at": true, "be": true, "by": true,
+	"for": true, "from": true, "in": true, "is": true, "it": true, "my": true, "no": true,
+	"not": true, "of": true, "on": true, "or": true, "so": true, "the": true, "to": true,
+	"up": true, "we": true, "with": true, "you": true, "your": true, "our": true, "me": true,
+	"us": true, "he": true, "she": true, "they": true, "this": true, "that": true, "do": true,
+	"if": true, "into": true, "its": true, "new": true, "out": true, "are": true,
+}
+
+// normalizeContext lowercases text and turns dash variants into '-' so that
+// mentions can find tags in it.
+func normalizeContext(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + strings.Map(func(r rune) rune {
+		if isHyphen(r) {
+			return '-'
+		}
+		if r == '\u202F' || r == '\u00A0' {
+			return ' '
+		}
+		return unicode.ToLower(r)
+	}, s) + " "
+}
+
+// mentions reports whether ctx (from normalizeContext) has tag t as a whole
+// word or phrase.
+func mentions(ctx, t string) bool {
+	lt := strings.ToLower(strings.Map(func(r rune) rune {
+		if isHyphen(r) {
+			return '-'
+		}
+		return r
+	}, t))
+	for off := 0; ; {
+		i := strings.Index(ctx[off:], lt)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(ctx[:i])
+		after, _ := utf8.DecodeRuneInString(ctx[i+len(lt):])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

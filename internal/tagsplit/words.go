@@ -1,0 +1,133 @@
+package tagsplit
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// wordsGz is an English word list (SCOWL size 50 as shipped by Debian's
+// wamerican, possessives removed), gzipped. It is the splitter's word
+// knowledge for joins like "Paxosconsensus".
+//
+//go:embed words.txt.gz
+var wordsGz []byte
+
+// Word flags in a Dictionary.
+const (
+	wordLower   = 1 << iota // the list has the word in lowercase ("caching")
+	wordProper              // the list has it capitalized ("Kafka", "Dean")
+	wordAcronym             // the list has it in capitals ("NASA")
+)
+
+// Dictionary is a set of English words, keyed by their lowercase form.
+type Dictionary struct {
+	words map[string]uint8
+}
+
+// EnglishWords returns the embedded English word list.
+func EnglishWords() (*Dictionary, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(wordsGz))
+	if err != nil {
+		return nil, fmt.Errorf("tagsplit: word list: %w", err)
+	}
+	d := &Dictionary{words: make(map[string]uint8, 80000)}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		d.Add(sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("tagsplit: word list: %w", err)
+	}
+	return d, nil
+}
+
+// Add adds one word to the dictionary.
+func (d *Dictionary) Add(w string) {
+	if w == "" {
+		return
+	}
+	lw := strings.ToLower(w)
+	switch {
+	case w == lw:
+		d.words[lw] |= wordLower
+	case isAllUpper(w):
+		d.words[lw] |= wordAcronym
+	default:
+		d.words[lw] |= wordProper
+	}
+}
+
+// flags returns the flags of the lowercase word lw, trying common English
+// inflections and derivations when the word itself is missing. derived is
+// true when only a derived form matched.
+func (d *Dictionary) flags(lw string) (f uint8, derived bool) {
+	return d.flagsDepth(lw, 2)
+}
+
+func (d *Dictionary) flagsDepth(lw string, depth int) (f uint8, derived bool) {
+	if f = d.words[lw]; f != 0 {
+		return f, false
+	}
+	if depth == 0 || utf8.RuneCountInString(lw) < 4 {
+		return 0, false
+	}
+	for _, sx := range suffixes {
+		if !strings.HasSuffix(lw, sx.strip) || len(lw)-len(sx.strip) < 3 {
+			continue
+		}
+		stem := lw[:len(lw)-len(sx.strip)] + sx.add
+		if f, _ := d.flagsDepth(stem, depth-1); f&wordLower != 0 {
+			return wordLower, true
+		}
+		// Doubled consonant: "mapping" -> "map".
+		if sx.add == "" && len(stem) > 3 && stem[len(stem)-1] == stem[len(stem)-2] {
+			if f := d.words[stem[:len(stem)-1]] & wordLower; f != 0 {
+				return f, true
+			}
+		}
+	}
+	for _, px := range prefixes {
+		if strings.HasPrefix(lw, px) && len(lw)-len(px) >= 4 {
+			if f, _ := d.flagsDepth(lw[len(px):], depth-1); f&wordLower != 0 {
+				return wordLower, true
+			}
+		}
+	}
+	return 0, false
+}
+
+type suffix struct{ strip, add string }
+
+var suffixes = []suffix{
+	{"s", ""}, {"es", ""}, {"ies", "y"}, {"ed", ""}, {"ed", "e"}, {"ied", "y"},
+	{"ing", ""}, {"ing", "e"}, {"er", ""}, {"er", "e"}, {"ers", ""}, {"ers", "e"},
+	{"ly", ""}, {"ity", ""}, {"ity", "e"}, {"ability", "able"}, {"ibility", "ible"},
+	{"ization", "ize"}, {"isation", "ise"}, {"ization", ""}, {"ation", "ate"}, {"ation", ""},
+	{"ness", ""}, {"ment", ""}, {"ments", ""}, {"less", ""}, {"able", ""}, {"able", "e"},
+	{"ize", ""}, {"ized", ""}, {"izing", ""}, {"ist", ""}, {"ism", ""}, {"al", ""},
+}
+
+var prefixes = []string{
+	"re", "un", "pre", "non", "multi", "micro", "sub", "inter", "cross", "auto", "self",
+	"hyper", "super", "over", "under", "de", "co", "meta", "mega", "giga", "tera", "cyber",
+	"anti", "semi", "mis", "out", "up", "down", "back", "front", "end", "data", "web", "cloud",
+}
+
+func isAllUpper(s string) bool {
+	hasLetter := false
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			hasLetter = true
+		}
+	}
+	return hasLetter
+}
