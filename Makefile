@@ -26,7 +26,7 @@ build:
 	$(GO) build $(GOFLAGS_TAGS) -o bin/cardex ./cmd/cardex
 
 # The database is rebuilt when it is missing or older than the seeds.
-$(DB): $(SEEDS) seeds/lexicon.txt | build
+$(DB): $(SEEDS) seeds/lexicon.tags | build
 	@mkdir -p data
 	rm -f $(DB) $(DB)-wal $(DB)-shm
 	bin/cardex import --db $(DB) seeds/

@@ -6,7 +6,7 @@ package seeds
 
 import "embed"
 
-// FS holds lexicon.txt and tags/*.md.
+// FS holds lexicon.tags and tags/*.md.
 //
-//go:embed lexicon.txt
+//go:embed lexicon.tags
 var FS embed.FS

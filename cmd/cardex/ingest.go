@@ -25,7 +25,7 @@ func newSplitter(lexiconFile string, known func(fn func(string, int)) error, pat
 		return nil, err
 	}
 	m := tagsplit.New(dict, tagsplit.DefaultParams())
-	lf, err := seeds.FS.Open("lexicon.txt")
+	lf, err := seeds.FS.Open("lexicon.tags")
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +138,7 @@ func (e environment) importCmd(args []string) error {
 	lexicon := fs.String("lexicon", "", "an extra lexicon file (one tag per line)")
 	strict := fs.Bool("strict", false, "fail (and store nothing) if any card is malformed")
 	quiet := fs.Bool("q", false, "no progress lines")
+	resplit := fs.Bool("resplit", false, "split the tags of cards already stored again (after a lexicon change)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
 		fs.PrintDefaults()
@@ -169,6 +170,7 @@ func (e environment) importCmd(args []string) error {
 	}
 	var diags []string
 	stats, err := store.Import(e.ctx, func(im *sqlite.Import) error {
+		im.Resplit = *resplit
 		for _, p := range paths {
 			if err := im.BeginPage(p); err != nil {
 				return err
@@ -177,11 +179,8 @@ func (e environment) importCmd(args []string) error {
 				if err := e.ctx.Err(); err != nil {
 					return err
 				}
-				if err := im.RecordSplit(c.Glued, split, fmt.Sprintf("%s:%d", c.File, c.Line)); err != nil {
-					return err
-				}
 				progress.card()
-				return im.AddCard(c)
+				return im.AddCard(c, split)
 			}, func(d listing.Diagnostic) { diags = append(diags, d.Error()) })
 			if err != nil {
 				return err
@@ -229,9 +228,6 @@ func (e environment) importCmd(args []string) error {
 	}
 	return nil
 }
-
-
-
 
 func (e environment) splits(args []string) error {
 	fs := flag.NewFlagSet("splits", flag.ContinueOnError)

@@ -60,8 +60,8 @@ var (
 type Reader struct {
 	name    string
 	br      *bufio.Reader
-	line    int      // lines consumed so far
-	peeked  *rawLine // one line of look-ahead
+	line    int       // lines read from br so far
+	ahead   []rawLine // look-ahead, read but not consumed
 	header  catalog.PageHeader
 	started bool
 	done    bool
@@ -115,22 +115,16 @@ func (r *Reader) Next() (catalog.Card, error) {
 			r.done = true
 			return catalog.Card{}, io.EOF
 		}
-		if l.text == "" && r.isTrailingBlank() {
-			r.next()
-			continue
+		if l.text == "" {
+			// A blank line starts a card without a source, unless more
+			// blank lines or the end of the file follow it.
+			if nl, err := r.peekAt(1); err == nil && (nl.eof || nl.text == "") {
+				r.next()
+				continue
+			}
 		}
 		return r.readCard()
 	}
-}
-
-// isTrailingBlank reports whether the peeked blank line is followed only by
-// blank lines up to the end of the file.
-func (r *Reader) isTrailingBlank() bool {
-	// The look-ahead is one line; a blank line that starts a card is followed
-	// by a title, so peeking past it is needed. We read ahead in the
-	// buffered reader without consuming.
-	rest, _ := r.br.Peek(4096)
-	return len(bytes.TrimSpace(rest)) == 0 && (len(rest) < 4096)
 }
 
 func (r *Reader) readHeader() error {
@@ -191,7 +185,7 @@ func (r *Reader) readCard() (catalog.Card, error) {
 	}
 	fail := func(l rawLine, format string, args ...any) (catalog.Card, error) {
 		d := &Diagnostic{r.name, l.num, fmt.Sprintf(format, args...)}
-		if err := r.resync(); err != nil {
+		if err := r.resync(c.Title); err != nil {
 			return catalog.Card{}, err
 		}
 		return catalog.Card{}, d
@@ -304,10 +298,17 @@ func (r *Reader) failEOF(l rawLine, fail func(rawLine, string, ...any) (catalog.
 	return fail(l, "%s", msg)
 }
 
-// resync skips lines until just after the next "likes · min read" line and
-// the title that follows it, so that the next card can be read.
-func (r *Reader) resync() error {
+// resync skips the rest of a malformed card: up to and including the
+// repeat of its title when that is known, and never past the start of the
+// next card. Until the broken card's stats line has gone by, a blank line
+// does not count as the start of a card: a card whose date line is broken
+// would otherwise come back as a card without a source.
+func (r *Reader) resync(title string) error {
+	pastStats := title != ""
 	for {
+		if r.atCardStart(pastStats) {
+			return nil
+		}
 		l, err := r.peek()
 		if err != nil {
 			return err
@@ -317,30 +318,59 @@ func (r *Reader) resync() error {
 		}
 		r.next()
 		if reStats.MatchString(l.text) {
-			if t, err := r.peek(); err == nil && !t.eof && t.text != "" {
-				r.next()
-			}
+			pastStats = true
+		}
+		if title != "" && l.text == title {
 			return nil
 		}
 	}
 }
 
-func (r *Reader) peek() (rawLine, error) {
-	if r.peeked != nil {
-		return *r.peeked, nil
+func (r *Reader) peek() (rawLine, error) { return r.peekAt(0) }
+
+// peekAt returns the line k lines ahead without consuming anything.
+func (r *Reader) peekAt(k int) (rawLine, error) {
+	for len(r.ahead) <= k {
+		if n := len(r.ahead); n > 0 && r.ahead[n-1].eof {
+			return r.ahead[n-1], nil
+		}
+		l, err := r.read()
+		if err != nil {
+			return l, err
+		}
+		r.ahead = append(r.ahead, l)
 	}
-	l, err := r.read()
-	if err != nil {
-		return l, err
-	}
-	r.peeked = &l
-	return l, nil
+	return r.ahead[k], nil
 }
 
 func (r *Reader) next() rawLine {
 	l, _ := r.peek()
-	r.peeked = nil
+	if len(r.ahead) > 0 && !l.eof {
+		r.ahead = r.ahead[1:]
+	}
 	return l
+}
+
+// atCardStart reports whether the next lines look like the start of a
+// card: the source twice and a date line, or a blank line, title, blank,
+// summary, blank, tags and stats line.
+func (r *Reader) atCardStart(blankStart bool) bool {
+	var ls [7]rawLine
+	for k := range ls {
+		l, err := r.peekAt(k)
+		if err != nil {
+			return false
+		}
+		ls[k] = l
+	}
+	if ls[0].eof {
+		return false
+	}
+	if ls[0].text != "" && ls[1].text == ls[0].text && reDate.MatchString(ls[2].text) {
+		return true
+	}
+	return blankStart && ls[0].text == "" && ls[1].text != "" && ls[2].text == "" && ls[3].text != "" &&
+		ls[4].text == "" && ls[5].text != "" && reStats.MatchString(ls[6].text)
 }
 
 // read reads one line, enforcing MaxLineBytes, UTF-8 and no NUL bytes, and

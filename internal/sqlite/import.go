@@ -64,6 +64,9 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 // Import writes one import's pages and cards. Call BeginPage, AddCard for
 // each card of the page, then EndPage.
 type Import struct {
+	// Resplit makes cards already stored take the new split of their tags.
+	Resplit bool
+
 	ctx   context.Context
 	tx    *sql.Tx
 	now   string
@@ -141,13 +144,16 @@ func cardKey(c catalog.Card) string {
 	return c.Source + "\x1f" + date + "\x1f" + c.Title
 }
 
-// AddCard stores one card of the current page.
-func (im *Import) AddCard(c catalog.Card) error {
+// AddCard stores one card of the current page, whose tags were split as
+// split says. A card already stored with the same tags line keeps the tags
+// it has (so that importing the same page again changes nothing) unless
+// Resplit is set.
+func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 	if im.page == 0 {
 		return errors.New("import: AddCard outside a page")
 	}
 	im.stats.Read++
-	id, err := im.upsertCard(c)
+	id, err := im.upsertCard(c, split)
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", c.File, c.Line, err)
 	}
@@ -166,7 +172,7 @@ func (im *Import) AddCard(c catalog.Card) error {
 	return nil
 }
 
-func (im *Import) upsertCard(c catalog.Card) (int64, error) {
+func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, error) {
 	var (
 		sourceID, categoryID sql.NullInt64
 		published            sql.NullString
@@ -189,12 +195,6 @@ func (im *Import) upsertCard(c catalog.Card) (int64, error) {
 	if c.HasDate() {
 		published = sql.NullString{String: c.Date.Format(time.DateOnly), Valid: true}
 	}
-	tagIDs := make([]int64, len(c.Tags))
-	for i, t := range c.Tags {
-		if tagIDs[i], err = im.tagID(t); err != nil {
-			return 0, err
-		}
-	}
 	key := cardKey(c)
 	var (
 		id                 int64
@@ -204,8 +204,31 @@ func (im *Import) upsertCard(c catalog.Card) (int64, error) {
 	)
 	err = im.tx.QueryRowContext(im.ctx, `SELECT id, summary, category_id, likes, read_minutes, glued FROM cards WHERE key = ?`, key).
 		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	var oldTags []int64
+	if exists {
+		if oldTags, err = im.cardTagIDs(id); err != nil {
+			return 0, err
+		}
+	}
+	var tagIDs []int64
+	if exists && glued == c.Glued && !im.Resplit {
+		tagIDs = oldTags
+	} else {
+		if err := im.recordSplit(c, split); err != nil {
+			return 0, err
+		}
+		tagIDs = make([]int64, len(c.Tags))
+		for i, t := range c.Tags {
+			if tagIDs[i], err = im.tagID(t); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if !exists {
 		res, err := im.tx.ExecContext(im.ctx, `INSERT INTO cards (key, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			key, c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line)
@@ -216,12 +239,6 @@ func (im *Import) upsertCard(c catalog.Card) (int64, error) {
 		im.stats.New++
 		im.changed = true
 		return id, im.insertCardTags(id, tagIDs)
-	case err != nil:
-		return 0, err
-	}
-	oldTags, err := im.cardTagIDs(id)
-	if err != nil {
-		return 0, err
 	}
 	if summary == c.Summary && oldCat == categoryID && likes == c.Likes && readMinutes == c.Minutes &&
 		glued == c.Glued && slices.Equal(oldTags, tagIDs) {
@@ -355,9 +372,11 @@ func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
 	return err
 }
 
-// RecordSplit remembers how glued was split: an uncertain split is listed
-// for a person to settle; a certain one clears an earlier listing.
-func (im *Import) RecordSplit(glued string, r catalog.SplitResult, example string) error {
+// recordSplit remembers how a card's tags line was split: an uncertain
+// split is listed for a person to settle; a certain one clears an earlier
+// listing.
+func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
+	glued, example := c.Glued, fmt.Sprintf("%s:%d", c.File, c.Line)
 	if r.Certain {
 		if im.knownSplit[glued] {
 			return nil

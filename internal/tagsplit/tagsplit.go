@@ -32,6 +32,7 @@ import (
 // use DefaultParams.
 type Params struct {
 	Alpha              float64 // concentration: how readily a new tag is believed
+	PriorMass          float64 // tag occurrences assumed seen before any evidence, so that a new tag is never free
 	LexiconCount       float64 // pseudo-count of each lexicon tag
 	LexiconWord        float64 // cost of a word that a lexicon tag uses verbatim
 	DictWord           float64 // cost of an English word
@@ -60,6 +61,7 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		Alpha:              1,
+		PriorMass:          200,
 		LexiconCount:       2,
 		LexiconWord:        6,
 		DictWord:           9,
@@ -70,7 +72,7 @@ func DefaultParams() Params {
 		UnknownPerRune:     3.3,
 		LowerUnknownBase:   5,
 		NamePerRune:        2.5,
-		CamelJoin:          7,
+		CamelJoin:          9,
 		Compound:           8,
 		UpperLowerBoundary: 4,
 		LowerLowerBoundary: 1,
@@ -78,7 +80,7 @@ func DefaultParams() Params {
 		WordJoin:           0.5,
 		ContextBonus:       4,
 		TextWord:           7,
-		UncertainBelow:     2,
+		UncertainBelow:     3,
 		Beam:               6,
 		MaxTagBytes:        96,
 	}
@@ -213,6 +215,13 @@ type Result = catalog.SplitResult
 // exists (the string is not sorted), it is the whole string as one tag and
 // not certain.
 func (m *Model) Split(glued, context string) Result {
+	// Leave the string's own training segmentation out, as Train does, so
+	// that it does not vouch for itself.
+	if n := float64(m.corpus[glued]); n > 0 {
+		own := m.segs[glued]
+		m.adjust(own, -n)
+		defer m.adjust(own, n)
+	}
 	hyps := m.search(glued, normalizeContext(context), 2)
 	if len(hyps) == 0 {
 		return Result{Tags: []string{glued}, Certain: false}
@@ -327,7 +336,7 @@ func (m *Model) tagCost(t, ctx string) float64 {
 	c := m.counts[t]
 	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
 	num := logAdd(math.Log(c), math.Log(m.p.Alpha)-base)
-	cost := math.Log(m.total+m.p.Alpha) - num
+	cost := math.Log(m.total+m.p.PriorMass+m.p.Alpha) - num
 	if ctx != "" && mentions(ctx, t) {
 		cost -= m.p.ContextBonus
 	}
@@ -463,22 +472,25 @@ func (m *Model) shapeCost(w string) float64 {
 	case shapeDigits:
 		// "K8s", "Web3", "IPv6", "P2C"; a longer run with inner capitals
 		// is costed hump by hump ("K8sKafka").
-		if runes <= 6 {
-			return p.ProperWord + 0.3*float64(runes)
-		}
-		if humps := camelHumps(w); len(humps) > 1 {
+		if humps := camelHumps(w); len(humps) > 1 && runes > 6 {
 			return m.humpCost(humps)
 		}
-		// "Resilience4j", "lz4": the letters as a word, plus the digits.
-		c := 0.0
-		for _, run := range letterDigitRuns(w) {
-			if r, _ := utf8.DecodeRuneInString(run); unicode.IsDigit(r) || utf8.RuneCountInString(run) == 1 {
+		// "Resilience4j", "lz4", "v2": letter runs as words (short ones
+		// as abbreviations), digit runs cheap, and a little per change.
+		runs := letterDigitRuns(w)
+		c := float64(len(runs) - 1)
+		for _, run := range runs {
+			r, _ := utf8.DecodeRuneInString(run)
+			switch {
+			case unicode.IsDigit(r):
 				c += 2
-			} else {
+			case utf8.RuneCountInString(run) <= 3:
+				c += 4
+			default:
 				c += m.wordCost(run)
 			}
 		}
-		return c
+		return math.Min(c, p.UnknownBase+p.UnknownPerRune*float64(runes))
 	case shapeCJK:
 		return 2.5 * float64(runes)
 	}

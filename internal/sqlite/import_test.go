@@ -1,0 +1,141 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+)
+
+// MustOpenDB opens a fresh database in a temporary directory.
+func MustOpenDB(tb testing.TB) (*sqlite.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "cardex.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func testCard(i int) catalog.Card {
+	title := fmt.Sprintf("Card number %d", i)
+	return catalog.Card{
+		File: "gen.txt", Line: 4 + 11*i,
+		Source: fmt.Sprintf("Source %d", i%7), Date: time.Date(2016, 1, 1+i%28, 0, 0, 0, 0, time.UTC), Category: "Backend",
+		Title: title, Summary: "A summary with ‑ and ’ and 分布式.", Glued: "Distributed SystemsKafka",
+		Tags: []string{"Distributed Systems", "Kafka"}, Likes: i, Minutes: 3,
+		Raw: "raw " + title + "\n",
+	}
+}
+
+func importCards(s *sqlite.Store, n int, failAt int) (catalog.ImportStats, error) {
+	return s.Import(context.Background(), func(im *sqlite.Import) error {
+		if err := im.BeginPage("gen.txt"); err != nil {
+			return err
+		}
+		for i := range n {
+			if i == failAt {
+				return errors.New("forced failure")
+			}
+			if err := im.AddCard(testCard(i), catalog.SplitResult{Tags: testCard(i).Tags, Certain: true}); err != nil {
+				return err
+			}
+		}
+		return im.EndPage(catalog.PageHeader{Total: n, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
+	})
+}
+
+func dump(tb testing.TB, s *sqlite.Store) string {
+	tb.Helper()
+	var b strings.Builder
+	if err := s.Dump(context.Background(), &b); err != nil {
+		tb.Fatal(err)
+	}
+	return b.String()
+}
+
+// A failure in the middle of an import leaves the database exactly as it
+// was before the import started.
+func TestImportAtomic(t *testing.T) {
+	s, _ := MustOpenDB(t)
+	if _, err := importCards(s, 50, -1); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	if _, err := importCards(s, 200, 120); err == nil || err.Error() != "forced failure" {
+		t.Fatalf("err = %v, want the forced failure", err)
+	}
+	if after := dump(t, s); after != before {
+		t.Error("the failed import left changes behind")
+	}
+	v, err := s.Version(context.Background())
+	if err != nil || v != 1 {
+		t.Errorf("version = %d, %v; want 1", v, err)
+	}
+}
+
+func TestImportCountsAndIdempotency(t *testing.T) {
+	s, _ := MustOpenDB(t)
+	st, err := importCards(s, 30, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.New != 30 || st.Read != 30 || st.Tags != 2 || st.Pages != 1 || st.Version != 1 {
+		t.Errorf("first import: %+v", st)
+	}
+	before := dump(t, s)
+	st, err = importCards(s, 30, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.New != 0 || st.Unchanged != 30 || st.Updated != 0 || st.Version != 1 {
+		t.Errorf("second import: %+v", st)
+	}
+	if dump(t, s) != before {
+		t.Error("importing the same cards again changed the database")
+	}
+}
+
+// The serving handle cannot write.
+func TestReadOnlyRejectsWrites(t *testing.T) {
+	s, path := MustOpenDB(t)
+	if _, err := importCards(s, 3, -1); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := sqlite.OpenReadOnly(context.Background(), path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := importCards(ro, 3, -1); err == nil {
+		t.Error("import through the read-only handle succeeded")
+	}
+}
+
+func TestFTS5Compiled(t *testing.T) {
+	s, _ := MustOpenDB(t)
+	ok, err := s.FTS5Available(context.Background())
+	if err != nil || !ok {
+		t.Fatalf("FTS5 not available (%v): build with -tags sqlite_fts5 (make does)", err)
+	}
+}
+
+func BenchmarkImport(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		s, _ := MustOpenDB(b)
+		b.StartTimer()
+		if _, err := importCards(s, 1000, -1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(1000, "cards/op")
+}
