@@ -5,6 +5,7 @@
 //	cardex import [--db PATH] FILE|DIR... store pages in SQLite
 //	cardex export [--db PATH] --page N    write a stored page back
 //	cardex splits [--db PATH]             list uncertain tag splits
+//	cardex serve [--db PATH] [--addr A]   serve the web interface
 package main
 
 import (
@@ -55,6 +56,8 @@ commands:
   export [--db PATH] --page N [--tag SLUG]
                                    write a stored page back in the listing format
   splits [--db PATH]               list tag splits the importer was unsure of
+  serve [--db PATH] [--addr HOST:PORT]
+                                   serve the web interface (read-only)
 
 Run 'cardex <command> -h' for a command's flags.
 `
@@ -75,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.export(args[1:])
 	case "splits":
 		return env.splits(args[1:])
+	case "serve":
+		return env.serve(args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

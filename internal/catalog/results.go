@@ -1,0 +1,66 @@
+package catalog
+
+import "time"
+
+// ArticlePage is one page of a listing.
+type ArticlePage struct {
+	Query    Query
+	Total    int // articles matching the query, on all pages
+	Articles []Article
+	// Resolved names of the slugs in Query, for headings and chips.
+	Names map[string]Ref // key: "tag:" + slug, "source:" + slug, "category:" + slug
+}
+
+// Pages returns how many pages the listing has (at least 1).
+func (p ArticlePage) Pages() int {
+	per := p.Query.EffectivePer()
+	return max(1, (p.Total+per-1)/per)
+}
+
+// Facets summarizes the result set of a query, for the sidebar.
+type Facets struct {
+	Tags       []TagFacet
+	Common     []TagFacet // tags on nearly every result (≥ 90%), shown apart so they do not crowd out the rest
+	Sources    []Ref
+	Categories []Ref
+	Years      []Ref // Name and Slug are the year ("2016")
+}
+
+// TagFacet is a tag in the sidebar with what choosing it would do.
+type TagFacet struct {
+	Ref         // Count: results that carry the tag (the AND count)
+	Active bool // already one of the query's AND tags
+	// Or is how many results adding the tag to the query's "any" group
+	// would add; Not is how many results excluding it would remove.
+	Or, Not int
+}
+
+// TagSort orders the tag index.
+type TagSort string
+
+// Tag index orders.
+const (
+	TagsByCount TagSort = "count"
+	TagsByName  TagSort = "name"
+)
+
+// SourceSummary is a row of the source index.
+type SourceSummary struct {
+	Ref
+	First, Last time.Time // dates of the source's oldest and newest articles
+	TopTags     []Ref
+}
+
+// ArchiveMonth counts the articles of one month.
+type ArchiveMonth struct {
+	Year  int
+	Month time.Month
+	Count int
+}
+
+// ArticleDetail is everything the article page shows.
+type ArticleDetail struct {
+	Article
+	Related   []Article // most shared tags, rare tags weighing more
+	SameStory []Article // the same or a near-same title from other sources
+}

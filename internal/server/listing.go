@@ -1,0 +1,384 @@
+package server
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"cardex/internal/catalog"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routeKind says which filter a listing route fixes.
+type routeKind int
+
+const (
+	routeAll routeKind = iota
+	routeTag
+	routeSource
+	routeCategory
+	routeYear
+	routeMonth
+)
+
+// parseRoute reads the fixed filter from the path.
+func parseRoute(kind routeKind, r *http.Request) (catalog.Route, error) {
+	switch kind {
+	case routeTag, routeSource, routeCategory:
+		slug := chi.URLParam(r, "slug")
+		if want := catalog.Slugify(slug); want != slug {
+			if want == "-" {
+				return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a valid name in an address", slug))
+			}
+			// "/tags/Kafka" or "/tags/Distributed Systems": send to the slug.
+			u := *r.URL
+			u.Path = path.Dir(r.URL.Path) + "/" + url.PathEscape(want)
+			u.RawPath = ""
+			return catalog.Route{}, &redirect{url: u.String()}
+		}
+		return catalog.Route{Kind: map[routeKind]string{routeTag: "tags", routeSource: "sources", routeCategory: "categories"}[kind], Value: slug}, nil
+	case routeYear, routeMonth:
+		year := chi.URLParam(r, "year")
+		if y, err := strconv.Atoi(year); err != nil || len(year) != 4 || y < 1970 {
+			return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a year", year))
+		}
+		if kind == routeYear {
+			return catalog.Route{Kind: "archive", Value: year}, nil
+		}
+		month := chi.URLParam(r, "month")
+		if m, err := strconv.Atoi(month); err != nil || len(month) != 2 || m < 1 || m > 12 {
+			return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a month (01 to 12)", month))
+		}
+		return catalog.Route{Kind: "archive", Value: year + "/" + month}, nil
+	}
+	return catalog.Route{}, nil
+}
+
+// listingRequest parses a listing request into its route and query.
+func listingRequest(kind routeKind, r *http.Request) (catalog.Route, catalog.Query, error) {
+	route, err := parseRoute(kind, r)
+	if err != nil {
+		return route, catalog.Query{}, err
+	}
+	q, err := catalog.ParseQuery(r.URL.Query())
+	if err != nil {
+		return route, q, err
+	}
+	if route.Kind == "archive" && (!q.From.IsZero() || !q.To.IsZero()) {
+		return route, q, catalog.Invalid("from", "an archive page fixes the dates; drop from and to, or use / with them")
+	}
+	return route, route.Apply(q), nil
+}
+
+type listingPage struct {
+	layout
+	Heading    string
+	Sentence   string
+	Chips      []chip
+	Result     catalog.ArticlePage
+	Cards      []cardView
+	Facets     facetsView
+	Pagination pagination
+	Sorts      []link
+	Pers       []link
+	TagDoc     template.HTML
+	ResetURL   string
+}
+
+// chip is an active filter that can be removed.
+type chip struct {
+	Kind, Label, RemoveURL string
+}
+
+type cardView struct {
+	catalog.Article
+	URL         string
+	SourceURL   string
+	CategoryURL string
+	Tags        []cardTag
+}
+
+type cardTag struct {
+	Name, URL string
+	Active    bool
+}
+
+func (s *server) listing(kind routeKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		route, q, err := listingRequest(kind, r)
+		if err != nil {
+			return err
+		}
+		res, err := s.store.Articles(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		pages := res.Pages()
+		if q.EffectivePage() > pages {
+			return errNotFound(fmt.Sprintf("page %d is past the end: this listing has %s", q.EffectivePage(), plural(pages, "page")),
+				link{URL: q.WithPage(pages).URL(""), Text: fmt.Sprintf("Go to the last page (%d)", pages)})
+		}
+		facets, err := s.store.Facets(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		p := listingPage{layout: s.newLayout(r, ""), Result: res}
+		p.Canonical = q.URL("")
+		p.Nav = route.Kind
+		p.Heading, p.Title = heading(route, res)
+		p.Sentence = sentence(q, res)
+		p.Chips = chips(q, res)
+		p.ResetURL = "/"
+		for _, a := range res.Articles {
+			p.Cards = append(p.Cards, newCardView(q, a))
+		}
+		p.Facets = newFacetsView(q, facets)
+		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })
+		p.Prev, p.Next = p.Pagination.Prev, p.Pagination.Next
+		for _, so := range catalog.Sorts() {
+			u := q.Refine(func(q *catalog.Query) { q.Sort = so })
+			p.Sorts = append(p.Sorts, link{URL: u.URL(""), Text: string(so), Current: q.EffectiveSort() == so})
+		}
+		for _, n := range []int{10, 20, 50, 100} {
+			u := q.Refine(func(q *catalog.Query) { q.Per = n })
+			p.Pers = append(p.Pers, link{URL: u.URL(""), Text: strconv.Itoa(n), Current: q.EffectivePer() == n})
+		}
+		if route.Kind == "tags" && len(q.Tags) == 1 && q.EffectivePage() == 1 {
+			p.TagDoc = s.tagDoc(route.Value)
+		}
+		if q.EffectivePage() > 1 {
+			p.Title += fmt.Sprintf(" · page %d", q.EffectivePage())
+		}
+		s.render(w, r, http.StatusOK, "listing", p)
+		return nil
+	}
+}
+
+// tagDoc renders seeds/tags/{slug}.md if it exists.
+func (s *server) tagDoc(slug string) template.HTML {
+	if s.tagDocs == nil {
+		return ""
+	}
+	src, err := fs.ReadFile(s.tagDocs, "tags/"+slug+".md")
+	if err != nil {
+		return ""
+	}
+	h, err := s.md.Render(src)
+	if err != nil {
+		s.log.Error("tag doc", "slug", slug, "err", err)
+		return ""
+	}
+	return h
+}
+
+func name(res catalog.ArticlePage, kind, slug string) string {
+	if ref, ok := res.Names[kind+":"+slug]; ok {
+		return ref.Name
+	}
+	return slug
+}
+
+// heading returns the page's h1 and title.
+func heading(route catalog.Route, res catalog.ArticlePage) (string, string) {
+	switch route.Kind {
+	case "tags":
+		n := name(res, "tag", route.Value)
+		return n, n + " articles"
+	case "sources":
+		n := name(res, "source", route.Value)
+		return n, "Articles from " + n
+	case "categories":
+		n := name(res, "category", route.Value)
+		return n, n + " articles"
+	case "archive":
+		d := catalog.DateBound{Text: strings.ReplaceAll(route.Value, "/", "-")}
+		return "Articles of " + periodName(d), "Articles of " + periodName(d)
+	}
+	return "All articles", "cardex: all articles"
+}
+
+// periodName names a date bound: "2016", "May 2016", "May 22, 2016".
+func periodName(d catalog.DateBound) string {
+	switch len(d.Text) {
+	case 4:
+		return d.Text
+	case 7:
+		return d.First().Format("January 2006")
+	}
+	return d.First().Format("Jan 2, 2006")
+}
+
+// sentence explains the view: "14 articles tagged Kafka and Microservices,
+// from 21CTO".
+func sentence(q catalog.Query, res catalog.ArticlePage) string {
+	var b strings.Builder
+	b.WriteString(plural(res.Total, "article"))
+	names := func(kind string, slugs []string, join string) string {
+		var ns []string
+		for _, sl := range slugs {
+			ns = append(ns, name(res, kind, sl))
+		}
+		return joinWords(ns, join)
+	}
+	if len(q.Tags) > 0 {
+		b.WriteString(" tagged " + names("tag", q.Tags, "and"))
+	}
+	if len(q.Any) > 0 {
+		if len(q.Tags) > 0 {
+			b.WriteString(" and")
+		}
+		b.WriteString(" tagged " + names("tag", q.Any, "or"))
+	}
+	if len(q.Not) > 0 {
+		b.WriteString(", not tagged " + names("tag", q.Not, "or"))
+	}
+	if q.Category != "" {
+		b.WriteString(", in " + name(res, "category", q.Category))
+	}
+	if q.Source != "" {
+		b.WriteString(", from " + name(res, "source", q.Source))
+	}
+	switch {
+	case !q.From.IsZero() && q.From == q.To:
+		b.WriteString(", published in " + periodName(q.From))
+	case !q.From.IsZero() && !q.To.IsZero():
+		b.WriteString(", published from " + periodName(q.From) + " to " + periodName(q.To))
+	case !q.From.IsZero():
+		b.WriteString(", published since " + periodName(q.From))
+	case !q.To.IsZero():
+		b.WriteString(", published up to " + periodName(q.To))
+	}
+	if s := q.EffectiveSort(); s != catalog.SortNewest {
+		b.WriteString(", " + map[catalog.Sort]string{catalog.SortOldest: "oldest first", catalog.SortLongest: "longest read first",
+			catalog.SortShortest: "shortest read first", catalog.SortRelevance: "most relevant first"}[s])
+	}
+	return b.String()
+}
+
+func joinWords(ws []string, conj string) string {
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0]
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " " + conj + " " + ws[len(ws)-1]
+}
+
+// chips lists the active filters, each with the URL that removes it.
+func chips(q catalog.Query, res catalog.ArticlePage) []chip {
+	var out []chip
+	for _, t := range q.Tags {
+		out = append(out, chip{"Tag", name(res, "tag", t), q.Refine(func(q *catalog.Query) { q.Tags = catalog.Without(q.Tags, t) }).URL("")})
+	}
+	for _, t := range q.Any {
+		out = append(out, chip{"Any of", name(res, "tag", t), q.Refine(func(q *catalog.Query) { q.Any = catalog.Without(q.Any, t) }).URL("")})
+	}
+	for _, t := range q.Not {
+		out = append(out, chip{"Not", name(res, "tag", t), q.Refine(func(q *catalog.Query) { q.Not = catalog.Without(q.Not, t) }).URL("")})
+	}
+	if q.Source != "" {
+		out = append(out, chip{"Source", name(res, "source", q.Source), q.Refine(func(q *catalog.Query) { q.Source = "" }).URL("")})
+	}
+	if q.Category != "" {
+		out = append(out, chip{"Category", name(res, "category", q.Category), q.Refine(func(q *catalog.Query) { q.Category = "" }).URL("")})
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		label := periodName(q.From)
+		switch {
+		case q.From.IsZero():
+			label = "up to " + periodName(q.To)
+		case q.To.IsZero():
+			label = "since " + periodName(q.From)
+		case q.From != q.To:
+			label = periodName(q.From) + " – " + periodName(q.To)
+		}
+		out = append(out, chip{"Date", label, q.Refine(func(q *catalog.Query) { q.From, q.To = catalog.DateBound{}, catalog.DateBound{} }).URL("")})
+	}
+	return out
+}
+
+func newCardView(q catalog.Query, a catalog.Article) cardView {
+	c := cardView{Article: a, URL: articleURL(a)}
+	if a.Source != nil {
+		src := a.Source.Slug
+		c.SourceURL = q.Refine(func(q *catalog.Query) { q.Source = src }).URL("")
+	}
+	if a.Category != nil {
+		cat := a.Category.Slug
+		c.CategoryURL = q.Refine(func(q *catalog.Query) { q.Category = cat }).URL("")
+	}
+	for _, t := range a.Tags {
+		slug := t.Slug
+		c.Tags = append(c.Tags, cardTag{
+			Name:   t.Name,
+			URL:    q.Refine(func(q *catalog.Query) { q.Tags = append(q.Tags, slug) }).URL(""),
+			Active: q.HasTag(slug),
+		})
+	}
+	return c
+}
+
+// facetsView is the sidebar: each entry a plain link that adds or removes
+// a filter.
+type facetsView struct {
+	Tags       []facetLink
+	Common     []facetLink
+	Sources    []facetLink
+	Categories []facetLink
+	Years      []facetLink
+}
+
+type facetLink struct {
+	Name   string
+	Count  int
+	URL    string // adds the filter, or removes it when Active
+	Active bool
+}
+
+func newFacetsView(q catalog.Query, f catalog.Facets) facetsView {
+	var v facetsView
+	// toggle links to q with the filter set, or cleared when active.
+	toggle := func(name string, count int, active bool, set, clear func(*catalog.Query)) facetLink {
+		fn := set
+		if active {
+			fn = clear
+		}
+		return facetLink{Name: name, Count: count, URL: q.Refine(fn).URL(""), Active: active}
+	}
+	tagLink := func(t catalog.TagFacet) facetLink {
+		slug := t.Slug
+		return toggle(t.Name, t.Count, q.HasTag(slug),
+			func(q *catalog.Query) { q.Tags = append(q.Tags, slug) },
+			func(q *catalog.Query) { q.Tags = catalog.Without(q.Tags, slug) })
+	}
+	for _, t := range f.Tags {
+		v.Tags = append(v.Tags, tagLink(t))
+	}
+	for _, t := range f.Common {
+		v.Common = append(v.Common, tagLink(t))
+	}
+	for _, s := range f.Sources {
+		slug := s.Slug
+		v.Sources = append(v.Sources, toggle(s.Name, s.Count, q.Source == slug,
+			func(q *catalog.Query) { q.Source = slug }, func(q *catalog.Query) { q.Source = "" }))
+	}
+	for _, c := range f.Categories {
+		slug := c.Slug
+		v.Categories = append(v.Categories, toggle(c.Name, c.Count, q.Category == slug,
+			func(q *catalog.Query) { q.Category = slug }, func(q *catalog.Query) { q.Category = "" }))
+	}
+	for _, y := range f.Years {
+		year := catalog.DateBound{Text: y.Slug}
+		v.Years = append(v.Years, toggle(y.Name, y.Count, q.From == year && q.To == year,
+			func(q *catalog.Query) { q.From, q.To = year, year },
+			func(q *catalog.Query) { q.From, q.To = catalog.DateBound{}, catalog.DateBound{} }))
+	}
+	return v
+}

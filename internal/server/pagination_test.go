@@ -1,0 +1,66 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestPaginate(t *testing.T) {
+	urlFor := func(n int) string { return "/p" + strconv.Itoa(n) }
+	render := func(p pagination) string {
+		var b []string
+		for _, it := range p.Items {
+			switch {
+			case it.Number == 0:
+				b = append(b, "…")
+			case it.Current:
+				b = append(b, "["+strconv.Itoa(it.Number)+"]")
+			default:
+				b = append(b, strconv.Itoa(it.Number))
+			}
+		}
+		return strings.Join(b, " ")
+	}
+	tests := []struct {
+		page, pages int
+		want        string
+	}{
+		{1, 1, ""},
+		{1, 2, "[1] 2"},
+		{1, 10, "[1] 2 3 … 10"},
+		{5, 10, "1 2 3 4 [5] 6 7 … 10"},
+		{6, 12, "1 … 4 5 [6] 7 8 … 12"},
+		{10, 10, "1 … 8 9 [10]"},
+		{4, 7, "1 2 3 [4] 5 6 7"},
+	}
+	for _, tt := range tests {
+		p := paginate(tt.page, tt.pages, urlFor)
+		if got := render(p); got != tt.want {
+			t.Errorf("paginate(%d, %d) = %q, want %q", tt.page, tt.pages, got, tt.want)
+		}
+	}
+	p := paginate(1, 5, urlFor)
+	if p.First != "" || p.Prev != "" || p.Next != "/p2" || p.Last != "/p5" {
+		t.Errorf("first page links: %+v", p)
+	}
+	p = paginate(5, 5, urlFor)
+	if p.First != "/p1" || p.Prev != "/p4" || p.Next != "" || p.Last != "" {
+		t.Errorf("last page links: %+v", p)
+	}
+}
+
+func TestFuncs(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		word string
+		want string
+	}{{1, "article", "1 article"}, {0, "article", "0 articles"}, {1234, "like", "1,234 likes"}, {2, "category", "2 categories"}} {
+		if got := plural(tt.n, tt.word); got != tt.want {
+			t.Errorf("plural(%d, %q) = %q, want %q", tt.n, tt.word, got, tt.want)
+		}
+	}
+	if got := formatNumber(-1234567); got != "-1,234,567" {
+		t.Errorf("formatNumber = %q", got)
+	}
+}

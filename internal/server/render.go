@@ -1,0 +1,121 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cardex/internal/catalog"
+)
+
+// layout is what every page's frame needs.
+type layout struct {
+	Title      string
+	Canonical  string // path and query of the canonical URL
+	Nav        string // which top-level section is current: "", "tags", "sources", "categories", "archive", "about"
+	Prev, Next string // rel=prev / rel=next URLs
+	Alternates []link // other formats of the same page
+	RequestID  string
+	css        string
+}
+
+// CSS returns the URL of the fingerprinted stylesheet.
+func (l layout) CSS() string { return l.css }
+
+// link is an anchor: a URL and its text.
+type link struct {
+	URL, Text string
+	Current   bool
+}
+
+func (s *server) newLayout(r *http.Request, title string) layout {
+	return layout{Title: title, css: s.staticURL["style.css"], Canonical: r.URL.Path}
+}
+
+// render executes a page template into a buffer, then writes status and
+// body: a template error becomes a clean 500, never half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.log.Error("no such template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		s.log.Error("render", "page", page, "id", requestID(r.Context()), "err", err)
+		if page != "error" {
+			s.serveError(w, r, fmt.Errorf("render %s: %w", page, err))
+			return
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "public, max-age=60")
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
+}
+
+// funcs is the templates' small, pure FuncMap.
+func (s *server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"date":    formatDate,
+		"isoDate": func(t time.Time) string { return t.Format(time.DateOnly) },
+		"plural":  plural,
+		"number":  formatNumber,
+		"articleURL": func(a catalog.Article) string {
+			return articleURL(a)
+		},
+	}
+}
+
+func articleURL(a catalog.Article) string {
+	return "/articles/" + strconv.FormatInt(a.ID, 10) + "/" + a.Slug()
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("Jan 2, 2006")
+}
+
+// plural returns "1 article" or "3 articles".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ey") {
+		word = word[:len(word)-1] + "ie"
+	}
+	return formatNumber(n) + " " + word + "s"
+}
+
+// formatNumber writes n with thousands separators: 1234567 -> "1,234,567".
+func formatNumber(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

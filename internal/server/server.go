@@ -1,0 +1,120 @@
+// Package server is cardex's HTTP layer: chi routes (all in routes.go),
+// handlers that parse a request into a catalog.Query, ask the store, fill a
+// typed page struct and render it with templates parsed once at start-up.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"cardex/internal/catalog"
+	"cardex/internal/markdown"
+)
+
+// Store is what the server needs from storage.
+type Store interface {
+	Articles(ctx context.Context, q catalog.Query) (catalog.ArticlePage, error)
+	Facets(ctx context.Context, q catalog.Query) (catalog.Facets, error)
+	Tags(ctx context.Context, by catalog.TagSort) ([]catalog.Ref, error)
+	Sources(ctx context.Context) ([]catalog.SourceSummary, error)
+	Categories(ctx context.Context) ([]catalog.Ref, error)
+	Archive(ctx context.Context) ([]catalog.ArchiveMonth, error)
+	Article(ctx context.Context, id int64) (catalog.ArticleDetail, error)
+}
+
+// Config is everything the server is built from besides the store.
+type Config struct {
+	Logger  *slog.Logger
+	Web     fs.FS // templates/, static/ and docs/ (web.FS)
+	TagDocs fs.FS // tags/{slug}.md (seeds.FS)
+}
+
+type server struct {
+	store     Store
+	log       *slog.Logger
+	web       fs.FS
+	tagDocs   fs.FS
+	md        *markdown.Renderer
+	pages     map[string]*template.Template
+	static    map[string]staticFile // by hashed name
+	staticURL map[string]string     // plain name -> /static/hashed name
+}
+
+// New returns the cardex HTTP handler. It parses every template and
+// fingerprints every static file up front: a broken template fails here.
+func New(store Store, cfg Config) (http.Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{store: store, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New()}
+	if err := s.loadStatic(); err != nil {
+		return nil, err
+	}
+	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	return s.routes(), nil
+}
+
+type staticFile struct {
+	body        []byte
+	contentType string
+}
+
+// loadStatic reads static/ into memory under content-hashed names, so
+// that they can be cached for a year.
+func (s *server) loadStatic() error {
+	s.static, s.staticURL = map[string]staticFile{}, map[string]string{}
+	return fs.WalkDir(s.web, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(s.web, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		name := strings.TrimPrefix(p, "static/")
+		ext := path.Ext(name)
+		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		s.static[hashed] = staticFile{body: body, contentType: contentTypes[ext]}
+		s.staticURL[name] = "/static/" + hashed
+		return nil
+	})
+}
+
+var contentTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".svg": "image/svg+xml",
+	".ico": "image/x-icon",
+	".png": "image/png",
+	".xml": "application/opensearchdescription+xml",
+}
+
+func (s *server) parseTemplates() error {
+	pages, err := fs.Glob(s.web, "templates/pages/*.html")
+	if err != nil {
+		return err
+	}
+	s.pages = map[string]*template.Template{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New(name).Funcs(s.funcs()).ParseFS(s.web, "templates/layout.html", "templates/partials/*.html", p)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	if len(s.pages) == 0 {
+		return fmt.Errorf("no page templates under templates/pages")
+	}
+	return nil
+}

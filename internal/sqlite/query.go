@@ -1,0 +1,732 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"cardex/internal/catalog"
+)
+
+// Facet and index limits.
+const (
+	facetTags     = 30 // tags in Facets.Tags
+	facetSources  = 15 // sources in Facets.Sources
+	relatedMax    = 5  // ArticleDetail.Related
+	sameStoryMax  = 20 // ArticleDetail.SameStory
+	sourceTopTags = 3  // SourceSummary.TopTags
+	// A tag on at least commonPercent% of a set of articles (of at least
+	// commonMin articles) says nothing about them: it is set apart.
+	commonPercent = 90
+	commonMin     = 10
+	// sameStoryJaccard is how alike two titles' word sets must be for the
+	// cards to be the same story.
+	sameStoryJaccard = 0.7
+)
+
+// articleColumns and articleFrom select an article row; scanArticle reads it.
+const (
+	articleColumns = `c.id, c.title, c.summary, s.name, s.slug, s.cards, g.name, g.slug, g.cards, c.published, c.likes, c.read_minutes`
+	articleRefs    = `LEFT JOIN sources s ON s.id = c.source_id LEFT JOIN categories g ON g.id = c.category_id`
+	articleFrom    = `cards c ` + articleRefs
+)
+
+// Articles returns page q.EffectivePage() of the articles matching q, in
+// q's order, with the total number of matches and the names of the slugs q
+// uses. A slug that names no tag, source or category gives an error
+// wrapping catalog.ErrNotFound that says which; an invalid sort or date
+// gives a catalog.InvalidError.
+func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.ArticlePage, err error) {
+	defer timeout(ctx, &err)
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	order, err := orderBy(q.EffectiveSort())
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	cond, args, err := where(q)
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	total, err := s.count(ctx, cond, args)
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	page := catalog.ArticlePage{Query: q, Total: total, Names: names}
+	if q.Offset() >= total {
+		return page, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+`
+		WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		slices.Concat(args, []any{q.EffectivePer(), q.Offset()})...)
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	if page.Articles, err = scanArticles(rows); err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	if err := s.attachTags(ctx, page.Articles); err != nil {
+		return catalog.ArticlePage{}, err
+	}
+	return page, nil
+}
+
+// count returns how many cards match the condition cond (from where).
+func (s *Store) count(ctx context.Context, cond string, args []any) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards c WHERE `+cond, args...).Scan(&n)
+	return n, err
+}
+
+// where turns q's filters into a condition on "cards c" and its arguments.
+// Every query that filters by a catalog.Query goes through it, so that
+// filters compose the same way on every page and in every format.
+func where(q catalog.Query) (string, []any, error) {
+	var conds []string
+	var args []any
+	const cardsWith = `SELECT ct.card_id FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.slug `
+	for _, slug := range q.Tags {
+		conds = append(conds, `c.id IN (`+cardsWith+`= ?)`)
+		args = append(args, slug)
+	}
+	if len(q.Any) > 0 {
+		conds = append(conds, `c.id IN (`+cardsWith+`IN (`+placeholders(len(q.Any))+`))`)
+		args = appendStrings(args, q.Any)
+	}
+	if len(q.Not) > 0 {
+		conds = append(conds, `c.id NOT IN (`+cardsWith+`IN (`+placeholders(len(q.Not))+`))`)
+		args = appendStrings(args, q.Not)
+	}
+	if q.Source != "" {
+		conds = append(conds, `c.source_id = (SELECT id FROM sources WHERE slug = ?)`)
+		args = append(args, q.Source)
+	}
+	if q.Category != "" {
+		conds = append(conds, `c.category_id = (SELECT id FROM categories WHERE slug = ?)`)
+		args = append(args, q.Category)
+	}
+	// published is YYYY-MM-DD text, so comparing strings compares dates;
+	// a NULL date compares as NULL and never matches a bound.
+	for _, b := range []struct {
+		field, cmp string
+		bound      catalog.DateBound
+		day        func(catalog.DateBound) time.Time
+	}{
+		{"from", ">=", q.From, catalog.DateBound.First},
+		{"to", "<=", q.To, catalog.DateBound.Last},
+	} {
+		if b.bound.IsZero() {
+			continue
+		}
+		if _, err := catalog.ParseDateBound(b.bound.Text); err != nil {
+			return "", nil, catalog.Invalid(b.field, "%v", err)
+		}
+		conds = append(conds, `c.published `+b.cmp+` ?`)
+		args = append(args, b.day(b.bound).Format(time.DateOnly))
+	}
+	if len(conds) == 0 {
+		return "1", nil, nil
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// orderBy returns the ORDER BY terms of a listing order.
+func orderBy(sort catalog.Sort) (string, error) {
+	switch sort {
+	case catalog.SortNewest, catalog.SortRelevance, "":
+		// Relevance needs a search text, which Query does not have yet.
+		return `c.published DESC NULLS LAST, c.id DESC`, nil
+	case catalog.SortOldest:
+		return `c.published ASC NULLS LAST, c.id ASC`, nil
+	case catalog.SortLongest:
+		return `c.read_minutes DESC, c.published DESC NULLS LAST, c.id DESC`, nil
+	case catalog.SortShortest:
+		return `c.read_minutes ASC, c.published DESC NULLS LAST, c.id DESC`, nil
+	}
+	return "", catalog.Invalid("sort", "%q is not an order", string(sort))
+}
+
+// names resolves every slug q uses to its Ref, keyed "tag:", "source:" or
+// "category:" + slug. A slug that names nothing gives an error wrapping
+// catalog.ErrNotFound.
+func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.Ref, error) {
+	names := map[string]catalog.Ref{}
+	var tags []string
+	for _, l := range [][]string{q.Tags, q.Any, q.Not} {
+		for _, slug := range l {
+			if !slices.Contains(tags, slug) {
+				tags = append(tags, slug)
+			}
+		}
+	}
+	var parts []string
+	var args []any
+	if len(tags) > 0 {
+		parts = append(parts, `SELECT 'tag', name, slug, cards FROM tags WHERE slug IN (`+placeholders(len(tags))+`)`)
+		args = appendStrings(args, tags)
+	}
+	if q.Source != "" {
+		parts = append(parts, `SELECT 'source', name, slug, cards FROM sources WHERE slug = ?`)
+		args = append(args, q.Source)
+	}
+	if q.Category != "" {
+		parts = append(parts, `SELECT 'category', name, slug, cards FROM categories WHERE slug = ?`)
+		args = append(args, q.Category)
+	}
+	if len(parts) == 0 {
+		return names, nil
+	}
+	rows, err := s.db.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var r catalog.Ref
+		if err := rows.Scan(&kind, &r.Name, &r.Slug, &r.Count); err != nil {
+			return nil, err
+		}
+		names[kind+":"+r.Slug] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range tags {
+		if _, ok := names["tag:"+t]; !ok {
+			return nil, fmt.Errorf("%w: no tag %q", catalog.ErrNotFound, t)
+		}
+	}
+	if _, ok := names["source:"+q.Source]; q.Source != "" && !ok {
+		return nil, fmt.Errorf("%w: no source %q", catalog.ErrNotFound, q.Source)
+	}
+	if _, ok := names["category:"+q.Category]; q.Category != "" && !ok {
+		return nil, fmt.Errorf("%w: no category %q", catalog.ErrNotFound, q.Category)
+	}
+	return names, nil
+}
+
+// Facets summarizes every article matching q, whatever the page: the tags
+// (at most 30, most frequent first; tags on at least 90% of ten or more
+// results are in Common instead, and q's own AND tags are always there,
+// marked Active), the sources (at most 15), the categories and the years
+// (newest first). Each Count is how many results carry the entry, so
+// choosing it never gives an empty listing. It fails like Articles on a
+// slug that names nothing.
+func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, err error) {
+	defer timeout(ctx, &err)
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	cond, args, err := where(q)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	// A tag's Or is how many articles adding it to q.Any would add: those
+	// that match q except for q.Any, carry the tag and carry none of
+	// q.Any. That set is q with q.Any moved to q.Not, so one grouped count
+	// gives Or for every tag. With q.Any empty, "any=t" would narrow the
+	// results rather than widen them, and Or is 0.
+	orCount, orJoin, with := `0`, ``, ``
+	if len(q.Any) > 0 {
+		widen := q
+		widen.Not = slices.Concat(q.Not, q.Any)
+		widen.Any = nil
+		wcond, wargs, err := where(widen)
+		if err != nil {
+			return catalog.Facets{}, err
+		}
+		// Grouped once over the widening set, not probed tag by tag: the
+		// cost stays linear in the articles whatever the number of tags.
+		with = `, ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM cards c JOIN card_tags ct ON ct.card_id = c.id
+			WHERE ` + wcond + ` GROUP BY ct.tag_id)`
+		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
+		args = slices.Concat(args, wargs)
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE `+cond+`)`+with+`
+		SELECT 'total', '', '', count(*), 0 FROM r
+		UNION ALL
+		SELECT 'tag', t.name, t.slug, rt.n, `+orCount+`
+			FROM (SELECT ct.tag_id, count(*) AS n FROM r JOIN card_tags ct ON ct.card_id = r.id GROUP BY ct.tag_id) rt
+			JOIN tags t ON t.id = rt.tag_id`+orJoin+`
+		UNION ALL
+		SELECT 'source', s.name, s.slug, count(*), 0 FROM r JOIN sources s ON s.id = r.source_id GROUP BY s.id
+		UNION ALL
+		SELECT 'category', g.name, g.slug, count(*), 0 FROM r JOIN categories g ON g.id = r.category_id GROUP BY g.id
+		UNION ALL
+		SELECT 'year', substr(r.published, 1, 4), substr(r.published, 1, 4), count(*), 0
+			FROM r WHERE r.published IS NOT NULL GROUP BY substr(r.published, 1, 4)`, args...)
+	if err != nil {
+		return catalog.Facets{}, err
+	}
+	defer rows.Close()
+	var (
+		f     catalog.Facets
+		tags  []catalog.TagFacet
+		total int
+	)
+	for rows.Next() {
+		var kind string
+		var r catalog.Ref
+		var or int
+		if err := rows.Scan(&kind, &r.Name, &r.Slug, &r.Count, &or); err != nil {
+			return catalog.Facets{}, err
+		}
+		switch kind {
+		case "total":
+			total = r.Count
+		case "tag":
+			tags = append(tags, catalog.TagFacet{Ref: r, Active: q.HasTag(r.Slug), Or: or, Not: r.Count})
+		case "source":
+			f.Sources = append(f.Sources, r)
+		case "category":
+			f.Categories = append(f.Categories, r)
+		case "year":
+			f.Years = append(f.Years, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return catalog.Facets{}, err
+	}
+	// With no results the query's own tags have no row; they are still
+	// shown, so that they can be removed.
+	for _, slug := range q.Tags {
+		if !slices.ContainsFunc(tags, func(t catalog.TagFacet) bool { return t.Slug == slug }) {
+			r := names["tag:"+slug]
+			r.Count = 0
+			tags = append(tags, catalog.TagFacet{Ref: r, Active: true})
+		}
+	}
+	slices.SortFunc(tags, func(a, b catalog.TagFacet) int { return byCountThenName(a.Ref, b.Ref) })
+	for _, t := range tags {
+		switch {
+		case total >= commonMin && t.Count*100 >= total*commonPercent:
+			f.Common = append(f.Common, t)
+		case t.Active || len(f.Tags) < facetTags:
+			f.Tags = append(f.Tags, t)
+		}
+	}
+	slices.SortFunc(f.Sources, byCountThenName)
+	f.Sources = f.Sources[:min(len(f.Sources), facetSources)]
+	slices.SortFunc(f.Categories, byCountThenName)
+	slices.SortFunc(f.Years, func(a, b catalog.Ref) int { return strings.Compare(b.Name, a.Name) })
+	return f, nil
+}
+
+// byCountThenName orders refs by count, largest first, then by name
+// regardless of case, then by slug.
+func byCountThenName(a, b catalog.Ref) int {
+	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Slug, b.Slug))
+}
+
+// Tags lists every tag that some article carries, with its article count:
+// by count (TagsByCount or "": largest first, then by name) or by name
+// (TagsByName: A–Z regardless of case). Any other order is a
+// catalog.InvalidError.
+func (s *Store) Tags(ctx context.Context, by catalog.TagSort) (_ []catalog.Ref, err error) {
+	defer timeout(ctx, &err)
+	var order string
+	switch by {
+	case catalog.TagsByCount, "":
+		order = `cards DESC, name COLLATE NOCASE, slug`
+	case catalog.TagsByName:
+		order = `name COLLATE NOCASE, slug`
+	default:
+		return nil, catalog.Invalid("sort", "%q is not a tag order; use count or name", string(by))
+	}
+	return s.refs(ctx, `SELECT name, slug, cards FROM tags WHERE cards > 0 ORDER BY `+order)
+}
+
+// Categories lists every category that some article has, with its article
+// count, largest first, then by name.
+func (s *Store) Categories(ctx context.Context) (_ []catalog.Ref, err error) {
+	defer timeout(ctx, &err)
+	return s.refs(ctx, `SELECT name, slug, cards FROM categories WHERE cards > 0 ORDER BY cards DESC, name COLLATE NOCASE, slug`)
+}
+
+// refs runs a query that selects name, slug and count.
+func (s *Store) refs(ctx context.Context, query string, args ...any) ([]catalog.Ref, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Ref
+	for rows.Next() {
+		var r catalog.Ref
+		if err := rows.Scan(&r.Name, &r.Slug, &r.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Sources lists every source that has articles, largest first, then by
+// name, with the dates of its oldest and newest articles (zero when none
+// is dated) and its three most frequent tags. Tags on at least 90% of all
+// articles are left out of TopTags, and a top tag's Count is how many of
+// the source's articles carry it.
+func (s *Store) Sources(ctx context.Context) (_ []catalog.SourceSummary, err error) {
+	defer timeout(ctx, &err)
+	rows, err := s.db.QueryContext(ctx, `WITH
+		total(n) AS (SELECT count(*) FROM cards),
+		st AS (
+			SELECT c.source_id, t.name, t.slug, count(*) AS n
+			FROM cards c JOIN card_tags ct ON ct.card_id = c.id JOIN tags t ON t.id = ct.tag_id
+			WHERE c.source_id IS NOT NULL AND t.cards * 100 < (SELECT n FROM total) * ?
+			GROUP BY c.source_id, t.id),
+		top AS (
+			SELECT source_id, name, slug, n,
+				row_number() OVER (PARTITION BY source_id ORDER BY n DESC, name COLLATE NOCASE, slug) AS rank
+			FROM st)
+		SELECT s.name, s.slug, s.cards,
+			(SELECT min(published) FROM cards WHERE source_id = s.id),
+			(SELECT max(published) FROM cards WHERE source_id = s.id),
+			top.name, top.slug, top.n
+		FROM sources s LEFT JOIN top ON top.source_id = s.id AND top.rank <= ?
+		WHERE s.cards > 0
+		ORDER BY s.cards DESC, s.name COLLATE NOCASE, s.slug, top.rank`, commonPercent, sourceTopTags)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.SourceSummary
+	for rows.Next() {
+		var (
+			src         catalog.SourceSummary
+			first, last sql.NullString
+			tag, slug   sql.NullString
+			n           sql.NullInt64
+		)
+		if err := rows.Scan(&src.Name, &src.Slug, &src.Count, &first, &last, &tag, &slug, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Slug != src.Slug {
+			if src.First, err = parseDate(first); err != nil {
+				return nil, err
+			}
+			if src.Last, err = parseDate(last); err != nil {
+				return nil, err
+			}
+			out = append(out, src)
+		}
+		if tag.Valid {
+			cur := &out[len(out)-1]
+			cur.TopTags = append(cur.TopTags, catalog.Ref{Name: tag.String, Slug: slug.String, Count: int(n.Int64)})
+		}
+	}
+	return out, rows.Err()
+}
+
+// Archive counts the dated articles of each month, newest month first.
+func (s *Store) Archive(ctx context.Context) (_ []catalog.ArchiveMonth, err error) {
+	defer timeout(ctx, &err)
+	rows, err := s.db.QueryContext(ctx, `SELECT CAST(substr(published, 1, 4) AS INTEGER), CAST(substr(published, 6, 2) AS INTEGER), count(*)
+		FROM cards WHERE published IS NOT NULL
+		GROUP BY substr(published, 1, 7) ORDER BY substr(published, 1, 7) DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.ArchiveMonth
+	for rows.Next() {
+		var m catalog.ArchiveMonth
+		if err := rows.Scan(&m.Year, &m.Month, &m.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Article returns the article with that id, with the other articles of the
+// same story (a title that is the same or nearly so once case, dashes,
+// quotes and spaces are evened out; any source; newest first; at most 20)
+// and up to five related articles (those sharing the most tags, a tag
+// weighing log(N/df) so that rare tags count more; ties newest first). An
+// article never appears in its own lists, and a same-story article is not
+// repeated among the related ones. Article returns catalog.ErrNotFound if
+// no article has that id.
+func (s *Store) Article(ctx context.Context, id int64) (_ catalog.ArticleDetail, err error) {
+	defer timeout(ctx, &err)
+	a, err := scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.ArticleDetail{}, fmt.Errorf("%w: no article %d", catalog.ErrNotFound, id)
+	}
+	if err != nil {
+		return catalog.ArticleDetail{}, err
+	}
+	one := []catalog.Article{a}
+	if err := s.attachTags(ctx, one); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
+	d := catalog.ArticleDetail{Article: one[0]}
+	if d.SameStory, err = s.sameStory(ctx, d.Article); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
+	if d.Related, err = s.related(ctx, d.Article, d.SameStory); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
+	both := slices.Concat(d.SameStory, d.Related)
+	if err := s.attachTags(ctx, both); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
+	d.SameStory, d.Related = both[:len(d.SameStory):len(d.SameStory)], both[len(d.SameStory):]
+	return d, nil
+}
+
+// sameStory returns the other articles whose title is the same story as
+// a's, without their tags. Titles are compared in Go, one pass over all
+// of them: the normalization is not expressible in SQL.
+func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Article, error) {
+	want := normalizeTitle(a.Title)
+	wantWords := titleWords(want)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, title FROM cards WHERE id <> ?`, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		var title string
+		if err := rows.Scan(&id, &title); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		norm := normalizeTitle(title)
+		if norm == want || jaccard(wantWords, titleWords(norm)) >= sameStoryJaccard {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	order, _ := orderBy(catalog.SortNewest)
+	rows, err = s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+`
+		WHERE c.id IN (`+placeholders(len(ids))+`) ORDER BY `+order+` LIMIT ?`, append(ids, sameStoryMax)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanArticles(rows)
+}
+
+// related returns up to relatedMax articles sharing a's tags, most
+// weight first, leaving out a and the articles in skip; without their tags.
+func (s *Store) related(ctx context.Context, a catalog.Article, skip []catalog.Article) ([]catalog.Article, error) {
+	if len(a.Tags) == 0 {
+		return nil, nil
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards`).Scan(&n); err != nil {
+		return nil, err
+	}
+	// The weights are computed here: SQLite's log() is not compiled in.
+	values := make([]string, len(a.Tags))
+	args := make([]any, 0, 2*len(a.Tags)+2)
+	for i, t := range a.Tags {
+		values[i] = `(?, ?)`
+		args = append(args, t.Slug, math.Log(float64(max(n, 1))/float64(max(t.Count, 1))))
+	}
+	args = append(args, a.ID, relatedMax+len(skip))
+	// Scores are rounded so that equal tag sets tie whatever order SQLite
+	// adds their weights in, and the date breaks the tie.
+	rows, err := s.db.QueryContext(ctx, `WITH w(slug, weight) AS (VALUES `+strings.Join(values, ", ")+`)
+		SELECT `+articleColumns+`, round(sum(w.weight), 9) AS score
+		FROM w JOIN tags t ON t.slug = w.slug JOIN card_tags ct ON ct.tag_id = t.id
+			JOIN cards c ON c.id = ct.card_id `+articleRefs+`
+		WHERE c.id <> ?
+		GROUP BY c.id
+		ORDER BY score DESC, c.published DESC NULLS LAST, c.id DESC
+		LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []catalog.Article
+	for rows.Next() {
+		var score float64
+		r, err := scanArticle(rows, &score)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) < relatedMax && !slices.ContainsFunc(skip, func(x catalog.Article) bool { return x.ID == r.ID }) {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// attachTags loads the tags of arts, in each card's tag order, in one
+// query, and sets each article's Tags.
+func (s *Store) attachTags(ctx context.Context, arts []catalog.Article) error {
+	if len(arts) == 0 {
+		return nil
+	}
+	ids := make([]any, len(arts))
+	at := make(map[int64]int, len(arts))
+	for i, a := range arts {
+		ids[i] = a.ID
+		at[a.ID] = i
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT ct.card_id, t.name, t.slug, t.cards
+		FROM card_tags ct JOIN tags t ON t.id = ct.tag_id
+		WHERE ct.card_id IN (`+placeholders(len(ids))+`)
+		ORDER BY ct.card_id, ct.position`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var r catalog.Ref
+		if err := rows.Scan(&id, &r.Name, &r.Slug, &r.Count); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			arts[i].Tags = append(arts[i].Tags, r)
+		}
+	}
+	return rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanArticle reads the articleColumns of a row, then extra.
+func scanArticle(row scanner, extra ...any) (catalog.Article, error) {
+	var (
+		a                         catalog.Article
+		srcName, srcSlug, catName sql.NullString
+		catSlug, published        sql.NullString
+		srcCards, catCards        sql.NullInt64
+	)
+	dest := append([]any{&a.ID, &a.Title, &a.Summary, &srcName, &srcSlug, &srcCards, &catName, &catSlug, &catCards,
+		&published, &a.Likes, &a.ReadMinutes}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return catalog.Article{}, err
+	}
+	if srcName.Valid {
+		a.Source = &catalog.Ref{Name: srcName.String, Slug: srcSlug.String, Count: int(srcCards.Int64)}
+	}
+	if catName.Valid {
+		a.Category = &catalog.Ref{Name: catName.String, Slug: catSlug.String, Count: int(catCards.Int64)}
+	}
+	var err error
+	a.Date, err = parseDate(published)
+	return a, err
+}
+
+// scanArticles reads and closes rows of articleColumns.
+func scanArticles(rows *sql.Rows) ([]catalog.Article, error) {
+	defer rows.Close()
+	var out []catalog.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// parseDate reads a stored YYYY-MM-DD date; NULL is the zero time.
+func parseDate(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored date %q: %w", s.String, err)
+	}
+	return t, nil
+}
+
+// placeholders returns n comma-separated "?".
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func appendStrings(args []any, ss []string) []any {
+	for _, s := range ss {
+		args = append(args, s)
+	}
+	return args
+}
+
+// timeout turns the error of a query cut short by ctx's deadline into
+// catalog.ErrTimeout, which the HTTP layer reports as such.
+func timeout(ctx context.Context, err *error) {
+	if *err != nil && !errors.Is(*err, catalog.ErrTimeout) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		*err = fmt.Errorf("%w: %w", catalog.ErrTimeout, *err)
+	}
+}
+
+// normalizeTitle evens out the spellings of one title: case folded,
+// dashes and hyphens as '-', curly quotes as straight ones, and every run
+// of spaces (U+202F and the like included) as one space, none at the ends.
+func normalizeTitle(title string) string {
+	var b strings.Builder
+	b.Grow(len(title))
+	space := false
+	for _, r := range title {
+		switch r {
+		case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212':
+			r = '-'
+		case '\u2018', '\u2019', '\u201a', '\u201b', '\u2032':
+			r = '\''
+		case '\u201c', '\u201d', '\u201e', '\u201f', '\u2033':
+			r = '"'
+		}
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// titleWords returns the set of words of a normalized title, without the
+// punctuation around them ("smoothly." and "smoothly" are one word).
+func titleWords(norm string) map[string]bool {
+	words := map[string]bool{}
+	for _, w := range strings.Fields(norm) {
+		if w = strings.Trim(w, `.,:;!?…"'()[]{}«»`); w != "" {
+			words[w] = true
+		}
+	}
+	return words
+}
+
+// jaccard returns |a ∩ b| / |a ∪ b|, and 0 for two empty sets.
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	both := 0
+	for w := range a {
+		if b[w] {
+			both++
+		}
+	}
+	return float64(both) / float64(len(a)+len(b)-both)
+}
