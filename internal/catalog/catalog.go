@@ -53,7 +53,16 @@ type Article struct {
 	ReadMinutes  int
 	DuplicateOf  int64 // the cluster id of the same story from other sources; 0 if none
 	OtherSources []Ref // the same story from other sources
+	// With a search, Title and Summary with each match between
+	// MarkStart and MarkEnd; "" otherwise.
+	MarkedTitle, MarkedSummary string
 }
+
+// Search-match markers in Article.MarkedTitle and MarkedSummary.
+const (
+	MarkStart = "\x01"
+	MarkEnd   = "\x02"
+)
 
 // Slug returns the article's URL slug, derived from its title.
 func (a Article) Slug() string { return Slugify(a.Title) }

@@ -47,7 +47,8 @@ type Query struct {
 	Category string
 	From     DateBound // inclusive
 	To       DateBound // inclusive
-	Sort     Sort      // "" means newest
+	Q        string    // full-text search, as typed (see ParseSearch)
+	Sort     Sort      // "" means the default: relevance with Q, else newest
 	Page     int       // 1-based; 0 means 1
 	Per      int       // 0 means DefaultPer
 }
@@ -105,10 +106,20 @@ func ParseDateBound(s string) (DateBound, error) {
 // EffectiveSort returns the order in force.
 func (q Query) EffectiveSort() Sort {
 	if q.Sort == "" {
-		return SortNewest
+		return q.defaultSort()
 	}
 	return q.Sort
 }
+
+func (q Query) defaultSort() Sort {
+	if q.Q != "" {
+		return SortRelevance
+	}
+	return SortNewest
+}
+
+// Search returns the parsed full-text search.
+func (q Query) Search() Search { return ParseSearch(q.Q) }
 
 // EffectivePage returns the page number in force.
 func (q Query) EffectivePage() int { return max(q.Page, 1) }
@@ -126,7 +137,7 @@ func (q Query) Offset() int { return (q.EffectivePage() - 1) * q.EffectivePer() 
 
 // IsEmpty reports whether the query has no filter at all.
 func (q Query) IsEmpty() bool {
-	return len(q.Tags)+len(q.Any)+len(q.Not) == 0 && q.Source == "" && q.Category == "" && q.From.IsZero() && q.To.IsZero()
+	return len(q.Tags)+len(q.Any)+len(q.Not) == 0 && q.Source == "" && q.Category == "" && q.From.IsZero() && q.To.IsZero() && q.Q == ""
 }
 
 // ParseQuery reads a Query from URL parameters. Unknown parameters are
@@ -169,16 +180,24 @@ func ParseQuery(v url.Values) (Query, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && q.From.First().After(q.To.Last()) {
 		return q, Invalid("to", "%s is before from=%s", q.To.Text, q.From.Text)
 	}
+	if q.Q, err = searchParam(v); err != nil {
+		return q, err
+	}
 	s, err := oneValue(v, "sort")
 	if err != nil {
 		return q, err
 	}
 	switch Sort(s) {
-	case "", SortNewest:
-	case SortOldest, SortLongest, SortShortest, SortRelevance:
+	case "":
+	case SortNewest, SortOldest, SortLongest, SortShortest:
 		q.Sort = Sort(s)
+	case SortRelevance:
+		if q.Q == "" {
+			return q, Invalid("sort", "relevance needs a search: add q")
+		}
+		q.Sort = SortRelevance
 	default:
-		return q, Invalid("sort", "%q is not an order; use newest, oldest, longest or shortest", clipValue(s))
+		return q, Invalid("sort", "%q is not an order; use relevance, newest, oldest, longest or shortest", clipValue(s))
 	}
 	if q.Page, err = intParam(v, "page", 1, MaxPage); err != nil {
 		return q, err
@@ -200,7 +219,8 @@ func (q *Query) normalize() {
 			*l = nil
 		}
 	}
-	if q.Sort == SortNewest {
+	q.Q = strings.Join(strings.Fields(q.Q), " ")
+	if q.Sort == q.defaultSort() {
 		q.Sort = ""
 	}
 	if q.Page == 1 {
@@ -209,6 +229,35 @@ func (q *Query) normalize() {
 	if q.Per == DefaultPer {
 		q.Per = 0
 	}
+}
+
+// MaxSearch is the longest search text accepted, in bytes.
+const MaxSearch = 500
+
+// searchParam reads q: any text is fine (it is never syntax), but it must
+// be valid UTF-8 without control characters, and not too long.
+func searchParam(v url.Values) (string, error) {
+	vals := v["q"]
+	if len(vals) > 1 {
+		return "", Invalid("q", "given %d times; give it once", len(vals))
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	s := strings.Join(strings.Fields(vals[0]), " ")
+	switch {
+	case len(s) > MaxSearch:
+		return "", Invalid("q", "the search is %d bytes long; the limit is %d", len(s), MaxSearch)
+	case !utf8.ValidString(s):
+		return "", Invalid("q", "the search is not valid UTF-8")
+	case strings.ContainsFunc(s, isControl):
+		return "", Invalid("q", "the search contains control characters")
+	}
+	return s, nil
+}
+
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func oneValue(v url.Values, name string) (string, error) {
@@ -333,6 +382,9 @@ func (q Query) Values() url.Values {
 	if !q.To.IsZero() {
 		v.Set("to", q.To.Text)
 	}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
 	if q.Sort != "" {
 		v.Set("sort", string(q.Sort))
 	}
@@ -448,6 +500,22 @@ func (q Query) Refine(fn func(*Query)) Query {
 	q.Page = 0
 	q.normalize()
 	return q
+}
+
+// OrGroup returns q with its "any" group explicit, the query that "+N"
+// facet links extend: q itself when q.Any is set, or q with its single AND
+// tag moved into Any (the same results). ok is false when there is no
+// group to widen (no tags, or several AND tags and no Any).
+func (q Query) OrGroup() (Query, bool) {
+	switch {
+	case len(q.Any) > 0:
+		return q, true
+	case len(q.Tags) == 1:
+		g := q.Refine(func(g *Query) { g.Any, g.Tags = g.Tags, nil })
+		g.Page = q.Page
+		return g, true
+	}
+	return q, false
 }
 
 // HasTag reports whether slug is one of the AND tags.

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 
 	"cardex/internal/catalog"
 )
@@ -60,9 +62,15 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	var ie *catalog.InvalidError
 	var rd *redirect
+	var ab errAborted
 	switch {
 	case errors.As(err, &rd):
 		http.Redirect(w, r, rd.url, http.StatusMovedPermanently)
+		return
+	case errors.As(err, &ab):
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("response aborted", "id", requestID(r.Context()), "path", r.URL.RequestURI(), "err", err)
+		}
 		return
 	case errors.As(err, &he):
 		p.Status, p.Message, p.Links = he.status, he.msg, he.links
@@ -84,7 +92,25 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	p.Heading = http.StatusText(p.Status)
 	p.Title = p.Heading
 	p.RequestID = requestID(r.Context())
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Del("Content-Disposition")
+	if _, f := splitExt(path.Base(r.URL.Path)); f == formatJSON {
+		// An API client gets the error as JSON.
+		type jsonError struct {
+			Status  int    `json:"status"`
+			Error   string `json:"error"`
+			Field   string `json:"field,omitempty"`
+			Message string `json:"message"`
+		}
+		b, _ := json.Marshal(map[string]jsonError{"error": {p.Status, p.Heading, p.Field, p.Message}})
+		h.Set("Content-Type", contentType[formatJSON])
+		w.WriteHeader(p.Status)
+		w.Write(b)
+		return
+	}
 	s.render(w, r, p.Status, "error", p)
 }
 

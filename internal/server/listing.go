@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,11 +29,27 @@ const (
 	routeMonth
 )
 
-// parseRoute reads the fixed filter from the path.
-func parseRoute(kind routeKind, r *http.Request) (catalog.Route, error) {
+// parseRoute reads the fixed filter and the format from the path.
+func parseRoute(kind routeKind, r *http.Request) (catalog.Route, format, error) {
+	var f format
+	param := func(name string) string {
+		v := chi.URLParam(r, name)
+		if v != "" && strings.HasSuffix(r.URL.Path, v) {
+			v, f = splitExt(v)
+		}
+		return v
+	}
+	if kind == routeAll {
+		_, f = splitExt(path.Base(r.URL.Path))
+	}
+	route, err := parseRouteValue(kind, r, param)
+	return route, f, err
+}
+
+func parseRouteValue(kind routeKind, r *http.Request, param func(string) string) (catalog.Route, error) {
 	switch kind {
 	case routeTag, routeSource, routeCategory:
-		slug := chi.URLParam(r, "slug")
+		slug := param("slug")
 		if want := catalog.Slugify(slug); want != slug {
 			if want == "-" {
 				return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a valid name in an address", slug))
@@ -44,14 +62,14 @@ func parseRoute(kind routeKind, r *http.Request) (catalog.Route, error) {
 		}
 		return catalog.Route{Kind: map[routeKind]string{routeTag: "tags", routeSource: "sources", routeCategory: "categories"}[kind], Value: slug}, nil
 	case routeYear, routeMonth:
-		year := chi.URLParam(r, "year")
+		year := param("year")
 		if y, err := strconv.Atoi(year); err != nil || len(year) != 4 || y < 1970 {
 			return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a year", year))
 		}
 		if kind == routeYear {
 			return catalog.Route{Kind: "archive", Value: year}, nil
 		}
-		month := chi.URLParam(r, "month")
+		month := param("month")
 		if m, err := strconv.Atoi(month); err != nil || len(month) != 2 || m < 1 || m > 12 {
 			return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a month (01 to 12)", month))
 		}
@@ -60,20 +78,20 @@ func parseRoute(kind routeKind, r *http.Request) (catalog.Route, error) {
 	return catalog.Route{}, nil
 }
 
-// listingRequest parses a listing request into its route and query.
-func listingRequest(kind routeKind, r *http.Request) (catalog.Route, catalog.Query, error) {
-	route, err := parseRoute(kind, r)
+// listingRequest parses a listing request into its route, format and query.
+func listingRequest(kind routeKind, r *http.Request) (catalog.Route, format, catalog.Query, error) {
+	route, f, err := parseRoute(kind, r)
 	if err != nil {
-		return route, catalog.Query{}, err
+		return route, f, catalog.Query{}, err
 	}
 	q, err := catalog.ParseQuery(r.URL.Query())
 	if err != nil {
-		return route, q, err
+		return route, f, q, err
 	}
 	if route.Kind == "archive" && (!q.From.IsZero() || !q.To.IsZero()) {
-		return route, q, catalog.Invalid("from", "an archive page fixes the dates; drop from and to, or use / with them")
+		return route, f, q, catalog.Invalid("from", "an archive page fixes the dates; drop from and to, or use / with them")
 	}
-	return route, route.Apply(q), nil
+	return route, f, route.Apply(q), nil
 }
 
 type listingPage struct {
@@ -111,9 +129,19 @@ type cardTag struct {
 
 func (s *server) listing(kind routeKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		route, q, err := listingRequest(kind, r)
+		route, f, q, err := listingRequest(kind, r)
 		if err != nil {
 			return err
+		}
+		if f == formatAtom {
+			// A feed is the first page, newest first.
+			q = q.Refine(func(q *catalog.Query) { q.Sort = catalog.SortNewest })
+		}
+		if done, err := s.conditional(w, r, string(f)+" "+q.URL("")); done || err != nil {
+			return err
+		}
+		if f == formatCSV {
+			return s.writeListingCSV(w, r, q)
 		}
 		res, err := s.store.Articles(r.Context(), q)
 		if err != nil {
@@ -122,14 +150,27 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		pages := res.Pages()
 		if q.EffectivePage() > pages {
 			return errNotFound(fmt.Sprintf("page %d is past the end: this listing has %s", q.EffectivePage(), plural(pages, "page")),
-				link{URL: q.WithPage(pages).URL(""), Text: fmt.Sprintf("Go to the last page (%d)", pages)})
+				link{URL: q.WithPage(pages).URL(string(f)), Text: fmt.Sprintf("Go to the last page (%d)", pages)})
+		}
+		if f == formatAtom {
+			var entries []atomEntry
+			for _, a := range res.Articles {
+				entries = append(entries, articleEntry(a))
+			}
+			title, _ := heading(route, res)
+			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), q.URL(string(formatAtom)), q.URL(""), entries)
 		}
 		facets, err := s.store.Facets(r.Context(), q)
 		if err != nil {
 			return err
 		}
+		if f == formatJSON {
+			return s.writeListingJSON(w, r, q, res, facets)
+		}
 		p := listingPage{layout: s.newLayout(r, ""), Result: res}
+		p.Search = newSearchBox(q)
 		p.Canonical = q.URL("")
+		p.Alternates = alternates(func(f format) string { return q.URL(string(f)) }, formatHTML)
 		p.Nav = route.Kind
 		p.Heading, p.Title = heading(route, res)
 		p.Sentence = sentence(q, res)
@@ -141,7 +182,11 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		p.Facets = newFacetsView(q, facets)
 		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })
 		p.Prev, p.Next = p.Pagination.Prev, p.Pagination.Next
-		for _, so := range catalog.Sorts() {
+		sorts := catalog.Sorts()
+		if q.Q != "" {
+			sorts = append([]catalog.Sort{catalog.SortRelevance}, sorts...)
+		}
+		for _, so := range sorts {
 			u := q.Refine(func(q *catalog.Query) { q.Sort = so })
 			p.Sorts = append(p.Sorts, link{URL: u.URL(""), Text: string(so), Current: q.EffectiveSort() == so})
 		}
@@ -158,6 +203,21 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		s.render(w, r, http.StatusOK, "listing", p)
 		return nil
 	}
+}
+
+// newSearchBox searches within q's filters: the form goes to q's route
+// and carries q's other parameters (not the page, nor the order) as
+// hidden fields.
+func newSearchBox(q catalog.Query) searchBox {
+	route, rest := q.Refine(func(q *catalog.Query) { q.Q, q.Sort = "", "" }).CanonicalRoute()
+	b := searchBox{Action: route.Path(), Q: q.Q}
+	v := rest.Values()
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		for _, val := range v[k] {
+			b.Hidden = append(b.Hidden, hiddenField{k, val})
+		}
+	}
+	return b
 }
 
 // tagDoc renders seeds/tags/{slug}.md if it exists.
@@ -238,6 +298,9 @@ func sentence(q catalog.Query, res catalog.ArticlePage) string {
 	if len(q.Not) > 0 {
 		b.WriteString(", not tagged " + names("tag", q.Not, "or"))
 	}
+	if q.Q != "" {
+		b.WriteString(" matching “" + q.Q + "”")
+	}
 	if q.Category != "" {
 		b.WriteString(", in " + name(res, "category", q.Category))
 	}
@@ -274,6 +337,9 @@ func joinWords(ws []string, conj string) string {
 // chips lists the active filters, each with the URL that removes it.
 func chips(q catalog.Query, res catalog.ArticlePage) []chip {
 	var out []chip
+	if q.Q != "" {
+		out = append(out, chip{"Search", "“" + q.Q + "”", q.Refine(func(q *catalog.Query) { q.Q, q.Sort = "", "" }).URL("")})
+	}
 	for _, t := range q.Tags {
 		out = append(out, chip{"Tag", name(res, "tag", t), q.Refine(func(q *catalog.Query) { q.Tags = catalog.Without(q.Tags, t) }).URL("")})
 	}
@@ -337,26 +403,40 @@ type facetsView struct {
 
 type facetLink struct {
 	Name   string
+	Slug   string
 	Count  int
 	URL    string // adds the filter, or removes it when Active
 	Active bool
+	// Tags only: the "any" group with this tag added would add Or
+	// articles (OrURL); excluding it would remove Not articles (NotURL).
+	isTag         bool
+	Or, Not       int
+	OrURL, NotURL string
 }
 
 func newFacetsView(q catalog.Query, f catalog.Facets) facetsView {
 	var v facetsView
 	// toggle links to q with the filter set, or cleared when active.
-	toggle := func(name string, count int, active bool, set, clear func(*catalog.Query)) facetLink {
+	toggle := func(ref catalog.Ref, active bool, set, clear func(*catalog.Query)) facetLink {
 		fn := set
 		if active {
 			fn = clear
 		}
-		return facetLink{Name: name, Count: count, URL: q.Refine(fn).URL(""), Active: active}
+		return facetLink{Name: ref.Name, Slug: ref.Slug, Count: ref.Count, URL: q.Refine(fn).URL(""), Active: active}
 	}
 	tagLink := func(t catalog.TagFacet) facetLink {
 		slug := t.Slug
-		return toggle(t.Name, t.Count, q.HasTag(slug),
+		l := toggle(t.Ref, q.HasTag(slug),
 			func(q *catalog.Query) { q.Tags = append(q.Tags, slug) },
 			func(q *catalog.Query) { q.Tags = catalog.Without(q.Tags, slug) })
+		l.isTag, l.Or, l.Not = true, t.Or, t.Not
+		if og, ok := q.OrGroup(); ok && t.Or > 0 && !slices.Contains(og.Any, slug) {
+			l.OrURL = og.Refine(func(q *catalog.Query) { q.Any = append(q.Any, slug) }).URL("")
+		}
+		if !l.Active && !slices.Contains(q.Not, slug) {
+			l.NotURL = q.Refine(func(q *catalog.Query) { q.Not = append(q.Not, slug) }).URL("")
+		}
+		return l
 	}
 	for _, t := range f.Tags {
 		v.Tags = append(v.Tags, tagLink(t))
@@ -366,17 +446,17 @@ func newFacetsView(q catalog.Query, f catalog.Facets) facetsView {
 	}
 	for _, s := range f.Sources {
 		slug := s.Slug
-		v.Sources = append(v.Sources, toggle(s.Name, s.Count, q.Source == slug,
+		v.Sources = append(v.Sources, toggle(s, q.Source == slug,
 			func(q *catalog.Query) { q.Source = slug }, func(q *catalog.Query) { q.Source = "" }))
 	}
 	for _, c := range f.Categories {
 		slug := c.Slug
-		v.Categories = append(v.Categories, toggle(c.Name, c.Count, q.Category == slug,
+		v.Categories = append(v.Categories, toggle(c, q.Category == slug,
 			func(q *catalog.Query) { q.Category = slug }, func(q *catalog.Query) { q.Category = "" }))
 	}
 	for _, y := range f.Years {
 		year := catalog.DateBound{Text: y.Slug}
-		v.Years = append(v.Years, toggle(y.Name, y.Count, q.From == year && q.To == year,
+		v.Years = append(v.Years, toggle(y, q.From == year && q.To == year,
 			func(q *catalog.Query) { q.From, q.To = year, year },
 			func(q *catalog.Query) { q.From, q.To = catalog.DateBound{}, catalog.DateBound{} }))
 	}

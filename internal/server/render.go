@@ -20,8 +20,19 @@ type layout struct {
 	Prev, Next string // rel=prev / rel=next URLs
 	Alternates []link // other formats of the same page
 	RequestID  string
+	Search     searchBox
 	css        string
 }
+
+// searchBox is the GET form on every page. On a listing it searches
+// within the current filters, which it carries as hidden fields.
+type searchBox struct {
+	Action string
+	Q      string
+	Hidden []hiddenField
+}
+
+type hiddenField struct{ Name, Value string }
 
 // CSS returns the URL of the fingerprinted stylesheet.
 func (l layout) CSS() string { return l.css }
@@ -30,10 +41,11 @@ func (l layout) CSS() string { return l.css }
 type link struct {
 	URL, Text string
 	Current   bool
+	Type      string // media type, for rel=alternate
 }
 
 func (s *server) newLayout(r *http.Request, title string) layout {
-	return layout{Title: title, css: s.staticURL["style.css"], Canonical: r.URL.Path}
+	return layout{Title: title, css: s.staticURL["style.css"], Canonical: r.URL.Path, Search: searchBox{Action: "/"}}
 }
 
 // render executes a page template into a buffer, then writes status and
@@ -77,7 +89,41 @@ func (s *server) funcs() template.FuncMap {
 		"articleURL": func(a catalog.Article) string {
 			return articleURL(a)
 		},
+		"marked": marked,
 	}
+}
+
+// marked returns text as HTML with search matches in <mark>: withMarks is
+// text with catalog.MarkStart/MarkEnd around matches ("" for none). Every
+// character of the text is escaped; the only markup is the app's own
+// <mark> pairs, and stray or unbalanced markers are dropped.
+func marked(text, withMarks string) template.HTML {
+	if withMarks == "" {
+		return template.HTML(template.HTMLEscapeString(text)) //nolint:gosec // escaped just here
+	}
+	var b strings.Builder
+	open := false
+	for rest := withMarks; rest != ""; {
+		i := strings.IndexAny(rest, catalog.MarkStart+catalog.MarkEnd)
+		if i < 0 {
+			b.WriteString(template.HTMLEscapeString(rest))
+			break
+		}
+		b.WriteString(template.HTMLEscapeString(rest[:i]))
+		switch isStart := rest[i:i+1] == catalog.MarkStart; {
+		case isStart && !open:
+			b.WriteString("<mark>")
+			open = true
+		case !isStart && open:
+			b.WriteString("</mark>")
+			open = false
+		}
+		rest = rest[i+1:]
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // escaped text and the app's own <mark> tags only
 }
 
 func articleURL(a catalog.Article) string {

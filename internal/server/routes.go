@@ -16,6 +16,7 @@ func (s *server) routes() http.Handler {
 
 	// Listings: one query model, with one filter fixed by the route.
 	r.Get("/", s.handle(s.listing(routeAll)))
+	r.Get("/index.{ext:json|atom|csv}", s.handle(s.listing(routeAll)))
 	r.Get("/tags/{slug}", s.handle(s.listing(routeTag)))
 	r.Get("/sources/{slug}", s.handle(s.listing(routeSource)))
 	r.Get("/categories/{slug}", s.handle(s.listing(routeCategory)))
@@ -23,10 +24,15 @@ func (s *server) routes() http.Handler {
 	r.Get("/archive/{year}/{month}", s.handle(s.listing(routeMonth)))
 
 	// Indexes.
+	// Indexes, each also as .json, .atom and .csv.
 	r.Get("/tags", s.handle(s.tagIndex))
+	r.Get("/tags.{ext:json|atom|csv}", s.handle(s.tagIndex))
 	r.Get("/sources", s.handle(s.sourceIndex))
+	r.Get("/sources.{ext:json|atom|csv}", s.handle(s.sourceIndex))
 	r.Get("/categories", s.handle(s.categoryIndex))
+	r.Get("/categories.{ext:json|atom|csv}", s.handle(s.categoryIndex))
 	r.Get("/archive", s.handle(s.archiveIndex))
+	r.Get("/archive.{ext:json|atom|csv}", s.handle(s.archiveIndex))
 
 	r.Get("/articles/{id}", s.handle(s.article))
 	r.Get("/articles/{id}/{slug}", s.handle(s.article))
@@ -35,6 +41,7 @@ func (s *server) routes() http.Handler {
 	r.Get("/docs", s.handle(s.docIndex))
 	r.Get("/docs/{name}", s.handle(s.docPage))
 
+	r.Get("/opensearch.xml", s.handle(s.openSearch))
 	r.Get("/static/{name}", s.serveStatic)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/markdown"
@@ -28,6 +29,8 @@ type Store interface {
 	Categories(ctx context.Context) ([]catalog.Ref, error)
 	Archive(ctx context.Context) ([]catalog.ArchiveMonth, error)
 	Article(ctx context.Context, id int64) (catalog.ArticleDetail, error)
+	EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) error
+	Dataset(ctx context.Context) (version int64, updated time.Time, err error)
 }
 
 // Config is everything the server is built from besides the store.

@@ -65,19 +65,128 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if q.Offset() >= total {
 		return page, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+`
-		WHERE `+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		slices.Concat(args, []any{q.EffectivePer(), q.Offset()})...)
+	query, qargs := listSQL(q, cond, args, order)
+	rows, err := s.db.QueryContext(ctx, query+` LIMIT ? OFFSET ?`, append(qargs, q.EffectivePer(), q.Offset())...)
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
+	pos, _ := ftsMatch(q.Search())
 	if page.Articles, err = scanArticles(rows); err != nil {
 		return catalog.ArticlePage{}, err
 	}
 	if err := s.attachTags(ctx, page.Articles); err != nil {
 		return catalog.ArticlePage{}, err
 	}
+	if pos != "" {
+		if err := s.highlight(ctx, pos, page.Articles); err != nil {
+			return catalog.ArticlePage{}, err
+		}
+	}
 	return page, nil
+}
+
+// listSQL is the one SELECT of a listing: q's articles in q's order (by
+// bm25 first when the order is relevance), without paging.
+func listSQL(q catalog.Query, cond string, args []any, order string) (string, []any) {
+	from, fromArgs := articleFrom, []any(nil)
+	if pos, _ := ftsMatch(q.Search()); q.EffectiveSort() == catalog.SortRelevance && pos != "" {
+		from = `cards c JOIN (SELECT rowid AS rid, bm25(cards_fts, ` + bm25Weights + `) AS rank
+			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.id ` + articleRefs
+		fromArgs = []any{pos}
+		order = `f.rank, ` + order
+	}
+	return `SELECT ` + articleColumns + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order, slices.Concat(fromArgs, args)
+}
+
+// EachArticle calls fn with every article matching q, in q's order,
+// whatever q's page: the rows stream from one query, so memory stays
+// bounded. Tags come with each article (Name and Slug only). It fails
+// like Articles on a slug that names nothing, and stops at fn's first
+// error.
+func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) (err error) {
+	defer timeout(ctx, &err)
+	if _, err := s.names(ctx, q); err != nil {
+		return err
+	}
+	order, err := orderBy(q.EffectiveSort())
+	if err != nil {
+		return err
+	}
+	cond, args, err := where(q)
+	if err != nil {
+		return err
+	}
+	query, qargs := listSQL(q, cond, args, order)
+	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
+		(SELECT group_concat(t.name || char(31) || t.slug, char(30) ORDER BY ct.position)
+		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id)`, 1)
+	rows, err := s.db.QueryContext(ctx, query, qargs...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tags sql.NullString
+		a, err := scanArticle(rows, &tags)
+		if err != nil {
+			return err
+		}
+		for _, t := range strings.Split(tags.String, "\x1e") {
+			if name, slug, ok := strings.Cut(t, "\x1f"); ok {
+				a.Tags = append(a.Tags, catalog.Ref{Name: name, Slug: slug})
+			}
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Dataset returns the dataset version, which every import that changes
+// anything increments, and when that import ran.
+func (s *Store) Dataset(ctx context.Context) (version int64, updated time.Time, err error) {
+	var at sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'),
+		(SELECT value FROM meta WHERE key = 'updated_at')`).Scan(&version, &at)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if at.Valid {
+		updated, _ = time.Parse(time.RFC3339, at.String)
+	}
+	return version, updated, nil
+}
+
+// highlight marks where the search matched in each article's title and
+// summary (catalog.MarkStart and MarkEnd around each match).
+func (s *Store) highlight(ctx context.Context, match string, arts []catalog.Article) error {
+	if len(arts) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(arts))
+	args := []any{match}
+	for i, a := range arts {
+		idx[a.ID] = i
+		args = append(args, a.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT rowid, highlight(cards_fts, 0, char(1), char(2)), highlight(cards_fts, 1, char(1), char(2))
+		FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN (`+placeholders(len(arts))+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var title, summary string
+		if err := rows.Scan(&id, &title, &summary); err != nil {
+			return err
+		}
+		if i, ok := idx[id]; ok {
+			arts[i].MarkedTitle, arts[i].MarkedSummary = title, summary
+		}
+	}
+	return rows.Err()
 }
 
 // count returns how many cards match the condition cond (from where).
@@ -133,17 +242,56 @@ func where(q catalog.Query) (string, []any, error) {
 		conds = append(conds, `c.published `+b.cmp+` ?`)
 		args = append(args, b.day(b.bound).Format(time.DateOnly))
 	}
+	if q.Q != "" {
+		pos, neg := ftsMatch(q.Search())
+		if pos == "" && neg == "" {
+			conds = append(conds, "0") // nothing searchable in q: no match
+		}
+		if pos != "" {
+			conds = append(conds, `c.id IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
+			args = append(args, pos)
+		}
+		if neg != "" {
+			conds = append(conds, `c.id NOT IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
+			args = append(args, neg)
+		}
+	}
 	if len(conds) == 0 {
 		return "1", nil, nil
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
 
+// ftsMatch turns a search into FTS5 MATCH expressions: pos, which every
+// result must match, and neg, which no result may match ("" for none).
+// Each term becomes a quoted phrase, so no character the user typed is
+// ever FTS5 syntax; a prefix term gets the * outside its quotes.
+func ftsMatch(s catalog.Search) (pos, neg string) {
+	var ps, ns []string
+	for _, t := range s.Terms {
+		phrase := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+		switch {
+		case t.Exclude:
+			ns = append(ns, phrase)
+		case t.Prefix:
+			ps = append(ps, phrase+"*")
+		default:
+			ps = append(ps, phrase)
+		}
+	}
+	return strings.Join(ps, " AND "), strings.Join(ns, " OR ")
+}
+
+// bm25Weights rank a match in the title far above one in the summary;
+// tags and source sit between.
+const bm25Weights = `10.0, 1.0, 4.0, 2.0`
+
 // orderBy returns the ORDER BY terms of a listing order.
 func orderBy(sort catalog.Sort) (string, error) {
 	switch sort {
 	case catalog.SortNewest, catalog.SortRelevance, "":
-		// Relevance needs a search text, which Query does not have yet.
+		// Relevance ranks by bm25 first (see Articles); ties, and searches
+		// with only exclusions, fall back to newest first.
 		return `c.published DESC NULLS LAST, c.id DESC`, nil
 	case catalog.SortOldest:
 		return `c.published ASC NULLS LAST, c.id ASC`, nil
@@ -232,15 +380,15 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	if err != nil {
 		return catalog.Facets{}, err
 	}
-	// A tag's Or is how many articles adding it to q.Any would add: those
-	// that match q except for q.Any, carry the tag and carry none of
-	// q.Any. That set is q with q.Any moved to q.Not, so one grouped count
-	// gives Or for every tag. With q.Any empty, "any=t" would narrow the
-	// results rather than widen them, and Or is 0.
+	// A tag's Or is how many articles adding it to q's "any" group (see
+	// Query.OrGroup) would add: those that match q except for the group,
+	// carry the tag and carry none of the group. That set is the group
+	// moved to Not, so one grouped count gives Or for every tag. Without a
+	// group to widen, Or is 0.
 	orCount, orJoin, with := `0`, ``, ``
-	if len(q.Any) > 0 {
-		widen := q
-		widen.Not = slices.Concat(q.Not, q.Any)
+	if og, ok := q.OrGroup(); ok {
+		widen := og
+		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any = nil
 		wcond, wargs, err := where(widen)
 		if err != nil {

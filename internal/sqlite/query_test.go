@@ -461,9 +461,13 @@ func TestFacets(t *testing.T) {
 				if tf.Not != not {
 					t.Errorf("tag %s: Not = %d, want %d", tf.Slug, tf.Not, not)
 				}
+				// Or widens the "any" group: q.Any, or else q's one AND tag.
 				or := 0
-				if len(tt.q.Any) > 0 {
+				switch {
+				case len(tt.q.Any) > 0:
 					or = refCount(cards, with(tt.q, func(q *catalog.Query) { q.Any = append(q.Any, tf.Slug) })) - total
+				case len(tt.q.Tags) == 1:
+					or = refCount(cards, with(tt.q, func(q *catalog.Query) { q.Any, q.Tags = []string{q.Tags[0], tf.Slug}, nil })) - total
 				}
 				if tf.Or != or {
 					t.Errorf("tag %s: Or = %d, want %d", tf.Slug, tf.Or, or)
