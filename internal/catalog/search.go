@@ -16,7 +16,7 @@ type Search struct {
 // Term is one thing to find (or, when Exclude, to leave out).
 type Term struct {
 	Words   []string // lowercased; letters and digits only
-	Prefix  bool     // the last word may be the start of a longer word
+	Prefix  bool     // the last word may be the start of a longer word (not in "quoted phrases")
 	Exclude bool
 }
 
@@ -56,7 +56,9 @@ func ParseSearch(q string) Search {
 			if len(w) == 0 {
 				continue
 			}
-			s.Terms = append(s.Terms, Term{Words: w, Prefix: len(w) == 1 && !exclude, Exclude: exclude})
+			// A bare word, or a hyphenated one, may be the start of a longer
+			// word: "kafk" finds Kafka, "multi-layer" finds multi‑layered.
+			s.Terms = append(s.Terms, Term{Words: w, Prefix: !exclude, Exclude: exclude})
 		}
 	}
 	return s
