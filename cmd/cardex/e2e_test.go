@@ -16,12 +16,14 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // End-to-end test budget: the whole test, and one step of it (a click and
@@ -199,6 +201,58 @@ func (w *e2eWalker) walk() {
 		t.Errorf("the related article is the article itself: %s", rel.URL.Path)
 	}
 	w.shot("07-related")
+
+	// 8. Type a search into the box in the header and press Enter.
+	w.do("type a search", chromedp.SendKeys(chromedp.CSS("input#q"), "kafka"+kb.Enter))
+	found := w.look()
+	w.wantURL(found, "/", url.Values{"q": {"kafka"}})
+	if !strings.Contains(found.Sentence, "matching “kafka”") || len(found.Titles) == 0 {
+		t.Errorf("search results: %q, %d cards", found.Sentence, len(found.Titles))
+	}
+	if found.Marks == 0 {
+		t.Error("no <mark> highlights in the search results")
+	}
+	w.shot("08-search")
+
+	// 9. Narrow to the Kafka tag from the sidebar, then widen with a
+	// facet's "+N" link: the results grow by exactly N.
+	w.click(`the sidebar's "Kafka" tag`, `//aside//ul`+xpClass("tagfacet")+`/li/a[span[@class="name"]="Kafka"]`)
+	narrowed := w.look()
+	w.wantURL(narrowed, "/tags/kafka", url.Values{"q": {"kafka"}})
+	before := leadingNumber(t, narrowed.Sentence)
+	ctx, cancel := w.step()
+	plus, err := chromedp.Run(ctx, chromedp.Text(`(//aside//a`+xpClass("or")+`)[1]`))
+	cancel()
+	if err != nil {
+		t.Fatalf("%s: no +N link in the sidebar: %v", w.vp.name, err)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(plus), "+"))
+	if err != nil || n <= 0 {
+		t.Fatalf("%s: +N link text %q", w.vp.name, plus)
+	}
+	w.click(`the first "+N" link`, `(//aside//a`+xpClass("or")+`)[1]`)
+	widened := w.look()
+	if widened.URL.Query()["any"] == nil || widened.URL.Query().Get("q") != "kafka" {
+		t.Errorf("+N link went to %s, want an any= group that keeps q", widened.URL)
+	}
+	if after := leadingNumber(t, widened.Sentence); after != before+n {
+		t.Errorf("+%d took %d results to %d", n, before, after)
+	}
+	w.shot("09-or-facet")
+}
+
+// leadingNumber reads the count that starts a sentence ("7 articles …").
+func leadingNumber(t *testing.T, s string) int {
+	t.Helper()
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		t.Fatalf("empty sentence")
+	}
+	n, err := strconv.Atoi(strings.ReplaceAll(f[0], ",", ""))
+	if err != nil {
+		t.Fatalf("sentence %q does not start with a number", s)
+	}
+	return n
 }
 
 // e2eWalker drives one tab at one viewport.
@@ -280,6 +334,7 @@ type e2ePage struct {
 	Links       []string `json:"links"`       // their article URLs
 	Sources     []string `json:"sources"`     // their sources ("" for none)
 	Related     []string `json:"related"`     // titles of section.related's cards
+	Marks       int      `json:"marks"`       // search highlights
 	ScrollWidth int64    `json:"scrollWidth"` // of the document
 }
 
@@ -299,6 +354,7 @@ const e2eReadPage = `(() => {
 		links: cards.map(c => c.querySelector("h2 a")?.getAttribute("href") ?? ""),
 		sources: cards.map(c => text(c.querySelector("a.source"))),
 		related: all("section.related article.card h2").map(text),
+		marks: all("main mark").length,
 		scrollWidth: document.documentElement.scrollWidth,
 	};
 })()`
