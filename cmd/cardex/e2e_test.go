@@ -203,7 +203,12 @@ func (w *e2eWalker) walk() {
 	w.shot("07-related")
 
 	// 8. Type a search into the box in the header and press Enter.
-	w.do("type a search", chromedp.SendKeys(chromedp.CSS("input#q"), "kafka"+kb.Enter))
+	ctx, cancel := w.step()
+	resp, err := chromedp.RunResponse(ctx, chromedp.SendKeys(chromedp.CSS("input#q"), "kafka"+kb.Enter))
+	cancel()
+	if err != nil || resp == nil || resp.Status != http.StatusOK {
+		t.Fatalf("%s: search: %v %v", w.vp.name, resp, err)
+	}
 	found := w.look()
 	w.wantURL(found, "/", url.Values{"q": {"kafka"}})
 	if !strings.Contains(found.Sentence, "matching “kafka”") || len(found.Titles) == 0 {
@@ -220,7 +225,7 @@ func (w *e2eWalker) walk() {
 	narrowed := w.look()
 	w.wantURL(narrowed, "/tags/kafka", url.Values{"q": {"kafka"}})
 	before := leadingNumber(t, narrowed.Sentence)
-	ctx, cancel := w.step()
+	ctx, cancel = w.step()
 	plus, err := chromedp.Run(ctx, chromedp.Text(`(//aside//a`+xpClass("or")+`)[1]`))
 	cancel()
 	if err != nil {

@@ -168,7 +168,15 @@ func (e environment) importCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	var diags []string
+	// Diagnostics are printed as they come (memory stays bounded on a file
+	// full of errors); past maxDiags only their number is kept.
+	const maxDiags = 200
+	ndiags := 0
+	diag := func(d listing.Diagnostic) {
+		if ndiags++; ndiags <= maxDiags {
+			progress.warn("%s", d.Error())
+		}
+	}
 	stats, err := store.Import(e.ctx, func(im *sqlite.Import) error {
 		im.Resplit = *resplit
 		for _, p := range paths {
@@ -181,7 +189,7 @@ func (e environment) importCmd(args []string) error {
 				}
 				progress.card()
 				return im.AddCard(c, split)
-			}, func(d listing.Diagnostic) { diags = append(diags, d.Error()) })
+			}, diag)
 			if err != nil {
 				return err
 			}
@@ -197,8 +205,8 @@ func (e environment) importCmd(args []string) error {
 		return nil
 	})
 	progress.done()
-	for _, d := range diags {
-		fmt.Fprintln(e.stderr, d)
+	if ndiags > maxDiags {
+		fmt.Fprintf(e.stderr, "… and %d more problems\n", ndiags-maxDiags)
 	}
 	if err != nil {
 		var fe *listing.FileError
@@ -226,6 +234,7 @@ func (e environment) importCmd(args []string) error {
 	} else {
 		fmt.Fprintln(e.stdout, "uncertain splits: 0")
 	}
+	e.printAliasSummary(store, stats, *dbPath)
 	return nil
 }
 

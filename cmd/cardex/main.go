@@ -5,6 +5,7 @@
 //	cardex import [--db PATH] FILE|DIR... store pages in SQLite
 //	cardex export [--db PATH] --page N    write a stored page back
 //	cardex splits [--db PATH]             list uncertain tag splits
+//	cardex aliases [--db PATH]            list merged and proposed tag aliases
 //	cardex serve [--db PATH] [--addr A]   serve the web interface
 package main
 
@@ -56,6 +57,7 @@ commands:
   export [--db PATH] --page N [--tag SLUG]
                                    write a stored page back in the listing format
   splits [--db PATH]               list tag splits the importer was unsure of
+  aliases [--db PATH]              list tag aliases merged, and look-alikes proposed
   serve [--db PATH] [--addr HOST:PORT]
                                    serve the web interface (read-only)
 
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.export(args[1:])
 	case "splits":
 		return env.splits(args[1:])
+	case "aliases":
+		return env.aliases(args[1:])
 	case "serve":
 		return env.serve(args[1:])
 	case "help", "-h", "--help":

@@ -38,6 +38,12 @@ func (p *progress) say(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
+// warn prints a problem, even when quiet.
+func (p *progress) warn(format string, args ...any) {
+	p.clear()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
 func (p *progress) card() {
 	p.cards++
 	if p.quiet {

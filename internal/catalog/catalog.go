@@ -51,8 +51,8 @@ type Article struct {
 	Tags         []Ref
 	Likes        int
 	ReadMinutes  int
-	DuplicateOf  int64 // the cluster id of the same story from other sources; 0 if none
-	OtherSources []Ref // the same story from other sources
+	DuplicateOf  int64 // the story (its smallest card id) when the story has other cards; 0 if none
+	OtherSources []Ref // the sources of the story's other cards, each once, by name, without Source
 	// With a search, Title and Summary with each match between
 	// MarkStart and MarkEnd; "" otherwise.
 	MarkedTitle, MarkedSummary string
@@ -122,4 +122,11 @@ type ImportStats struct {
 	NewTags   int // tags the import added
 	Uncertain int // distinct glued strings whose split was not certain
 	Version   int64
+
+	// Aliases is how many tags are, after the import, aliases merged into
+	// another spelling of the same tag ("Realtime Processing" into
+	// "Real-time Processing"); AliasProposals how many pairs of tags look
+	// alike but were left apart for a person to check.
+	Aliases        int
+	AliasProposals int
 }

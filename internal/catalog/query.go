@@ -51,6 +51,9 @@ type Query struct {
 	Sort     Sort      // "" means the default: relevance with Q, else newest
 	Page     int       // 1-based; 0 means 1
 	Per      int       // 0 means DefaultPer
+	// Collapse lists one card per story (the same article from several
+	// sources): the newest of the story's cards that match the filters.
+	Collapse bool
 }
 
 // DateBound is a date given as YYYY, YYYY-MM or YYYY-MM-DD.
@@ -205,6 +208,9 @@ func ParseQuery(v url.Values) (Query, error) {
 	if q.Per, err = intParam(v, "per", MinPer, MaxPer); err != nil {
 		return q, err
 	}
+	if q.Collapse, err = boolParam(v, "collapse"); err != nil {
+		return q, err
+	}
 	q.normalize()
 	return q, nil
 }
@@ -345,6 +351,22 @@ func intParam(v url.Values, name string, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// boolParam reads a switch: 1, true or on is true; 0, false, empty or
+// absent is false.
+func boolParam(v url.Values, name string) (bool, error) {
+	s, err := oneValue(v, name)
+	if err != nil {
+		return false, err
+	}
+	switch s {
+	case "1", "true", "on":
+		return true, nil
+	case "0", "false", "":
+		return false, nil
+	}
+	return false, Invalid(name, "%q is not a switch; use 1 or 0", clipValue(s))
+}
+
 func clipValue(s string) string {
 	if len(s) <= 40 {
 		return s
@@ -390,6 +412,9 @@ func (q Query) Values() url.Values {
 	}
 	if q.Per != 0 {
 		v.Set("per", strconv.Itoa(q.Per))
+	}
+	if q.Collapse {
+		v.Set("collapse", "1")
 	}
 	if q.Page > 1 {
 		v.Set("page", strconv.Itoa(q.Page))

@@ -29,6 +29,13 @@ func TestParseQueryValid(t *testing.T) {
 		{"unknown params ignored", "utm_source=x", "/"},
 		{"names become slugs", "tag=Distributed+Systems&source=21CTO", "/tags/distributed-systems?source=21cto"},
 		{"injection is just a slug", "tag='+OR+1=1--", "/tags/or-1-1"},
+		{"collapse=1", "collapse=1", "/?collapse=1"},
+		{"collapse=true", "collapse=true", "/?collapse=1"},
+		{"collapse=on, as a checkbox sends it", "tag=kafka&collapse=on", "/tags/kafka?collapse=1"},
+		{"collapse spaced", "collapse=+1+", "/?collapse=1"},
+		{"collapse=0", "collapse=0", "/"},
+		{"collapse=false", "collapse=false&source=21cto", "/sources/21cto"},
+		{"collapse empty", "collapse=", "/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +72,11 @@ func TestParseQueryInvalid(t *testing.T) {
 		{"source=%E2%80%AEabc", "source", "control characters"},
 		{"tag=" + strings.Repeat("a", 8192), "tag", "bytes long"},
 		{strings.Repeat("tag=a&", 21), "tag", "limit is 20"},
+		{"collapse=2", "collapse", "not a switch"},
+		{"collapse=yes", "collapse", "not a switch"},
+		{"collapse=TRUE", "collapse", "not a switch"},
+		{"collapse=1&collapse=1", "collapse", "given 2 times"},
+		{"collapse=%00", "collapse", "control characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw[:min(len(tt.raw), 30)], func(t *testing.T) {
@@ -117,7 +129,7 @@ func TestDateBound(t *testing.T) {
 // The query string is untrusted: parsing never panics, and a query that
 // parses encodes to a URL that parses back to the same query.
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"tag=kafka&page=2", "from=2016&to=2016", "page=-1", "tag=%00", "any=a&any=b&not=c&sort=oldest&per=50", "%zz"} {
+	for _, s := range []string{"tag=kafka&page=2", "from=2016&to=2016", "page=-1", "tag=%00", "any=a&any=b&not=c&sort=oldest&per=50", "%zz", "collapse=on&source=x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -148,4 +160,28 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("round trip: %q -> %q", u, q2.URL(""))
 		}
 	})
+}
+
+// Collapse survives the changes a listing makes to its query, and is
+// encoded only when on.
+func TestCollapseKept(t *testing.T) {
+	q := catalog.Query{Tags: []string{"kafka"}, Collapse: true, Page: 2}
+	tests := []struct {
+		name, ext string
+		q         catalog.Query
+		want      string
+	}{
+		{"as is", "", q, "/tags/kafka?collapse=1&page=2"},
+		{"refined", "", q.Refine(func(q *catalog.Query) { q.Sort = catalog.SortOldest }), "/tags/kafka?collapse=1&sort=oldest"},
+		{"another page", "", q.WithPage(3), "/tags/kafka?collapse=1&page=3"},
+		{"switched off", "", q.Refine(func(q *catalog.Query) { q.Collapse = false }), "/tags/kafka"},
+		{"json", ".json", q, "/tags/kafka.json?collapse=1&page=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.q.URL(tt.ext); got != tt.want {
+				t.Errorf("URL = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -64,3 +64,23 @@ type ArticleDetail struct {
 	Related   []Article // most shared tags, rare tags weighing more
 	SameStory []Article // the same or a near-same title from other sources
 }
+
+// TagLift is a tag that goes with another one, and how strongly: Together
+// is how many articles carry both, and Lift how many times more often
+// that happens than if the two tags were independent,
+// P(A∧B) / (P(A)·P(B)). Count is how many articles carry the tag.
+type TagLift struct {
+	Ref
+	Together int
+	Lift     float64
+}
+
+// SitemapEntry is one page the sitemap lists: an article (Article and
+// Title set) or a listing (Route set, Article 0). LastMod is the date of
+// the article, or of a listing's newest article; zero when unknown.
+type SitemapEntry struct {
+	Article int64
+	Title   string
+	Route   Route
+	LastMod time.Time
+}

@@ -63,6 +63,10 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	var ie *catalog.InvalidError
 	var rd *redirect
 	var ab errAborted
+	if u, ok := movedURL(r, err); ok {
+		// A tag alias: the same request under the canonical tag.
+		err = &redirect{url: u}
+	}
 	switch {
 	case errors.As(err, &rd):
 		http.Redirect(w, r, rd.url, http.StatusMovedPermanently)

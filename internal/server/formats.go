@@ -116,6 +116,8 @@ type (
 		Tags        []string `json:"tags"`
 		Likes       int      `json:"likes"`
 		ReadMinutes int      `json:"read_minutes"`
+		// The sources of the same story's other cards, by name.
+		AlsoPublishedBy []string `json:"also_published_by"`
 	}
 	jsonQuery struct {
 		Tag      []string `json:"tag"`
@@ -129,6 +131,7 @@ type (
 		Sort     string   `json:"sort"`
 		Page     int      `json:"page"`
 		Per      int      `json:"per"`
+		Collapse bool     `json:"collapse"`
 	}
 	jsonFacet struct {
 		Name  string `json:"name"`
@@ -164,6 +167,8 @@ type (
 		Links    jsonLinks     `json:"links"`
 		Articles []jsonArticle `json:"articles"`
 		Facets   jsonFacets    `json:"facets"`
+		// Tag listings only: the tags that go with the tag.
+		RelatedTags *[]jsonRelatedTag `json:"related_tags,omitempty"`
 	}
 )
 
@@ -195,6 +200,10 @@ func newJSONArticle(a catalog.Article) jsonArticle {
 	for _, t := range a.Tags {
 		j.Tags = append(j.Tags, t.Name)
 	}
+	j.AlsoPublishedBy = []string{}
+	for _, o := range a.OtherSources {
+		j.AlsoPublishedBy = append(j.AlsoPublishedBy, o.Name)
+	}
 	return j
 }
 
@@ -204,10 +213,11 @@ func newJSONQuery(q catalog.Query) jsonQuery {
 		Source: optional(q.Source), Category: optional(q.Category),
 		From: optional(q.From.Text), To: optional(q.To.Text), Q: optional(q.Q),
 		Sort: string(q.EffectiveSort()), Page: q.EffectivePage(), Per: q.EffectivePer(),
+		Collapse: q.Collapse,
 	}
 }
 
-func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q catalog.Query, res catalog.ArticlePage, f catalog.Facets) error {
+func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q catalog.Query, res catalog.ArticlePage, f catalog.Facets, rel *relatedTags) error {
 	pages := res.Pages()
 	out := jsonListing{
 		Query: newJSONQuery(q), Total: res.Total, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
@@ -240,6 +250,7 @@ func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q cata
 		return out
 	}
 	out.Facets = jsonFacets{Tags: conv(v.Tags), Common: conv(v.Common), Sources: conv(v.Sources), Categories: conv(v.Categories), Years: conv(v.Years)}
+	out.RelatedTags = newJSONRelated(q, rel)
 	return writeJSON(w, r, out)
 }
 

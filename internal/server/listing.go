@@ -105,6 +105,7 @@ type listingPage struct {
 	Pagination pagination
 	Sorts      []link
 	Pers       []link
+	Duplicates []link // show all | collapse (one card per story)
 	TagDoc     template.HTML
 	ResetURL   string
 }
@@ -120,6 +121,7 @@ type cardView struct {
 	SourceURL   string
 	CategoryURL string
 	Tags        []cardTag
+	AlsoBy      []link // the other sources of the same story, each to its listing
 }
 
 type cardTag struct {
@@ -164,8 +166,12 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		if err != nil {
 			return err
 		}
+		related, err := s.relatedTags(r.Context(), route, q, res)
+		if err != nil {
+			return err
+		}
 		if f == formatJSON {
-			return s.writeListingJSON(w, r, q, res, facets)
+			return s.writeListingJSON(w, r, q, res, facets, related)
 		}
 		p := listingPage{layout: s.newLayout(r, ""), Result: res}
 		p.Search = newSearchBox(q)
@@ -180,6 +186,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			p.Cards = append(p.Cards, newCardView(q, a))
 		}
 		p.Facets = newFacetsView(q, facets)
+		p.Facets.Related = newRelatedView(q, related)
 		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })
 		p.Prev, p.Next = p.Pagination.Prev, p.Pagination.Next
 		sorts := catalog.Sorts()
@@ -193,6 +200,13 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		for _, n := range []int{10, 20, 50, 100} {
 			u := q.Refine(func(q *catalog.Query) { q.Per = n })
 			p.Pers = append(p.Pers, link{URL: u.URL(""), Text: strconv.Itoa(n), Current: q.EffectivePer() == n})
+		}
+		for _, d := range []struct {
+			text     string
+			collapse bool
+		}{{"show all", false}, {"collapse", true}} {
+			u := q.Refine(func(q *catalog.Query) { q.Collapse = d.collapse })
+			p.Duplicates = append(p.Duplicates, link{URL: u.URL(""), Text: d.text, Current: q.Collapse == d.collapse})
 		}
 		if route.Kind == "tags" && len(q.Tags) == 1 && q.EffectivePage() == 1 {
 			p.TagDoc = s.tagDoc(route.Value)
@@ -317,6 +331,9 @@ func sentence(q catalog.Query, res catalog.ArticlePage) string {
 	case !q.To.IsZero():
 		b.WriteString(", published up to " + periodName(q.To))
 	}
+	if q.Collapse {
+		b.WriteString(", one per story")
+	}
 	if s := q.EffectiveSort(); s != catalog.SortNewest {
 		b.WriteString(", " + map[catalog.Sort]string{catalog.SortOldest: "oldest first", catalog.SortLongest: "longest read first",
 			catalog.SortShortest: "shortest read first", catalog.SortRelevance: "most relevant first"}[s])
@@ -388,6 +405,9 @@ func newCardView(q catalog.Query, a catalog.Article) cardView {
 			Active: q.HasTag(slug),
 		})
 	}
+	for _, o := range a.OtherSources {
+		c.AlsoBy = append(c.AlsoBy, link{URL: catalog.Query{Source: o.Slug}.URL(""), Text: o.Name})
+	}
 	return c
 }
 
@@ -399,6 +419,7 @@ type facetsView struct {
 	Sources    []facetLink
 	Categories []facetLink
 	Years      []facetLink
+	Related    *relatedView // on a tag's page: the tags that go with it
 }
 
 type facetLink struct {

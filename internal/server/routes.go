@@ -42,6 +42,7 @@ func (s *server) routes() http.Handler {
 	r.Get("/docs/{name}", s.handle(s.docPage))
 
 	r.Get("/opensearch.xml", s.handle(s.openSearch))
+	s.sitemapRoutes(r, sitemapChunk)
 	r.Get("/static/{name}", s.serveStatic)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -31,6 +31,9 @@ type Store interface {
 	Article(ctx context.Context, id int64) (catalog.ArticleDetail, error)
 	EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) error
 	Dataset(ctx context.Context) (version int64, updated time.Time, err error)
+	RelatedTags(ctx context.Context, slug string, limit int) ([]catalog.TagLift, error)
+	SitemapSize(ctx context.Context) (int, error)
+	Sitemap(ctx context.Context, offset, limit int, fn func(catalog.SitemapEntry) error) error
 }
 
 // Config is everything the server is built from besides the store.

@@ -108,6 +108,9 @@ func (im *Import) load() error {
 	if err := load(`SELECT id, name, slug FROM tags`, func(id int64, _, slug string) { im.tags[slug] = id }); err != nil {
 		return err
 	}
+	if err := im.loadAliases(); err != nil {
+		return err
+	}
 	if err := load(`SELECT id, name, slug FROM sources`, func(id int64, name, slug string) {
 		im.sources[name] = id
 		im.slugsTaken["s:"+slug] = true
@@ -396,9 +399,19 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 	return err
 }
 
-// finish recounts what the import touched and bumps the dataset version.
+// finish recounts what the import touched, recomputes the stories (see
+// clusterStories) and bumps the dataset version.
 func (im *Import) finish() error {
 	im.stats.Uncertain = len(im.uncertain)
+	// Before the recount: merging aliases moves cards between tags.
+	if err := im.mergeAliases(); err != nil {
+		return err
+	}
+	// Also before it: a database just migrated gets its stories even from
+	// an import that changes nothing else, and that is a change.
+	if err := im.updateStories(); err != nil {
+		return err
+	}
 	if im.changed {
 		for _, q := range []string{
 			`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
@@ -418,7 +431,7 @@ func (im *Import) finish() error {
 			return err
 		}
 	}
-	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*) FROM tags`).Scan(&im.stats.Tags); err != nil {
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*) FROM tags WHERE slug NOT IN (SELECT slug FROM tag_aliases)`).Scan(&im.stats.Tags); err != nil {
 		return err
 	}
 	return im.tx.QueryRowContext(im.ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)

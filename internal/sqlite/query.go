@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"cardex/internal/catalog"
 )
@@ -26,9 +25,6 @@ const (
 	// commonMin articles) says nothing about them: it is set apart.
 	commonPercent = 90
 	commonMin     = 10
-	// sameStoryJaccard is how alike two titles' word sets must be for the
-	// cards to be the same story.
-	sameStoryJaccard = 0.7
 )
 
 // articleColumns and articleFrom select an article row; scanArticle reads it.
@@ -40,9 +36,11 @@ const (
 
 // Articles returns page q.EffectivePage() of the articles matching q, in
 // q's order, with the total number of matches and the names of the slugs q
-// uses. A slug that names no tag, source or category gives an error
-// wrapping catalog.ErrNotFound that says which; an invalid sort or date
-// gives a catalog.InvalidError.
+// uses. Each article comes with its tags, its DuplicateOf and its
+// OtherSources; with q.Collapse only one article of each story is listed
+// (see collapseStories) and the total counts stories. A slug that names
+// no tag, source or category gives an error wrapping catalog.ErrNotFound
+// that says which; an invalid sort or date gives a catalog.InvalidError.
 func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.ArticlePage, err error) {
 	defer timeout(ctx, &err)
 	names, err := s.names(ctx, q)
@@ -77,6 +75,9 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if err := s.attachTags(ctx, page.Articles); err != nil {
 		return catalog.ArticlePage{}, err
 	}
+	if err := s.attachStories(ctx, page.Articles); err != nil {
+		return catalog.ArticlePage{}, err
+	}
 	if pos != "" {
 		if err := s.highlight(ctx, pos, page.Articles); err != nil {
 			return catalog.ArticlePage{}, err
@@ -100,7 +101,8 @@ func listSQL(q catalog.Query, cond string, args []any, order string) (string, []
 
 // EachArticle calls fn with every article matching q, in q's order,
 // whatever q's page: the rows stream from one query, so memory stays
-// bounded. Tags come with each article (Name and Slug only). It fails
+// bounded. Tags come with each article (Name and Slug only), and so do
+// DuplicateOf and OtherSources, as in Articles. It fails
 // like Articles on a slug that names nothing, and stops at fn's first
 // error.
 func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) (err error) {
@@ -119,18 +121,20 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	query, qargs := listSQL(q, cond, args, order)
 	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
 		(SELECT group_concat(t.name || char(31) || t.slug, char(30) ORDER BY ct.position)
-		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id)`, 1)
+		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id), `+otherSourcesColumns, 1)
 	rows, err := s.db.QueryContext(ctx, query, qargs...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var tags sql.NullString
-		a, err := scanArticle(rows, &tags)
+		var tags, others sql.NullString
+		var dup int64
+		a, err := scanArticle(rows, &tags, &dup, &others)
 		if err != nil {
 			return err
 		}
+		a.DuplicateOf, a.OtherSources = dup, parseOtherSources(others.String)
 		for _, t := range strings.Split(tags.String, "\x1e") {
 			if name, slug, ok := strings.Cut(t, "\x1f"); ok {
 				a.Tags = append(a.Tags, catalog.Ref{Name: name, Slug: slug})
@@ -198,7 +202,9 @@ func (s *Store) count(ctx context.Context, cond string, args []any) (int, error)
 
 // where turns q's filters into a condition on "cards c" and its arguments.
 // Every query that filters by a catalog.Query goes through it, so that
-// filters compose the same way on every page and in every format.
+// filters compose the same way on every page and in every format. With
+// q.Collapse the condition keeps one card of each story among the matches
+// (see collapseStories), so that counts and facets agree with the list.
 func where(q catalog.Query) (string, []any, error) {
 	var conds []string
 	var args []any
@@ -257,9 +263,13 @@ func where(q catalog.Query) (string, []any, error) {
 		}
 	}
 	if len(conds) == 0 {
-		return "1", nil, nil
+		conds = append(conds, "1")
 	}
-	return strings.Join(conds, " AND "), args, nil
+	cond := strings.Join(conds, " AND ")
+	if q.Collapse {
+		cond, args = collapseStories(cond, args)
+	}
+	return cond, args, nil
 }
 
 // ftsMatch turns a search into FTS5 MATCH expressions: pos, which every
@@ -305,7 +315,7 @@ func orderBy(sort catalog.Sort) (string, error) {
 
 // names resolves every slug q uses to its Ref, keyed "tag:", "source:" or
 // "category:" + slug. A slug that names nothing gives an error wrapping
-// catalog.ErrNotFound.
+// catalog.ErrNotFound; a tag slug that is an alias, a *catalog.MovedError.
 func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.Ref, error) {
 	names := map[string]catalog.Ref{}
 	var tags []string
@@ -319,8 +329,9 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 	var parts []string
 	var args []any
 	if len(tags) > 0 {
-		parts = append(parts, `SELECT 'tag', name, slug, cards FROM tags WHERE slug IN (`+placeholders(len(tags))+`)`)
-		args = appendStrings(args, tags)
+		parts = append(parts, `SELECT 'tag', name, slug, cards FROM tags WHERE slug IN (`+placeholders(len(tags))+`)`,
+			`SELECT 'alias', a.slug, t.slug, 0 FROM tag_aliases a JOIN tags t ON t.id = a.tag_id WHERE a.slug IN (`+placeholders(len(tags))+`)`)
+		args = appendStrings(appendStrings(args, tags), tags)
 	}
 	if q.Source != "" {
 		parts = append(parts, `SELECT 'source', name, slug, cards FROM sources WHERE slug = ?`)
@@ -343,6 +354,9 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 		var r catalog.Ref
 		if err := rows.Scan(&kind, &r.Name, &r.Slug, &r.Count); err != nil {
 			return nil, err
+		}
+		if kind == "alias" {
+			return nil, &catalog.MovedError{Kind: "tag", From: r.Name, To: r.Slug}
 		}
 		names[kind+":"+r.Slug] = r
 	}
@@ -368,8 +382,10 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 // results are in Common instead, and q's own AND tags are always there,
 // marked Active), the sources (at most 15), the categories and the years
 // (newest first). Each Count is how many results carry the entry, so
-// choosing it never gives an empty listing. It fails like Articles on a
-// slug that names nothing.
+// choosing it never gives an empty listing. With q.Collapse the results
+// are the listed cards, one per story; a tag's Or and Not then count the
+// stories that the change would add or remove (see collapsedTagEffects).
+// It fails like Articles on a slug that names nothing.
 func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, err error) {
 	defer timeout(ctx, &err)
 	names, err := s.names(ctx, q)
@@ -445,6 +461,11 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	}
 	if err := rows.Err(); err != nil {
 		return catalog.Facets{}, err
+	}
+	if q.Collapse {
+		if err := s.collapsedTagEffects(ctx, q, tags); err != nil {
+			return catalog.Facets{}, err
+		}
 	}
 	// With no results the query's own tags have no row; they are still
 	// shown, so that they can be removed.
@@ -598,14 +619,14 @@ func (s *Store) Archive(ctx context.Context) (_ []catalog.ArchiveMonth, err erro
 	return out, rows.Err()
 }
 
-// Article returns the article with that id, with the other articles of the
-// same story (a title that is the same or nearly so once case, dashes,
-// quotes and spaces are evened out; any source; newest first; at most 20)
-// and up to five related articles (those sharing the most tags, a tag
-// weighing log(N/df) so that rare tags count more; ties newest first). An
-// article never appears in its own lists, and a same-story article is not
-// repeated among the related ones. Article returns catalog.ErrNotFound if
-// no article has that id.
+// Article returns the article with that id, with the other articles of its
+// story (the same article from other sources, see clusterStories; newest
+// first; at most 20) and up to five related articles (those sharing the
+// most tags, a tag weighing log(N/df) so that rare tags count more; ties
+// newest first). Every article comes with its DuplicateOf and OtherSources.
+// An article never appears in its own lists, and a same-story article is
+// not repeated among the related ones. Article returns catalog.ErrNotFound
+// if no article has that id.
 func (s *Store) Article(ctx context.Context, id int64) (_ catalog.ArticleDetail, err error) {
 	defer timeout(ctx, &err)
 	a, err := scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE c.id = ?`, id))
@@ -619,6 +640,9 @@ func (s *Store) Article(ctx context.Context, id int64) (_ catalog.ArticleDetail,
 	if err := s.attachTags(ctx, one); err != nil {
 		return catalog.ArticleDetail{}, err
 	}
+	if err := s.attachStories(ctx, one); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
 	d := catalog.ArticleDetail{Article: one[0]}
 	if d.SameStory, err = s.sameStory(ctx, d.Article); err != nil {
 		return catalog.ArticleDetail{}, err
@@ -630,47 +654,11 @@ func (s *Store) Article(ctx context.Context, id int64) (_ catalog.ArticleDetail,
 	if err := s.attachTags(ctx, both); err != nil {
 		return catalog.ArticleDetail{}, err
 	}
+	if err := s.attachStories(ctx, both); err != nil {
+		return catalog.ArticleDetail{}, err
+	}
 	d.SameStory, d.Related = both[:len(d.SameStory):len(d.SameStory)], both[len(d.SameStory):]
 	return d, nil
-}
-
-// sameStory returns the other articles whose title is the same story as
-// a's, without their tags. Titles are compared in Go, one pass over all
-// of them: the normalization is not expressible in SQL.
-func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Article, error) {
-	want := normalizeTitle(a.Title)
-	wantWords := titleWords(want)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, title FROM cards WHERE id <> ?`, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		var title string
-		if err := rows.Scan(&id, &title); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		norm := normalizeTitle(title)
-		if norm == want || jaccard(wantWords, titleWords(norm)) >= sameStoryJaccard {
-			ids = append(ids, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	order, _ := orderBy(catalog.SortNewest)
-	rows, err = s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+`
-		WHERE c.id IN (`+placeholders(len(ids))+`) ORDER BY `+order+` LIMIT ?`, append(ids, sameStoryMax)...)
-	if err != nil {
-		return nil, err
-	}
-	return scanArticles(rows)
 }
 
 // related returns up to relatedMax articles sharing a's tags, most
@@ -822,59 +810,4 @@ func timeout(ctx context.Context, err *error) {
 	if *err != nil && !errors.Is(*err, catalog.ErrTimeout) && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		*err = fmt.Errorf("%w: %w", catalog.ErrTimeout, *err)
 	}
-}
-
-// normalizeTitle evens out the spellings of one title: case folded,
-// dashes and hyphens as '-', curly quotes as straight ones, and every run
-// of spaces (U+202F and the like included) as one space, none at the ends.
-func normalizeTitle(title string) string {
-	var b strings.Builder
-	b.Grow(len(title))
-	space := false
-	for _, r := range title {
-		switch r {
-		case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212':
-			r = '-'
-		case '\u2018', '\u2019', '\u201a', '\u201b', '\u2032':
-			r = '\''
-		case '\u201c', '\u201d', '\u201e', '\u201f', '\u2033':
-			r = '"'
-		}
-		if unicode.IsSpace(r) {
-			space = true
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// titleWords returns the set of words of a normalized title, without the
-// punctuation around them ("smoothly." and "smoothly" are one word).
-func titleWords(norm string) map[string]bool {
-	words := map[string]bool{}
-	for _, w := range strings.Fields(norm) {
-		if w = strings.Trim(w, `.,:;!?…"'()[]{}«»`); w != "" {
-			words[w] = true
-		}
-	}
-	return words
-}
-
-// jaccard returns |a ∩ b| / |a ∪ b|, and 0 for two empty sets.
-func jaccard(a, b map[string]bool) float64 {
-	if len(a) == 0 && len(b) == 0 {
-		return 0
-	}
-	both := 0
-	for w := range a {
-		if b[w] {
-			both++
-		}
-	}
-	return float64(both) / float64(len(a)+len(b)-both)
 }
