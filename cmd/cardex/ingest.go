@@ -157,15 +157,14 @@ func (e environment) importCmd(args []string) error {
 	if err := ensureDir(*dbPath); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(e.ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	progress := newProgress(e.stderr, *quiet)
-	progress.say("reading %d file(s) to learn their tags", len(paths))
-	m, err := newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
-	if err != nil {
+	var m *tagsplit.Model
+	// The splitter learns from the tags already stored and from every file
+	// being imported, before the first card is split.
+	prepare := func(store *sqlite.Store) error {
+		progress.say("reading %d file(s) to learn their tags", len(paths))
+		var err error
+		m, err = newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
 		return err
 	}
 	// Diagnostics are printed as they come (memory stays bounded on a file
@@ -177,7 +176,7 @@ func (e environment) importCmd(args []string) error {
 			progress.warn("%s", d.Error())
 		}
 	}
-	stats, err := store.Import(e.ctx, func(im *sqlite.Import) error {
+	stats, err := sqlite.ImportFile(e.ctx, *dbPath, prepare, func(im *sqlite.Import) error {
 		im.Resplit = *resplit
 		for _, p := range paths {
 			if err := im.BeginPage(p); err != nil {
@@ -215,6 +214,11 @@ func (e environment) importCmd(args []string) error {
 		}
 		return fmt.Errorf("import failed, the database is unchanged: %w", err)
 	}
+	store, err := sqlite.OpenReadOnly(e.ctx, *dbPath, 1)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	fmt.Fprintf(e.stdout, "imported %d file(s) into %s (dataset version %d)\n", stats.Files, *dbPath, stats.Version)
 	fmt.Fprintf(e.stdout, "cards: %d read, %d new, %d unchanged, %d updated, %d rejected\n",
 		stats.Read+stats.Rejected, stats.New, stats.Unchanged, stats.Updated, stats.Rejected)
@@ -308,10 +312,10 @@ func forTag(t string) string {
 	return " for tag " + t
 }
 
-// openExisting opens a database that must already exist.
+// openExisting opens a published database, read-only.
 func openExisting(e environment, path string) (*sqlite.Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no database at %s (import some pages first)", path)
 	}
-	return sqlite.Open(e.ctx, path)
+	return sqlite.OpenReadOnly(e.ctx, path, 1)
 }

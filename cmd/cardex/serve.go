@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"cardex/internal/server"
@@ -34,22 +37,19 @@ func (e environment) serve(args []string) error {
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to serve (opened read-only)")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
 	conns := fs.Int("conns", 4, "read-only SQLite connections in the pool")
+	reload := fs.Duration("reload", time.Second, "how often to check for a newly published database (0: never)")
+	queryTimeout := fs.Duration("query-timeout", server.DefaultQueryTimeout, "the store time one request may take before it gets a 503")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("no database at %s: import pages first (cardex import --db %s seeds/)", *dbPath, *dbPath)
-	}
-	store, err := sqlite.OpenReadOnly(e.ctx, *dbPath, *conns)
+	db, err := openLive(e.ctx, *dbPath, *conns, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if ok, err := store.FTS5Available(e.ctx); err != nil || !ok {
-		return fmt.Errorf("this build of SQLite has no FTS5 (full-text search); build with -tags sqlite_fts5, as make does")
-	}
-	h, err := server.New(store, server.Config{Logger: log, Web: web.FS, TagDocs: seeds.FS})
+	defer db.close()
+	h, err := server.New(db.current(), server.Config{Logger: log, Web: web.FS, TagDocs: seeds.FS,
+		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout})
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,110 @@ func (e environment) serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	go db.watch(e.ctx, *reload)
 	return serveHTTP(e.ctx, ln, h, log)
+}
+
+// liveDB is the published database a server reads, reopened when an
+// import publishes a new file at the path.
+type liveDB struct {
+	path  string
+	conns int
+	log   *slog.Logger
+	mu    sync.Mutex // guards id and the closing of old stores
+	id    sqlite.FileID
+	cur   atomic.Pointer[sqlite.Store]
+	old   []*sqlite.Store
+}
+
+func openLive(ctx context.Context, path string, conns int, log *slog.Logger) (*liveDB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: import pages first (cardex import --db %s seeds/)", path, path)
+	}
+	l := &liveDB{path: path, conns: conns, log: log}
+	st, id, err := l.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.id = id
+	l.cur.Store(st)
+	return l, nil
+}
+
+// open opens the file now at the path, read-only, and checks it.
+func (l *liveDB) open(ctx context.Context) (*sqlite.Store, sqlite.FileID, error) {
+	id, err := sqlite.StatFile(l.path)
+	if err != nil {
+		return nil, id, err
+	}
+	st, err := sqlite.OpenReadOnly(ctx, l.path, l.conns)
+	if err != nil {
+		return nil, id, err
+	}
+	if ok, err := st.FTS5Available(ctx); err != nil || !ok {
+		st.Close()
+		return nil, id, fmt.Errorf("this build of SQLite has no FTS5 (full-text search); build with -tags sqlite_fts5, as make does")
+	}
+	if _, err := st.Version(ctx); err != nil {
+		st.Close()
+		return nil, id, fmt.Errorf("%s: %w", l.path, err)
+	}
+	return st, id, nil
+}
+
+func (l *liveDB) current() *sqlite.Store { return l.cur.Load() }
+
+// watch reopens the database whenever a new file is published at the
+// path. Requests that started on the old file finish on it: it is closed
+// only after a grace period longer than any request may last.
+func (l *liveDB) watch(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		id, err := sqlite.StatFile(l.path)
+		if err != nil || id == l.id {
+			continue
+		}
+		st, id, err := l.open(ctx)
+		if err != nil {
+			l.log.Warn("a new database was published but cannot be opened; still serving the old one", "path", l.path, "err", err)
+			l.id = id // do not retry the same broken file every tick
+			continue
+		}
+		prev := l.cur.Swap(st)
+		l.id = id
+		v, _ := st.Version(ctx)
+		l.log.Info("reopened the published database", "path", l.path, "version", v)
+		l.mu.Lock()
+		l.old = append(l.old, prev)
+		l.mu.Unlock()
+		time.AfterFunc(writeTimeout+5*time.Second, func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if i := slices.Index(l.old, prev); i >= 0 {
+				l.old = slices.Delete(l.old, i, i+1)
+				prev.Close()
+			}
+		})
+	}
+}
+
+func (l *liveDB) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, st := range l.old {
+		st.Close()
+	}
+	l.old = nil
+	l.current().Close()
 }
 
 // serveHTTP serves h on ln until ctx is done, then shuts down gracefully:

@@ -31,7 +31,7 @@ func (s *server) article(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || id < 1 || strconv.FormatInt(id, 10) != raw {
 		return errNotFound(fmt.Sprintf("%q is not an article number", raw))
 	}
-	d, err := s.store.Article(r.Context(), id)
+	d, err := s.db(r.Context()).Article(r.Context(), id)
 	if err != nil {
 		return err
 	}

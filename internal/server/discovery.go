@@ -36,7 +36,7 @@ func (s *server) relatedTags(ctx context.Context, route catalog.Route, q catalog
 	if route.Kind != "tags" || len(q.Tags) != 1 {
 		return nil, nil
 	}
-	lifts, err := s.store.RelatedTags(ctx, route.Value, relatedMax)
+	lifts, err := s.db(ctx).RelatedTags(ctx, route.Value, relatedMax)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *server) sitemap(chunk int) handlerFunc {
 		if err := noParams(r); err != nil {
 			return err
 		}
-		size, err := s.store.SitemapSize(r.Context())
+		size, err := s.db(r.Context()).SitemapSize(r.Context())
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (s *server) sitemap(chunk int) handlerFunc {
 		if done, err := s.conditional(w, r, fmt.Sprintf("sitemap %d of %d", part, chunk)); done || err != nil {
 			return err
 		}
-		_, updated, err := s.store.Dataset(r.Context())
+		_, updated, err := s.db(r.Context()).Dataset(r.Context())
 		if err != nil {
 			return err
 		}
@@ -284,7 +284,7 @@ func (s *server) writeSitemap(w http.ResponseWriter, r *http.Request, offset, li
 			return errAborted{err}
 		}
 	}
-	err := s.store.Sitemap(r.Context(), max(0, offset-nIndex), limit-len(index), func(e catalog.SitemapEntry) error {
+	err := s.db(r.Context()).Sitemap(r.Context(), max(0, offset-nIndex), limit-len(index), func(e catalog.SitemapEntry) error {
 		if e.Article != 0 {
 			return emit("/articles/"+strconv.FormatInt(e.Article, 10)+"/"+url.PathEscape(catalog.Slugify(e.Title)), e.LastMod)
 		}

@@ -25,7 +25,7 @@ import (
 // testServer is the server over store, with its templates, but no routes.
 func testServer(t *testing.T, store Store) *server {
 	t.Helper()
-	s := &server{store: store, log: slog.New(slog.DiscardHandler), web: web.FS, md: markdown.New()}
+	s := &server{current: func() Store { return store }, timeout: DefaultQueryTimeout, log: slog.New(slog.DiscardHandler), web: web.FS, md: markdown.New()}
 	if err := s.loadStatic(); err != nil {
 		t.Fatal(err)
 	}

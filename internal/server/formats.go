@@ -60,7 +60,7 @@ func alternates(urlFor func(format) string, f format) []link {
 // Cache-Control, and writes a 304 when the client already has this
 // version. It reports whether the response is done.
 func (s *server) conditional(w http.ResponseWriter, r *http.Request, key string) (bool, error) {
-	version, updated, err := s.store.Dataset(r.Context())
+	version, updated, err := s.db(r.Context()).Dataset(r.Context())
 	if err != nil {
 		return false, err
 	}
@@ -290,7 +290,7 @@ type (
 )
 
 func (s *server) writeAtom(w http.ResponseWriter, r *http.Request, title, selfURL, htmlURL string, entries []atomEntry) error {
-	_, updated, err := s.store.Dataset(r.Context())
+	_, updated, err := s.db(r.Context()).Dataset(r.Context())
 	if err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func (s *server) writeListingCSV(w http.ResponseWriter, r *http.Request, q catal
 		return cw.Write([]string{"id", "url", "title", "summary", "source", "date", "category", "tags", "likes", "read_minutes"})
 	}
 	n := 0
-	err := s.store.EachArticle(r.Context(), q.WithPage(1), func(a catalog.Article) error {
+	err := s.db(r.Context()).EachArticle(r.Context(), q.WithPage(1), func(a catalog.Article) error {
 		if err := start(); err != nil {
 			return err
 		}

@@ -118,7 +118,7 @@ func (s *server) tagIndex(w http.ResponseWriter, r *http.Request) error {
 	if done, err := s.conditional(w, r, string(f)+" /tags?sort="+string(by)); done || err != nil {
 		return err
 	}
-	tags, err := s.store.Tags(r.Context(), by)
+	tags, err := s.db(r.Context()).Tags(r.Context(), by)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *server) sourceIndex(w http.ResponseWriter, r *http.Request) error {
 	if done, err := s.conditional(w, r, string(f)+" /sources"); done || err != nil {
 		return err
 	}
-	sources, err := s.store.Sources(r.Context())
+	sources, err := s.db(r.Context()).Sources(r.Context())
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (s *server) categoryIndex(w http.ResponseWriter, r *http.Request) error {
 	if done, err := s.conditional(w, r, string(f)+" /categories"); done || err != nil {
 		return err
 	}
-	cats, err := s.store.Categories(r.Context())
+	cats, err := s.db(r.Context()).Categories(r.Context())
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (s *server) archiveIndex(w http.ResponseWriter, r *http.Request) error {
 	if done, err := s.conditional(w, r, string(f)+" /archive"); done || err != nil {
 		return err
 	}
-	months, err := s.store.Archive(r.Context())
+	months, err := s.db(r.Context()).Archive(r.Context())
 	if err != nil {
 		return err
 	}

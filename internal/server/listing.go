@@ -145,7 +145,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		if f == formatCSV {
 			return s.writeListingCSV(w, r, q)
 		}
-		res, err := s.store.Articles(r.Context(), q)
+		res, err := s.db(r.Context()).Articles(r.Context(), q)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			title, _ := heading(route, res)
 			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), q.URL(string(formatAtom)), q.URL(""), entries)
 		}
-		facets, err := s.store.Facets(r.Context(), q)
+		facets, err := s.db(r.Context()).Facets(r.Context(), q)
 		if err != nil {
 			return err
 		}

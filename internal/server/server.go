@@ -41,10 +41,22 @@ type Config struct {
 	Logger  *slog.Logger
 	Web     fs.FS // templates/, static/ and docs/ (web.FS)
 	TagDocs fs.FS // tags/{slug}.md (seeds.FS)
+	// Current, if set, returns the store to use for each new request
+	// (a published database that was reopened); otherwise the store given
+	// to New serves every request. A request keeps the store it started
+	// with, so it never mixes two datasets.
+	Current func() Store
+	// QueryTimeout bounds the store work of one request; past it the user
+	// gets a 503. Zero means DefaultQueryTimeout.
+	QueryTimeout time.Duration
 }
 
+// DefaultQueryTimeout is the store time one request may take.
+const DefaultQueryTimeout = 3 * time.Second
+
 type server struct {
-	store     Store
+	current   func() Store
+	timeout   time.Duration
 	log       *slog.Logger
 	web       fs.FS
 	tagDocs   fs.FS
@@ -60,7 +72,13 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{store: store, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New()}
+	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New()}
+	if s.current == nil {
+		s.current = func() Store { return store }
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultQueryTimeout
+	}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -68,6 +86,27 @@ func New(store Store, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	return s.routes(), nil
+}
+
+type storeKey struct{}
+
+// pinStore gives the request the current store, for all of its queries,
+// and a deadline for them.
+func (s *server) pinStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		defer cancel()
+		ctx = context.WithValue(ctx, storeKey{}, s.current())
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// db returns the store pinned to the request.
+func (s *server) db(ctx context.Context) Store {
+	if st, ok := ctx.Value(storeKey{}).(Store); ok {
+		return st
+	}
+	return s.current()
 }
 
 type staticFile struct {

@@ -110,6 +110,7 @@ func TestReadOnlyRejectsWrites(t *testing.T) {
 	if _, err := importCards(s, 3, -1); err != nil {
 		t.Fatal(err)
 	}
+	s.Close() // a published database is closed (sealed) before serving
 	ro, err := sqlite.OpenReadOnly(context.Background(), path, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	q := url.Values{}
 	q.Set("mode", "ro")
+	// Published databases never change in place (an import renames a new
+	// file over the path), so SQLite may skip locking and change checks.
+	q.Set("immutable", "1")
 	q.Set("_query_only", "1")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_cache_size", "-65536") // 64 MiB per connection
