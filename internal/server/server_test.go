@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -396,5 +397,24 @@ func TestSlugRedirect(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/tags/Distributed%20Systems?source=21cto", nil))
 	if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/tags/distributed-systems?source=21cto" {
 		t.Errorf("got %d -> %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+// A query past its deadline is interrupted and the user gets a generic 503.
+func TestQueryDeadline(t *testing.T) {
+	h, err := server.New(sqlitetest.SeedStore(t), server.Config{Web: web.FS, TagDocs: seeds.FS, QueryTimeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"/?q=kafka", "/tags/kafka", "/index.json", "/tags"} {
+		p := get(t, h, u)
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" {
+			t.Errorf("%s: %d, want 503 with Retry-After", u, p.status)
+		}
+		for _, leak := range []string{"context", "deadline", "sqlite", "interrupt"} {
+			if strings.Contains(strings.ToLower(p.body), leak) {
+				t.Errorf("%s: the 503 page mentions %q", u, leak)
+			}
+		}
 	}
 }
