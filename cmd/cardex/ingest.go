@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -139,6 +140,7 @@ func (e environment) importCmd(args []string) error {
 	strict := fs.Bool("strict", false, "fail (and store nothing) if any card is malformed")
 	quiet := fs.Bool("q", false, "no progress lines")
 	resplit := fs.Bool("resplit", false, "split the tags of cards already stored again (after a lexicon change)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file (for performance work)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
 		fs.PrintDefaults()
@@ -156,6 +158,17 @@ func (e environment) importCmd(args []string) error {
 	}
 	if err := ensureDir(*dbPath); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := newProgress(e.stderr, *quiet)
 	var m *tagsplit.Model

@@ -20,8 +20,10 @@ package tagsplit
 import (
 	"bufio"
 	"cardex/internal/catalog"
+	"cmp"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -99,6 +101,7 @@ type Model struct {
 	corpus   map[string]int      // glued string -> times observed
 	text     map[string]int      // words of the corpus's titles and summaries, exact case
 	segs     map[string][]string // current segmentation of each corpus string
+	final    map[string][]scored // the close calls of the last training round
 	wcost    map[string]float64  // word cost cache
 }
 
@@ -181,19 +184,46 @@ func (m *Model) Train(rounds int) {
 		keys = append(keys, g)
 	}
 	sort.Strings(keys)
-	for range rounds {
+	m.final = nil
+	for round := range rounds {
+		last := round == rounds-1
+		if last {
+			m.final = make(map[string][]scored, len(keys))
+		}
 		for _, g := range keys {
 			n := float64(m.corpus[g])
 			m.adjust(m.segs[g], -n)
-			best := m.search(g, "", 1)
+			want := 1
+			if last {
+				want = m.p.Beam
+			}
+			hyps := m.search(g, "", want)
 			var tags []string
-			if len(best) > 0 {
-				tags = best[0].tags
+			if len(hyps) > 0 {
+				tags = hyps[0].tags
+			}
+			if last {
+				m.final[g] = m.closeCalls(hyps)
 			}
 			m.segs[g] = tags
 			m.adjust(tags, n)
 		}
 	}
+}
+
+// closeCalls keeps the splits that a card's own text could still promote
+// over the best one: those within the largest possible context bonus,
+// plus the uncertainty margin.
+func (m *Model) closeCalls(hyps []scored) []scored {
+	if len(hyps) == 0 {
+		return nil
+	}
+	reach := m.p.UncertainBelow + m.p.ContextBonus*float64(len(hyps[0].tags)+2)
+	k := 1
+	for k < len(hyps) && hyps[k].cost-hyps[0].cost <= reach {
+		k++
+	}
+	return slices.Clip(hyps[:k])
 }
 
 func (m *Model) adjust(tags []string, n float64) {
@@ -214,15 +244,25 @@ type Result = catalog.SplitResult
 // strictly ascending list whose concatenation is glued; if no such split
 // exists (the string is not sorted), it is the whole string as one tag and
 // not certain.
+//
+// For a string of the trained corpus, Split only re-ranks the close calls
+// of the last training round (scored without the string's own evidence)
+// by the card's text: it does not search again and does not change the
+// model, so it may be called from several goroutines at once.
 func (m *Model) Split(glued, context string) Result {
-	// Leave the string's own training segmentation out, as Train does, so
-	// that it does not vouch for itself.
-	if n := float64(m.corpus[glued]); n > 0 {
-		own := m.segs[glued]
-		m.adjust(own, -n)
-		defer m.adjust(own, n)
+	var hyps []scored
+	if cached, ok := m.final[glued]; ok {
+		hyps = m.rerank(cached, normalizeContext(context))
+	} else {
+		// Leave the string's own training segmentation out, as Train does,
+		// so that it does not vouch for itself.
+		if n := float64(m.corpus[glued]); n > 0 {
+			own := m.segs[glued]
+			m.adjust(own, -n)
+			defer m.adjust(own, n)
+		}
+		hyps = m.search(glued, normalizeContext(context), 2)
 	}
-	hyps := m.search(glued, normalizeContext(context), 2)
 	if len(hyps) == 0 {
 		return Result{Tags: []string{glued}, Certain: false}
 	}
@@ -237,44 +277,56 @@ func (m *Model) Split(glued, context string) Result {
 	return r
 }
 
+// hyp is a partial split ending at a candidate position: its cost, its
+// last tag (for the ordering rule) and a back pointer to the hypothesis it
+// extends, so that no tag list is copied during the search.
 type hyp struct {
 	cost float64
-	last string // the last tag, for the ordering rule
+	last string // the last tag, a substring of the input
+	from int    // index of the position the last tag starts at
+	prev int    // index of the extended hypothesis in that position's beam
+}
+
+// rerank takes the context bonus off each split's cost for every tag the
+// card's text mentions, and returns them best first.
+func (m *Model) rerank(hyps []scored, ctx string) []scored {
+	if ctx == "" || len(hyps) < 2 {
+		return hyps
+	}
+	out := make([]scored, len(hyps))
+	for k, h := range hyps {
+		out[k] = h
+		for _, t := range h.tags {
+			if mentions(ctx, t) {
+				out[k].cost -= m.p.ContextBonus
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b scored) int { return cmp.Compare(a.cost, b.cost) })
+	return out
+}
+
+// scored is a complete split with its cost.
+type scored struct {
+	cost float64
 	tags []string
 }
 
-// search returns up to n complete hypotheses for s, best first.
-func (m *Model) search(s, ctx string, n int) []hyp {
+// search returns up to n complete splits of s, best first.
+func (m *Model) search(s, ctx string, n int) []scored {
 	if s == "" {
 		return nil
 	}
-	// Candidate boundaries: rune boundaries where neither side is a space.
-	pos := []int{0}
-	for i, r := range s {
-		if i == 0 {
-			continue
-		}
-		prev, _ := utf8.DecodeLastRuneInString(s[:i])
-		if !unicode.IsSpace(prev) && !unicode.IsSpace(r) {
-			pos = append(pos, i)
-		}
-	}
-	pos = append(pos, len(s))
-	index := make(map[int]int, len(pos))
-	for k, p := range pos {
-		index[p] = k
-	}
+	pos := m.boundaries(s)
 	beams := make([][]hyp, len(pos))
-	beams[0] = []hyp{{}}
+	beams[0] = []hyp{{prev: -1}}
 	for a := range pos {
 		if len(beams[a]) == 0 {
 			continue
 		}
 		i := pos[a]
-		if i < len(s) {
-			if r, _ := utf8.DecodeRuneInString(s[i:]); unicode.IsSpace(r) {
-				continue
-			}
+		if i < len(s) && s[i] == ' ' {
+			continue
 		}
 		for b := a + 1; b < len(pos); b++ {
 			j := pos[b]
@@ -282,37 +334,187 @@ func (m *Model) search(s, ctx string, n int) []hyp {
 				break
 			}
 			t := s[i:j]
-			if r, _ := utf8.DecodeLastRuneInString(t); unicode.IsSpace(r) {
+			if t[len(t)-1] == ' ' {
 				continue
 			}
 			c := math.Inf(1)
-			for _, h := range beams[a] {
+			for k, h := range beams[a] {
 				if h.last != "" && t <= h.last {
 					continue
 				}
 				if math.IsInf(c, 1) {
 					c = m.tagCost(t, ctx)
 					if j < len(s) {
-						a, _ := utf8.DecodeLastRuneInString(t)
-						b, _ := utf8.DecodeRuneInString(s[j:])
-						c += m.boundaryCost(a, b)
+						ra, _ := utf8.DecodeLastRuneInString(t)
+						rb, _ := utf8.DecodeRuneInString(s[j:])
+						c += m.boundaryCost(ra, rb)
 					}
 				}
-				beams[b] = insertHyp(beams[b], hyp{cost: h.cost + c, last: t, tags: appendCopy(h.tags, t)}, m.p.Beam)
+				beams[b] = insertHyp(beams[b], hyp{cost: h.cost + c, last: t, from: a, prev: k}, m.p.Beam)
 			}
 		}
 	}
-	out := beams[len(pos)-1]
-	if len(out) > n {
-		out = out[:n]
+	end := beams[len(pos)-1]
+	out := make([]scored, 0, min(n, len(end)))
+	for k := range min(n, len(end)) {
+		out = append(out, scored{cost: end[k].cost, tags: unwind(beams, len(pos)-1, k)})
 	}
 	return out
 }
 
-func appendCopy(tags []string, t string) []string {
-	out := make([]string, len(tags), len(tags)+1)
-	copy(out, tags)
-	return append(out, t)
+// unwind follows the back pointers of beams[b][k] to its tag list.
+func unwind(beams [][]hyp, b, k int) []string {
+	var rev []string
+	for b > 0 {
+		h := beams[b][k]
+		rev = append(rev, h.last)
+		b, k = h.from, h.prev
+	}
+	slices.Reverse(rev)
+	return rev
+}
+
+// boundaries returns the byte offsets where a tag may start or end: 0,
+// len(s), and the places between two non-space runes where glued tags
+// meet in practice. A case rise ("Systems|Flume"), the end of an acronym
+// ("CDN|Distributed", "CDN|caching"), any place next to a digit, a mark or
+// CJK, and, between two lowercase letters, only where an English or known
+// word ends ("Systems|caching", "availability|load"). Pruning the rest is
+// what keeps the search linear in practice.
+func (m *Model) boundaries(s string) []int {
+	pos := []int{0}
+	var prev, prev2 rune = ' ', ' '
+	// starts are the places in the current run of letters where a word
+	// naturally starts: the run's start, a capital after a lowercase
+	// letter, and the last capital of an acronym before a lowercase letter.
+	var starts []int
+	for i, r := range s {
+		alnum, prevAlnum := unicode.IsLetter(r) || unicode.IsDigit(r), unicode.IsLetter(prev) || unicode.IsDigit(prev)
+		if !alnum {
+			starts = starts[:0]
+		} else if !prevAlnum || (unicode.IsUpper(r) && !unicode.IsUpper(prev)) {
+			starts = append(starts, i)
+		}
+		if i > 0 && !unicode.IsSpace(prev) && !unicode.IsSpace(r) {
+			pl, pu, rl, ru := unicode.IsLower(prev), unicode.IsUpper(prev), unicode.IsLower(r), unicode.IsUpper(r)
+			ok := false
+			switch {
+			case (pl || unicode.IsDigit(prev)) && ru: // Systems|Flume, Web3|Kafka
+				ok = true
+			case pu && ru: // inside a capitals run: CDN|JMS, APM|Alerting
+				ok = true
+			case pu && rl: // a word ending in a capital, then a lowercase word: CDN|caching, SaaS|design
+				switch {
+				case unicode.IsLower(prev2):
+					// "SaaS|design", not "R|ecommendation": after a rise
+					// the capital may end a word only if a word follows.
+					ok = m.wordStartsAt(s, i)
+				default:
+					ok = !unicode.IsSpace(prev2) && i > utf8.RuneLen(prev)
+				}
+				if unicode.IsUpper(prev2) {
+					// "APMAlerting": the A of Alerting starts a word.
+					_, size := utf8.DecodeLastRuneInString(s[:i])
+					starts = append(starts, i-size)
+				}
+			case pl && rl: // two lowercase words: Systems|caching
+				ok = m.wordEndsAt(s, starts, i) || m.wordStartsAt(s, i)
+			case !(pl || pu) || !(rl || ru): // digits, marks, CJK
+				ok = true
+			}
+			if ok {
+				pos = append(pos, i)
+			}
+		}
+		prev2, prev = prev, r
+	}
+	return append(pos, len(s))
+}
+
+// A boundary between two lowercase letters needs a word on one side: a
+// known word of at least minLeftWord letters (minKnownWord for words of the
+// lexicon or of the corpus's prose) from a natural word start up to it, or
+// a known word of at least minKnownWord letters from it to the end of its
+// lowercase run. Short dictionary words are everywhere ("arc", "hit") and
+// would make every position a candidate.
+const (
+	minLeftWord  = 5
+	minKnownWord = 3
+)
+
+// wordEndsAt reports whether a known word runs from one of the natural
+// word starts to byte offset i.
+func (m *Model) wordEndsAt(s string, starts []int, i int) bool {
+	for k := len(starts) - 1; k >= 0 && k >= len(starts)-3; k-- {
+		w := s[starts[k]:i]
+		n := utf8.RuneCountInString(w)
+		if n >= minLeftWord && m.knownWord(w) || n >= minKnownWord && m.specialWord(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// specialWord reports whether w is a word of the lexicon or of the
+// corpus's own prose (any case).
+func (m *Model) specialWord(w string) bool {
+	return m.lexWords[w] || m.text[w] > 0 || m.lexLower[strings.ToLower(w)]
+}
+
+// wordStartsAt reports whether the lowercase letters from byte offset i
+// to the end of their run are a known word.
+func (m *Model) wordStartsAt(s string, i int) bool {
+	end := i
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		if !unicode.IsLower(r) {
+			break
+		}
+		end += size
+	}
+	w := s[i:end]
+	n := utf8.RuneCountInString(w)
+	if n <= 3 && end < len(s) {
+		// A short lowercase prefix on capitals or digits ("iOS", "eBPF",
+		// "gRPC", "lz4") starts a word the lexicon or the prose knows.
+		if r, _ := utf8.DecodeRuneInString(s[end:]); unicode.IsUpper(r) || unicode.IsDigit(r) {
+			j := end
+			for j < len(s) {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+					break
+				}
+				if j > end && unicode.IsLower(r) {
+					break
+				}
+				j += size
+			}
+			for k := j; k > end; {
+				if m.specialWord(s[i:k]) {
+					return true
+				}
+				_, size := utf8.DecodeLastRuneInString(s[:k])
+				k -= size
+			}
+		}
+	}
+	return n >= minKnownWord && m.knownWord(w)
+}
+
+// knownWord reports whether w is a word the model knows (any case).
+func (m *Model) knownWord(w string) bool {
+	if utf8.RuneCountInString(w) < 2 {
+		return false
+	}
+	if m.lexWords[w] || m.text[w] > 0 {
+		return true
+	}
+	lw := strings.ToLower(w)
+	if m.lexLower[lw] {
+		return true
+	}
+	f, _ := m.dict.flags(lw)
+	return f != 0
 }
 
 func insertHyp(hs []hyp, h hyp, k int) []hyp {
@@ -320,12 +522,11 @@ func insertHyp(hs []hyp, h hyp, k int) []hyp {
 	if i >= k {
 		return hs
 	}
-	hs = append(hs, hyp{})
+	if len(hs) < k {
+		hs = append(hs, hyp{})
+	}
 	copy(hs[i+1:], hs[i:])
 	hs[i] = h
-	if len(hs) > k {
-		hs = hs[:k]
-	}
 	return hs
 }
 
