@@ -65,7 +65,9 @@ func (s *server) conditional(w http.ResponseWriter, r *http.Request, key string)
 		return false, err
 	}
 	sum := sha256.Sum256([]byte(key))
-	etag := `"v` + strconv.FormatInt(version, 10) + "-" + hex.EncodeToString(sum[:8]) + `"`
+	// The import time tells apart two databases that reached the same
+	// version number (one rebuilt from scratch).
+	etag := `"v` + strconv.FormatInt(version, 10) + "." + strconv.FormatInt(updated.UnixNano(), 36) + "-" + hex.EncodeToString(sum[:8]) + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=60, stale-while-revalidate=600")
@@ -73,12 +75,9 @@ func (s *server) conditional(w http.ResponseWriter, r *http.Request, key string)
 		h.Set("Last-Modified", updated.UTC().Format(http.TimeFormat))
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, t := range strings.Split(inm, ",") {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-			if t == etag || t == "*" {
-				w.WriteHeader(http.StatusNotModified)
-				return true, nil
-			}
+		if etagMatch(inm, etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return true, nil
 		}
 		return false, nil
 	}

@@ -49,12 +49,16 @@ type Config struct {
 	// QueryTimeout bounds the store work of one request; past it the user
 	// gets a 503. Zero means DefaultQueryTimeout.
 	QueryTimeout time.Duration
+	// CacheBytes is the response cache's budget: 0 means
+	// DefaultCacheBytes, a negative value turns the cache off.
+	CacheBytes int
 }
 
 // DefaultQueryTimeout is the store time one request may take.
 const DefaultQueryTimeout = 3 * time.Second
 
 type server struct {
+	cache     *responseCache // nil when off
 	current   func() Store
 	timeout   time.Duration
 	log       *slog.Logger
@@ -78,6 +82,12 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
+	}
+	switch {
+	case cfg.CacheBytes == 0:
+		s.cache = newResponseCache(DefaultCacheBytes)
+	case cfg.CacheBytes > 0:
+		s.cache = newResponseCache(cfg.CacheBytes)
 	}
 	if err := s.loadStatic(); err != nil {
 		return nil, err

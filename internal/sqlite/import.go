@@ -42,7 +42,7 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
-	im := &Import{ctx: ctx, tx: tx, now: time.Now().UTC().Format(time.RFC3339)}
+	im := &Import{ctx: ctx, tx: tx, now: time.Now().UTC().Format(time.RFC3339Nano)}
 	if err := im.load(); err != nil {
 		tx.Rollback()
 		return catalog.ImportStats{}, err
@@ -67,6 +67,8 @@ type Import struct {
 	// Resplit makes cards already stored take the new split of their tags.
 	Resplit bool
 
+	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
+
 	ctx   context.Context
 	tx    *sql.Tx
 	now   string
@@ -90,7 +92,7 @@ func (im *Import) load() error {
 	im.tags, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}
 	im.slugsTaken, im.uncertain, im.knownSplit = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	load := func(query string, fn func(id int64, name, slug string)) error {
-		rows, err := im.tx.QueryContext(im.ctx, query)
+		rows, err := im.query(query)
 		if err != nil {
 			return err
 		}
@@ -125,7 +127,7 @@ func (im *Import) load() error {
 
 // BeginPage starts a page read from file.
 func (im *Import) BeginPage(file string) error {
-	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO pages (tag, number, of_pages, total, header, file, sha256, imported_at)
+	res, err := im.exec(`INSERT INTO pages (tag, number, of_pages, total, header, file, sha256, imported_at)
 		VALUES (?, 0, 0, 0, '', ?, '', ?)`, "\x00pending "+file, file, im.now)
 	if err != nil {
 		return err
@@ -161,7 +163,7 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 		return fmt.Errorf("%s:%d: %w", c.File, c.Line, err)
 	}
 	im.pagePos++
-	if _, err := im.tx.ExecContext(im.ctx, `INSERT INTO page_cards (page_id, position, card_id, line, raw) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := im.exec(`INSERT INTO page_cards (page_id, position, card_id, line, raw) VALUES (?, ?, ?, ?, ?)`,
 		im.page, im.pagePos, id, c.Line, c.Raw); err != nil {
 		return err
 	}
@@ -205,7 +207,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 		oldCat             sql.NullInt64
 		likes, readMinutes int
 	)
-	err = im.tx.QueryRowContext(im.ctx, `SELECT id, summary, category_id, likes, read_minutes, glued FROM cards WHERE key = ?`, key).
+	err = im.queryRow(`SELECT id, summary, category_id, likes, read_minutes, glued FROM cards WHERE key = ?`, key).
 		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -232,7 +234,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 		}
 	}
 	if !exists {
-		res, err := im.tx.ExecContext(im.ctx, `INSERT INTO cards (key, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
+		res, err := im.exec(`INSERT INTO cards (key, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			key, c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line)
 		if err != nil {
@@ -248,11 +250,11 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 		im.stats.Unchanged++
 		return id, nil
 	}
-	if _, err := im.tx.ExecContext(im.ctx, `UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
+	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
 		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line, id); err != nil {
 		return 0, err
 	}
-	if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
+	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
 		return 0, err
 	}
 	im.stats.Updated++
@@ -261,7 +263,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 }
 
 func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
-	rows, err := im.tx.QueryContext(im.ctx, `SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID)
+	rows, err := im.query(`SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +283,7 @@ func (im *Import) insertCardTags(cardID int64, tagIDs []int64) error {
 	for i, t := range tagIDs {
 		// OR IGNORE: two spellings of one tag on one card ("caching",
 		// "Caching") are one tag.
-		if _, err := im.tx.ExecContext(im.ctx, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position) VALUES (?, ?, ?)`, cardID, t, i); err != nil {
+		if _, err := im.exec(`INSERT OR IGNORE INTO card_tags (card_id, tag_id, position) VALUES (?, ?, ?)`, cardID, t, i); err != nil {
 			return err
 		}
 	}
@@ -293,7 +295,7 @@ func (im *Import) tagID(name string) (int64, error) {
 	if id, ok := im.tags[slug]; ok {
 		return id, nil
 	}
-	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO tags (name, slug) VALUES (?, ?)`, name, slug)
+	res, err := im.exec(`INSERT INTO tags (name, slug) VALUES (?, ?)`, name, slug)
 	if err != nil {
 		return 0, err
 	}
@@ -314,7 +316,7 @@ func (im *Import) refID(kind string, ids map[string]int64, table, name string) (
 	for n := 2; im.slugsTaken[kind+slug]; n++ {
 		slug = fmt.Sprintf("%s-%d", base, n)
 	}
-	res, err := im.tx.ExecContext(im.ctx, `INSERT INTO `+table+` (name, slug) VALUES (?, ?)`, name, slug)
+	res, err := im.exec(`INSERT INTO `+table+` (name, slug) VALUES (?, ?)`, name, slug)
 	if err != nil {
 		return 0, err
 	}
@@ -341,7 +343,7 @@ func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
 		}
 	}
 	var file string
-	if err := im.tx.QueryRowContext(im.ctx, `SELECT file FROM pages WHERE id = ?`, page).Scan(&file); err != nil {
+	if err := im.queryRow(`SELECT file FROM pages WHERE id = ?`, page).Scan(&file); err != nil {
 		return err
 	}
 	if best*2 < im.pagePos || tag == "" {
@@ -349,20 +351,20 @@ func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
 	}
 	var oldID int64
 	var oldSHA string
-	err := im.tx.QueryRowContext(im.ctx, `SELECT id, sha256 FROM pages WHERE tag = ? AND number = ?`, tag, h.Number).Scan(&oldID, &oldSHA)
+	err := im.queryRow(`SELECT id, sha256 FROM pages WHERE tag = ? AND number = ?`, tag, h.Number).Scan(&oldID, &oldSHA)
 	switch {
 	case err == nil && oldSHA == sha256:
 		// The same page again: keep the old rows, drop the new ones.
-		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM page_cards WHERE page_id = ?`, page); err != nil {
+		if _, err := im.exec(`DELETE FROM page_cards WHERE page_id = ?`, page); err != nil {
 			return err
 		}
-		_, err := im.tx.ExecContext(im.ctx, `DELETE FROM pages WHERE id = ?`, page)
+		_, err := im.exec(`DELETE FROM pages WHERE id = ?`, page)
 		return err
 	case err == nil:
-		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM page_cards WHERE page_id = ?`, oldID); err != nil {
+		if _, err := im.exec(`DELETE FROM page_cards WHERE page_id = ?`, oldID); err != nil {
 			return err
 		}
-		if _, err := im.tx.ExecContext(im.ctx, `DELETE FROM pages WHERE id = ?`, oldID); err != nil {
+		if _, err := im.exec(`DELETE FROM pages WHERE id = ?`, oldID); err != nil {
 			return err
 		}
 	case !errors.Is(err, sql.ErrNoRows):
@@ -370,7 +372,7 @@ func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
 	}
 	im.changed = true
 	im.stats.Pages++
-	_, err = im.tx.ExecContext(im.ctx, `UPDATE pages SET tag = ?, number = ?, of_pages = ?, total = ?, header = ?, sha256 = ? WHERE id = ?`,
+	_, err = im.exec(`UPDATE pages SET tag = ?, number = ?, of_pages = ?, total = ?, header = ?, sha256 = ? WHERE id = ?`,
 		tag, h.Number, h.Of, h.Total, h.Raw, sha256, page)
 	return err
 }
@@ -385,7 +387,7 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 			return nil
 		}
 		im.knownSplit[glued] = true
-		_, err := im.tx.ExecContext(im.ctx, `DELETE FROM uncertain_splits WHERE glued = ?`, glued)
+		_, err := im.exec(`DELETE FROM uncertain_splits WHERE glued = ?`, glued)
 		return err
 	}
 	if im.uncertain[glued] {
@@ -394,7 +396,7 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 	im.uncertain[glued] = true
 	tags, _ := json.Marshal(r.Tags)
 	alt, _ := json.Marshal(r.Alternative)
-	_, err := im.tx.ExecContext(im.ctx, `INSERT OR REPLACE INTO uncertain_splits (glued, tags, alternative, margin, example) VALUES (?, ?, ?, ?, ?)`,
+	_, err := im.exec(`INSERT OR REPLACE INTO uncertain_splits (glued, tags, alternative, margin, example) VALUES (?, ?, ?, ?, ?)`,
 		glued, string(tags), string(alt), r.Margin, example)
 	return err
 }
@@ -423,18 +425,18 @@ func (im *Import) finish() error {
 			// sorted pass: cheaper than keeping it in step row by row.
 			`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`,
 		} {
-			if _, err := im.tx.ExecContext(im.ctx, q); err != nil {
+			if _, err := im.exec(q); err != nil {
 				return err
 			}
 		}
-		if _, err := im.tx.ExecContext(im.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
+		if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
 			return err
 		}
 	}
-	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*) FROM tags WHERE slug NOT IN (SELECT slug FROM tag_aliases)`).Scan(&im.stats.Tags); err != nil {
+	if err := im.queryRow(`SELECT count(*) FROM tags WHERE slug NOT IN (SELECT slug FROM tag_aliases)`).Scan(&im.stats.Tags); err != nil {
 		return err
 	}
-	return im.tx.QueryRowContext(im.ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)
+	return im.queryRow(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)
 }
 
 // UncertainSplit is a glued tag string whose split a person should check.
@@ -560,3 +562,53 @@ func (s *Store) ExportPage(ctx context.Context, tagSlug string, number int, w in
 
 // CountRejected adds n malformed cards to the import's summary.
 func (im *Import) CountRejected(n int) { im.stats.Rejected += n }
+
+// stmt returns a statement prepared once per import: the same few
+// statements run for every card, and preparing each time costs more than
+// running them.
+func (im *Import) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := im.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := im.tx.PrepareContext(im.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if im.stmts == nil {
+		im.stmts = map[string]*sql.Stmt{}
+	}
+	im.stmts[query] = st
+	return st, nil
+}
+
+func (im *Import) exec(query string, args ...any) (sql.Result, error) {
+	st, err := im.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(im.ctx, args...)
+}
+
+func (im *Import) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := im.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(im.ctx, args...)
+}
+
+// queryRow is QueryRowContext through a prepared statement; a prepare
+// error comes back from Scan.
+func (im *Import) queryRow(query string, args ...any) rowScanner {
+	st, err := im.stmt(query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(im.ctx, args...)
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

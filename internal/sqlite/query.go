@@ -150,6 +150,9 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 // Dataset returns the dataset version, which every import that changes
 // anything increments, and when that import ran.
 func (s *Store) Dataset(ctx context.Context) (version int64, updated time.Time, err error) {
+	if d := s.dataset.Load(); d != nil {
+		return d.version, d.updated, nil
+	}
 	var at sql.NullString
 	err = s.db.QueryRowContext(ctx, `SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'),
 		(SELECT value FROM meta WHERE key = 'updated_at')`).Scan(&version, &at)
@@ -157,7 +160,10 @@ func (s *Store) Dataset(ctx context.Context) (version int64, updated time.Time, 
 		return 0, time.Time{}, err
 	}
 	if at.Valid {
-		updated, _ = time.Parse(time.RFC3339, at.String)
+		updated, _ = time.Parse(time.RFC3339Nano, at.String)
+	}
+	if s.readOnly {
+		s.dataset.Store(&datasetInfo{version, updated})
 	}
 	return version, updated, nil
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"cardex/migrations"
@@ -24,6 +25,14 @@ import (
 type Store struct {
 	db       *sql.DB
 	readOnly bool
+	// dataset caches Dataset on a read-only (published, immutable) store,
+	// whose version cannot change while it is open.
+	dataset atomic.Pointer[datasetInfo]
+}
+
+type datasetInfo struct {
+	version int64
+	updated time.Time
 }
 
 // Open opens (creating if needed) the database at path for reading and

@@ -103,6 +103,7 @@ type Model struct {
 	segs     map[string][]string // current segmentation of each corpus string
 	final    map[string][]scored // the close calls of the last training round
 	wcost    map[string]float64  // word cost cache
+	known    map[string]bool     // knownWord cache
 }
 
 // New returns a model with the word knowledge of dict and no tags known.
@@ -143,6 +144,7 @@ func (m *Model) AddLexicon(tag string) {
 		m.lexLower[strings.ToLower(w)] = true
 	}
 	m.wcost = map[string]float64{}
+	m.known = nil
 }
 
 // AddKnown adds a tag already in the database, carried by n cards.
@@ -170,6 +172,7 @@ func (m *Model) ObserveText(s string) {
 		}
 		if m.text[w] == 0 {
 			delete(m.wcost, w)
+			delete(m.known, w)
 		}
 		m.text[w]++
 	}
@@ -503,6 +506,18 @@ func (m *Model) wordStartsAt(s string, i int) bool {
 
 // knownWord reports whether w is a word the model knows (any case).
 func (m *Model) knownWord(w string) bool {
+	if k, ok := m.known[w]; ok {
+		return k
+	}
+	k := m.lookupWord(w)
+	if m.known == nil {
+		m.known = map[string]bool{}
+	}
+	m.known[w] = k
+	return k
+}
+
+func (m *Model) lookupWord(w string) bool {
 	if utf8.RuneCountInString(w) < 2 {
 		return false
 	}

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"bytes"
+	"container/list"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The data changes only when a new database is published, so a response
+// is a pure function of (dataset version, method-independent URL). The
+// response cache keeps the bytes of recent 200 responses under a byte
+// budget (least recently used out first) and answers repeats, and their
+// conditional GETs, without touching the store or a template.
+
+// DefaultCacheBytes is the response cache's budget.
+const DefaultCacheBytes = 64 << 20
+
+// maxCachedResponse is the largest body kept: big CSVs stream instead.
+const maxCachedResponse = 1 << 20
+
+type cachedResponse struct {
+	key    string
+	header http.Header
+	body   []byte
+}
+
+type responseCache struct {
+	mu     sync.Mutex
+	budget int
+	used   int
+	lru    *list.List // of *cachedResponse, most recent first
+	byKey  map[string]*list.Element
+	hits   int64
+	misses int64
+}
+
+func newResponseCache(budget int) *responseCache {
+	return &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func (c *responseCache) get(key string) (*cachedResponse, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byKey[key]
+	if !ok {
+		c.misses++
+		return nil, false
+	}
+	c.hits++
+	c.lru.MoveToFront(e)
+	return e.Value.(*cachedResponse), true
+}
+
+func (c *responseCache) put(r *cachedResponse) {
+	size := len(r.body) + len(r.key) + 512
+	if size > c.budget/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byKey[r.key]; ok {
+		return
+	}
+	c.byKey[r.key] = c.lru.PushFront(r)
+	c.used += size
+	for c.used > c.budget {
+		e := c.lru.Back()
+		old := e.Value.(*cachedResponse)
+		c.lru.Remove(e)
+		delete(c.byKey, old.key)
+		c.used -= len(old.body) + len(old.key) + 512
+	}
+}
+
+// captureWriter records a response while passing it through.
+type captureWriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+	over   bool
+}
+
+func (w *captureWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if !w.over {
+		if w.buf.Len()+len(b) > maxCachedResponse {
+			w.over = true
+			w.buf = bytes.Buffer{}
+		} else {
+			w.buf.Write(b)
+		}
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// cacheable headers are the ones a cached response replays.
+var cacheable = []string{"Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Disposition"}
+
+// cacheResponses serves repeated GETs from the response cache. It runs
+// after pinStore, so the key has the version of the store the request
+// would read.
+func (s *server) cacheResponses(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		st := s.db(r.Context())
+		version, updated, err := st.Dataset(r.Context())
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// The store's identity, version and import time name the dataset;
+		// the host and scheme appear in feeds' absolute URLs.
+		key := fmt.Sprintf("%p %d %d %s %s %s", st, version, updated.UnixNano(), r.Host, r.Header.Get("X-Forwarded-Proto"), r.URL.RequestURI())
+		if c, ok := s.cache.get(key); ok {
+			h := w.Header()
+			for k, v := range c.header {
+				h[k] = v
+			}
+			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, c.header.Get("ETag")) {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			h.Set("Content-Length", strconv.Itoa(len(c.body)))
+			w.WriteHeader(http.StatusOK)
+			if r.Method != http.MethodHead {
+				w.Write(c.body)
+			}
+			return
+		}
+		cw := &captureWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		if cw.status != http.StatusOK || cw.over || r.Method == http.MethodHead || w.Header().Get("ETag") == "" {
+			return
+		}
+		h := http.Header{}
+		for _, k := range cacheable {
+			if v := w.Header().Values(k); len(v) > 0 {
+				h[http.CanonicalHeaderKey(k)] = v
+			}
+		}
+		s.cache.put(&cachedResponse{key: key, header: h, body: bytes.Clone(cw.buf.Bytes())})
+	})
+}
+
+// etagMatch reports whether an If-None-Match header matches etag.
+func etagMatch(inm, etag string) bool {
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}

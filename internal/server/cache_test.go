@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/server"
+	"cardex/internal/sqlite/sqlitetest"
+	"cardex/seeds"
+	"cardex/web"
+)
+
+// countingStore counts the listings it is asked for.
+type countingStore struct {
+	server.Store
+	articles atomic.Int64
+}
+
+func (c *countingStore) Articles(ctx context.Context, q catalog.Query) (catalog.ArticlePage, error) {
+	c.articles.Add(1)
+	return c.Store.Articles(ctx, q)
+}
+
+// A repeated GET is answered from the response cache: same bytes, same
+// headers, no store work; a conditional repeat is a 304.
+func TestResponseCache(t *testing.T) {
+	st := &countingStore{Store: sqlitetest.SeedStore(t)}
+	h, err := server.New(st, server.Config{Web: web.FS, TagDocs: seeds.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := get(t, h, "/tags/kafka?source=architect"), get(t, h, "/tags/kafka?source=architect")
+	if a.status != 200 || a.body != b.body || a.header.Get("ETag") != b.header.Get("ETag") || a.header.Get("Content-Type") != b.header.Get("Content-Type") {
+		t.Fatalf("the cached answer differs: %d %q vs %q", a.status, a.header, b.header)
+	}
+	if n := st.articles.Load(); n != 1 {
+		t.Errorf("the store was asked %d times for one URL", n)
+	}
+	req := httptest.NewRequest("GET", "/tags/kafka?source=architect", nil)
+	req.Header.Set("If-None-Match", a.header.Get("ETag"))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+		t.Errorf("conditional repeat: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+	if b.header.Get("Content-Security-Policy") == "" {
+		t.Error("a cached answer lacks the security headers")
+	}
+}
+
+// After the store changes (a new database published), nothing cached for
+// the old one is served.
+func TestResponseCacheFollowsTheStore(t *testing.T) {
+	one := sqlitetest.SeedStore(t)
+	path := t.TempDir() + "/two.db"
+	sqlitetest.ImportCards(t, path, []catalog.Card{sqlitetest.Golden(t)[0].Card()})
+	two := sqlitetest.OpenReadOnly(t, path)
+	var cur atomic.Pointer[server.Store]
+	s1 := server.Store(one)
+	cur.Store(&s1)
+	h, err := server.New(one, server.Config{Web: web.FS, TagDocs: seeds.FS, Current: func() server.Store { return *cur.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := get(t, h, "/index.json")
+	s2 := server.Store(two)
+	cur.Store(&s2)
+	after := get(t, h, "/index.json")
+	if before.body == after.body || before.header.Get("ETag") == after.header.Get("ETag") {
+		t.Errorf("the response for the old database was served for the new one: %d vs %d bytes, %s vs %s", len(before.body), len(after.body), before.header.Get("ETag"), after.header.Get("ETag"))
+	}
+}
