@@ -24,6 +24,9 @@ type Facets struct {
 	Sources    []Ref
 	Categories []Ref
 	Years      []Ref // Name and Slug are the year ("2016")
+	// Sample is 0 when the counts are over every result; otherwise they
+	// are over the Sample newest results only (a very large result set).
+	Sample int
 }
 
 // TagFacet is a tag in the sidebar with what choosing it would do.

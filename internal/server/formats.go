@@ -148,6 +148,9 @@ type (
 		Sources    []jsonFacet `json:"sources"`
 		Categories []jsonFacet `json:"categories"`
 		Years      []jsonFacet `json:"years"`
+		// Sample is set when the counts are over the newest Sample results
+		// only (a very large result set).
+		Sample *int `json:"sample,omitempty"`
 	}
 	jsonLinks struct {
 		Self  string  `json:"self"`
@@ -249,6 +252,9 @@ func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q cata
 		return out
 	}
 	out.Facets = jsonFacets{Tags: conv(v.Tags), Common: conv(v.Common), Sources: conv(v.Sources), Categories: conv(v.Categories), Years: conv(v.Years)}
+	if f.Sample > 0 {
+		out.Facets.Sample = &f.Sample
+	}
 	out.RelatedTags = newJSONRelated(q, rel)
 	return writeJSON(w, r, out)
 }

@@ -414,6 +414,7 @@ func newCardView(q catalog.Query, a catalog.Article) cardView {
 // facetsView is the sidebar: each entry a plain link that adds or removes
 // a filter.
 type facetsView struct {
+	Sample     int // counts over the Sample newest results only; 0 when exact
 	Tags       []facetLink
 	Common     []facetLink
 	Sources    []facetLink
@@ -436,7 +437,7 @@ type facetLink struct {
 }
 
 func newFacetsView(q catalog.Query, f catalog.Facets) facetsView {
-	var v facetsView
+	v := facetsView{Sample: f.Sample}
 	// toggle links to q with the filter set, or cleared when active.
 	toggle := func(ref catalog.Ref, active bool, set, clear func(*catalog.Query)) facetLink {
 		fn := set

@@ -420,6 +420,10 @@ func (im *Import) finish() error {
 			`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
 			`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
 			`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
+			`DELETE FROM archive_months`,
+			`INSERT INTO archive_months (month, cards)
+				SELECT substr(published, 1, 7), count(*) FROM cards WHERE published IS NOT NULL GROUP BY 1`,
+			`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
 
 			// The search index is rebuilt from its content view in one
 			// sorted pass: cheaper than keeping it in step row by row.

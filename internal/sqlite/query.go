@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 
 // Facet and index limits.
 const (
+	// facetSample bounds the work of one sidebar: past it, facets count
+	// the newest facetSample results only (Facets.Sample says so).
+	facetSample   = 50_000
 	facetTags     = 30 // tags in Facets.Tags
 	facetSources  = 15 // sources in Facets.Sources
 	relatedMax    = 5  // ArticleDetail.Related
@@ -55,16 +59,37 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
-	total, err := s.count(ctx, cond, args)
-	if err != nil {
-		return catalog.ArticlePage{}, err
+	total, ok := knownTotal(q, names)
+	if q.IsEmpty() && !q.Collapse {
+		if total, err = s.allCards(ctx); err != nil {
+			return catalog.ArticlePage{}, err
+		}
+		ok = true
+	}
+	if !ok {
+		if total, err = s.count(ctx, cond, args); err != nil {
+			return catalog.ArticlePage{}, err
+		}
 	}
 	page := catalog.ArticlePage{Query: q, Total: total, Names: names}
 	if q.Offset() >= total {
 		return page, nil
 	}
-	query, qargs := listSQL(q, cond, args, order)
-	rows, err := s.db.QueryContext(ctx, query+` LIMIT ? OFFSET ?`, append(qargs, q.EffectivePer(), q.Offset())...)
+	var query string
+	var qargs []any
+	if pos, _ := ftsMatch(q.Search()); q.EffectiveSort() == catalog.SortRelevance && pos != "" {
+		query, qargs = listSQL(q, cond, args, order)
+		query += ` LIMIT ? OFFSET ?`
+		qargs = append(qargs, q.EffectivePer(), q.Offset())
+	} else {
+		// A deferred join: the page's ids first, from the index alone,
+		// then the rows and their names for those 20 ids only, so that a
+		// deep page does not join every row it skips.
+		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id FROM cards c WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
+			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
+		qargs = append(slices.Clone(args), q.EffectivePer(), q.Offset())
+	}
+	rows, err := s.db.QueryContext(ctx, query, qargs...)
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
@@ -197,6 +222,31 @@ func (s *Store) highlight(ctx context.Context, match string, arts []catalog.Arti
 		}
 	}
 	return rows.Err()
+}
+
+// knownTotal returns the total of a query with a single filter from the
+// counts kept at import (names has them), so that the big listings never
+// count live. ok is false for any other query.
+func knownTotal(q catalog.Query, names map[string]catalog.Ref) (int, bool) {
+	if q.Q != "" || q.Collapse || len(q.Any)+len(q.Not) > 0 || !q.From.IsZero() || !q.To.IsZero() {
+		return 0, false
+	}
+	switch {
+	case len(q.Tags) == 1 && q.Source == "" && q.Category == "":
+		return names["tag:"+q.Tags[0]].Count, true
+	case len(q.Tags) == 0 && q.Source != "" && q.Category == "":
+		return names["source:"+q.Source].Count, true
+	case len(q.Tags) == 0 && q.Source == "" && q.Category != "":
+		return names["category:"+q.Category].Count, true
+	}
+	return 0, false
+}
+
+// allCards returns the collection's size, as counted at import.
+func (s *Store) allCards(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'), 0)`).Scan(&n)
+	return n, err
 }
 
 // count returns how many cards match the condition cond (from where).
@@ -394,6 +444,9 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 // It fails like Articles on a slug that names nothing.
 func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, err error) {
 	defer timeout(ctx, &err)
+	if q.IsEmpty() && !q.Collapse {
+		return s.facetsOfAll(ctx)
+	}
 	names, err := s.names(ctx, q)
 	if err != nil {
 		return catalog.Facets{}, err
@@ -408,7 +461,12 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	// moved to Not, so one grouped count gives Or for every tag. Without a
 	// group to widen, Or is 0.
 	orCount, orJoin, with := `0`, ``, ``
-	if og, ok := q.OrGroup(); ok {
+	if og, ok := q.OrGroup(); ok && onlyAnyGroup(og) {
+		// Nothing but the group filters: the articles a tag would add are
+		// those of the tag outside the results, its count less its count
+		// within them.
+		orCount = `t.cards - rt.n`
+	} else if ok {
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any = nil
@@ -418,12 +476,13 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 		}
 		// Grouped once over the widening set, not probed tag by tag: the
 		// cost stays linear in the articles whatever the number of tags.
-		with = `, ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM cards c JOIN card_tags ct ON ct.card_id = c.id
-			WHERE ` + wcond + ` GROUP BY ct.tag_id)`
+		with = `, w AS MATERIALIZED (SELECT c.id FROM cards c WHERE ` + wcond + ` ORDER BY c.published DESC, c.id DESC LIMIT ` + strconv.Itoa(facetSample) + `),
+			ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM w JOIN card_tags ct ON ct.card_id = w.id GROUP BY ct.tag_id)`
 		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
 		args = slices.Concat(args, wargs)
 	}
-	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE `+cond+`)`+with+`
+	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE `+cond+`
+			ORDER BY c.published DESC, c.id DESC LIMIT `+strconv.Itoa(facetSample)+`)`+with+`
 		SELECT 'total', '', '', count(*), 0 FROM r
 		UNION ALL
 		SELECT 'tag', t.name, t.slug, rt.n, `+orCount+`
@@ -468,6 +527,9 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	if err := rows.Err(); err != nil {
 		return catalog.Facets{}, err
 	}
+	if total >= facetSample {
+		f.Sample = facetSample
+	}
 	if q.Collapse {
 		if err := s.collapsedTagEffects(ctx, q, tags); err != nil {
 			return catalog.Facets{}, err
@@ -496,6 +558,42 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	slices.SortFunc(f.Categories, byCountThenName)
 	slices.SortFunc(f.Years, func(a, b catalog.Ref) int { return strings.Compare(b.Name, a.Name) })
 	return f, nil
+}
+
+// onlyAnyGroup reports whether q filters by its "any" group alone.
+func onlyAnyGroup(q catalog.Query) bool {
+	return len(q.Tags)+len(q.Not) == 0 && q.Source == "" && q.Category == "" && q.From.IsZero() && q.To.IsZero() && q.Q == "" && !q.Collapse
+}
+
+// facetsOfAll is Facets of the whole collection, from the counts kept at
+// import: no live count over the cards.
+func (s *Store) facetsOfAll(ctx context.Context) (catalog.Facets, error) {
+	var f catalog.Facets
+	total, err := s.allCards(ctx)
+	if err != nil {
+		return f, err
+	}
+	tags, err := s.refs(ctx, `SELECT name, slug, cards FROM tags WHERE cards > 0 ORDER BY cards DESC, name COLLATE NOCASE, slug LIMIT ?`, facetTags+facetTags)
+	if err != nil {
+		return f, err
+	}
+	for _, t := range tags {
+		tf := catalog.TagFacet{Ref: t, Not: t.Count}
+		switch {
+		case total >= commonMin && t.Count*100 >= total*commonPercent:
+			f.Common = append(f.Common, tf)
+		case len(f.Tags) < facetTags:
+			f.Tags = append(f.Tags, tf)
+		}
+	}
+	if f.Sources, err = s.refs(ctx, `SELECT name, slug, cards FROM sources WHERE cards > 0 ORDER BY cards DESC, name COLLATE NOCASE, slug LIMIT ?`, facetSources); err != nil {
+		return f, err
+	}
+	if f.Categories, err = s.Categories(ctx); err != nil {
+		return f, err
+	}
+	f.Years, err = s.refs(ctx, `SELECT substr(month, 1, 4), substr(month, 1, 4), sum(cards) FROM archive_months GROUP BY 1 ORDER BY 1 DESC`)
+	return f, err
 }
 
 // byCountThenName orders refs by count, largest first, then by name
@@ -607,9 +705,8 @@ func (s *Store) Sources(ctx context.Context) (_ []catalog.SourceSummary, err err
 // Archive counts the dated articles of each month, newest month first.
 func (s *Store) Archive(ctx context.Context) (_ []catalog.ArchiveMonth, err error) {
 	defer timeout(ctx, &err)
-	rows, err := s.db.QueryContext(ctx, `SELECT CAST(substr(published, 1, 4) AS INTEGER), CAST(substr(published, 6, 2) AS INTEGER), count(*)
-		FROM cards WHERE published IS NOT NULL
-		GROUP BY substr(published, 1, 7) ORDER BY substr(published, 1, 7) DESC`)
+	rows, err := s.db.QueryContext(ctx, `SELECT CAST(substr(month, 1, 4) AS INTEGER), CAST(substr(month, 6, 2) AS INTEGER), cards
+		FROM archive_months ORDER BY month DESC`)
 	if err != nil {
 		return nil, err
 	}
