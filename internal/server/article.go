@@ -40,6 +40,9 @@ func (s *server) article(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 		return nil
 	}
+	if done, err := s.conditional(w, r, "article "+canonical); done || err != nil {
+		return err
+	}
 	p := articlePage{layout: s.newLayout(r, d.Title)}
 	p.Canonical = canonical
 	p.Card = newCardView(catalog.Query{}, d.Article)
@@ -68,6 +71,9 @@ func (s *server) doc(name string) handlerFunc {
 		src, err := fs.ReadFile(s.web, "docs/"+name+".md")
 		if err != nil {
 			return errNotFound(fmt.Sprintf("no document called %q", name), link{URL: "/docs", Text: "All documents"})
+		}
+		if done, err := s.conditional(w, r, "doc "+name); done || err != nil {
+			return err
 		}
 		body, err := s.md.Render(src)
 		if err != nil {

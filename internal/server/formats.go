@@ -64,7 +64,7 @@ func (s *server) conditional(w http.ResponseWriter, r *http.Request, key string)
 	if err != nil {
 		return false, err
 	}
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256([]byte(s.build + " " + key))
 	// The import time tells apart two databases that reached the same
 	// version number (one rebuilt from scratch).
 	etag := `"v` + strconv.FormatInt(version, 10) + "." + strconv.FormatInt(updated.UnixNano(), 36) + "-" + hex.EncodeToString(sum[:8]) + `"`

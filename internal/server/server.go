@@ -58,6 +58,7 @@ type Config struct {
 const DefaultQueryTimeout = 3 * time.Second
 
 type server struct {
+	build     string         // fingerprint of the templates, static files and docs: part of every ETag
 	cache     *responseCache // nil when off
 	current   func() Store
 	timeout   time.Duration
@@ -92,6 +93,9 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if err := s.loadStatic(); err != nil {
 		return nil, err
 	}
+	if err := s.fingerprint(); err != nil {
+		return nil, err
+	}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -117,6 +121,26 @@ func (s *server) db(ctx context.Context) Store {
 		return st
 	}
 	return s.current()
+}
+
+// fingerprint hashes everything the pages are made of besides the data,
+// so that a new release gets new ETags even for an unchanged dataset.
+func (s *server) fingerprint() error {
+	h := sha256.New()
+	err := fs.WalkDir(s.web, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(s.web, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", p, len(b))
+		h.Write(b)
+		return nil
+	})
+	s.build = hex.EncodeToString(h.Sum(nil))[:8]
+	return err
 }
 
 type staticFile struct {
