@@ -7,6 +7,9 @@
 //	cardex splits [--db PATH]             list uncertain tag splits
 //	cardex aliases [--db PATH]            list merged and proposed tag aliases
 //	cardex serve [--db PATH] [--addr A]   serve the web interface
+//	cardex snapshot [--db PATH] --out F   write a compacted, checksummed copy
+//	cardex verify --db FILE               check a snapshot before serving it
+//	cardex gen --cards N [--seed S]       write a synthetic corpus
 package main
 
 import (
@@ -60,6 +63,12 @@ commands:
   aliases [--db PATH]              list tag aliases merged, and look-alikes proposed
   serve [--db PATH] [--addr HOST:PORT]
                                    serve the web interface (read-only)
+  snapshot [--db PATH] --out FILE [--force]
+                                   write a compacted, read-only copy and FILE.sha256
+  verify --db FILE [--sum FILE.sha256]
+                                   check a snapshot's checksum and integrity
+  gen --cards N [--seed S] [--out DIR] [--per-page P] [--truth FILE]
+                                   write a deterministic synthetic corpus of listing pages
 
 Run 'cardex <command> -h' for a command's flags.
 `
@@ -84,6 +93,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.aliases(args[1:])
 	case "serve":
 		return env.serve(args[1:])
+	case "snapshot":
+		return env.snapshot(args[1:])
+	case "verify":
+		return env.verify(args[1:])
+	case "gen":
+		return env.gen(args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

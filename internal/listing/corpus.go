@@ -1,8 +1,6 @@
 package listing
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +95,7 @@ func observeFile(fsys fs.FS, path string, obs Observer) error {
 type Page struct {
 	File     string
 	Header   catalog.PageHeader
-	SHA256   string // of the file's bytes
+	SHA256   string // of the file's content, normalized (see Reader.ContentSHA256)
 	Cards    int    // cards read
 	Rejected int    // malformed cards skipped
 }
@@ -116,8 +114,7 @@ func ReadFile(fsys fs.FS, path string, sp Splitter, visit Visitor, diag func(Dia
 		return page, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	r := NewReader(io.TeeReader(f, h), path)
+	r := NewReader(f, path)
 	for {
 		c, err := r.Next()
 		for _, w := range r.Warnings() {
@@ -143,19 +140,25 @@ func ReadFile(fsys fs.FS, path string, sp Splitter, visit Visitor, diag func(Dia
 		}
 	}
 	page.Header = r.Header()
-	if page.Cards == 0 && page.Rejected == 0 && page.Header.Raw == "" {
-		return page, &FileError{Diagnostic{path, 1, "no header and no cards: this is not a listing page"}}
+	if page.Cards == 0 && page.Rejected == 0 {
+		if page.Header.Raw == "" {
+			return page, &FileError{Diagnostic{path, 1, "no header and no cards: this is not a listing page"}}
+		}
+		// A page that says "Page 21 of 22" and lists nothing is a download
+		// cut off after its header; storing it would store an empty page.
+		line := strings.Count(page.Header.Raw, "\n") + 1
+		return page, &FileError{Diagnostic{path, line, "no cards after the page header: the page is empty or cut off"}}
 	}
 	if page.Rejected > page.Cards {
 		return page, &FileError{Diagnostic{path, 1, fmt.Sprintf("%d of %d cards are malformed: this does not look like a listing page", page.Rejected, page.Cards+page.Rejected)}}
 	}
-	page.SHA256 = hex.EncodeToString(h.Sum(nil))
+	page.SHA256 = r.ContentSHA256()
 	return page, nil
 }
 
 func open(fsys fs.FS, path string) (io.ReadCloser, error) {
 	if fsys == nil {
-		return os.Open(path)
+		return os.Open(path) // #nosec G304 -- cardex reads the listing files its user names: reading them is its job
 	}
 	return fsys.Open(path)
 }

@@ -13,8 +13,11 @@ package listing
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"regexp"
 	"strconv"
@@ -53,6 +56,9 @@ var (
 	rePage  = regexp.MustCompile(`^Page ([0-9]+) of ([0-9]+)$`)
 	reStats = regexp.MustCompile(`^([0-9][0-9,]*) likes? · ([0-9]+) min read$`)
 	reDate  = regexp.MustCompile(`^([A-Z][a-z]{2}) ([0-9]{1,2}), ([0-9]{4})(?: · (.*))?$`)
+	// Near misses, matched only to say precisely what is wrong.
+	reLooseStats = regexp.MustCompile(`^(\S+) likes? · (\S+) min read$`)
+	reLooseDate  = regexp.MustCompile(`^[A-Z][a-z]{2} [0-9]{1,2}, [0-9]{4}\b`)
 )
 
 // Reader reads cards from one listing page, one at a time, holding at most
@@ -66,6 +72,10 @@ type Reader struct {
 	started bool
 	done    bool
 	warn    []Diagnostic
+	// err is the first read error (a *FileError): once a line could not
+	// be read, no later line is, so the error cannot be skipped over.
+	err error
+	sum hash.Hash // of the lines read, normalized (see ContentSHA256)
 }
 
 type rawLine struct {
@@ -77,8 +87,14 @@ type rawLine struct {
 
 // NewReader returns a Reader of the page in r; name is used in diagnostics.
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10), sum: sha256.New()}
 }
+
+// ContentSHA256 returns the hex SHA-256 of the lines read so far as the
+// Reader normalizes them: LF line endings and no byte-order mark. After
+// Next returned io.EOF it identifies the page's content, so the same page
+// saved with CRLF line endings or a BOM has the same sum.
+func (r *Reader) ContentSHA256() string { return hex.EncodeToString(r.sum.Sum(nil)) }
 
 // Header returns the page header. It is valid after the first call to Next.
 func (r *Reader) Header() catalog.PageHeader { return r.header }
@@ -123,7 +139,12 @@ func (r *Reader) Next() (catalog.Card, error) {
 				continue
 			}
 		}
-		return r.readCard()
+		c, err := r.readCard()
+		if r.err != nil {
+			r.done = true
+			return catalog.Card{}, r.err
+		}
+		return c, err
 	}
 }
 
@@ -170,7 +191,8 @@ func (r *Reader) readHeader() error {
 
 // readCard reads one card starting at the next line. On a malformed card it
 // skips to the line after the card's closing title (or to the next line that
-// plausibly starts a card) and returns a *Diagnostic.
+// plausibly starts a card) and returns a *Diagnostic. After a read error it
+// returns that error (a *FileError), with r.err set.
 func (r *Reader) readCard() (catalog.Card, error) {
 	var (
 		c   catalog.Card
@@ -184,118 +206,151 @@ func (r *Reader) readCard() (catalog.Card, error) {
 		return l
 	}
 	fail := func(l rawLine, format string, args ...any) (catalog.Card, error) {
-		d := &Diagnostic{r.name, l.num, fmt.Sprintf(format, args...)}
+		if r.err != nil {
+			// The line could not be read: the file is rejected, and
+			// the card's problem is only a symptom of that.
+			return catalog.Card{}, r.err
+		}
+		line := l.num
+		msg := fmt.Sprintf(format, args...)
+		if l.eof {
+			// There is no line l: name the card that is cut off, and
+			// where the file ends.
+			line = c.Line
+			msg = fmt.Sprintf("the card is cut off by the end of the file after line %d: %s", l.num-1, msg)
+		}
 		if err := r.resync(c.Title); err != nil {
 			return catalog.Card{}, err
 		}
-		return catalog.Card{}, d
+		return catalog.Card{}, &Diagnostic{r.name, line, msg}
 	}
-	// expect reads one line; ok=false with the failure when it is EOF, a
-	// read error, or not what is wanted.
-	blank := func(what string) (rawLine, bool) {
+	// blank consumes a blank line; ok is false, and nothing is consumed,
+	// when the next line is not blank (or is the end of the file).
+	blank := func() (rawLine, bool) {
 		l, err := r.peek()
-		if err != nil || l.eof {
-			return l, false
-		}
-		if l.text != "" {
+		if err != nil || l.eof || l.text != "" {
 			return l, false
 		}
 		take()
 		return l, true
 	}
+	// text returns the next line if it has text, without consuming it.
 	text := func() (rawLine, bool) {
 		l, err := r.peek()
 		if err != nil || l.eof || l.text == "" {
 			return l, false
 		}
-		return take(), true
+		return l, true
 	}
 
 	if first.text != "" {
 		avatar := take()
 		name, ok := text()
 		if !ok {
-			return r.failEOF(name, fail, "card is cut off after the source line")
+			return fail(name, "expected the source name repeated after the source line")
 		}
 		if reDate.MatchString(name.text) {
 			return fail(name, "expected the source name repeated, found a date line")
 		}
+		take()
 		c.Source = name.text
 		if avatar.text != name.text {
 			r.warn = append(r.warn, Diagnostic{r.name, name.num, fmt.Sprintf("source %q differs from its avatar text %q", name.text, avatar.text)})
 		}
 		dl, ok := text()
 		if !ok {
-			return r.failEOF(dl, fail, "expected a date line (\"Mon D, YYYY · Category\")")
+			return fail(dl, "expected a date line (\"Mon D, YYYY · Category\")")
 		}
 		date, cat, err := parseDateLine(dl.text)
 		if err != nil {
 			return fail(dl, "%v", err)
 		}
+		take()
 		c.Date, c.Category = date, cat
 	}
-	if l, ok := blank("title"); !ok {
-		return r.failEOF(l, fail, "expected a blank line before the title")
+	if l, ok := blank(); !ok {
+		return fail(l, "expected a blank line before the title")
 	}
 	tl, ok := text()
 	if !ok {
-		return r.failEOF(tl, fail, "expected the title")
+		return fail(tl, "expected the title")
 	}
 	if reStats.MatchString(tl.text) {
 		return fail(tl, "expected the title, found a stats line")
 	}
+	take()
 	c.Title = tl.text
-	if l, ok := blank("summary"); !ok {
-		return r.failEOF(l, fail, "expected a blank line after the title")
+	if l, ok := blank(); !ok {
+		return fail(l, "expected a blank line after the title")
 	}
 	sl, ok := text()
 	if !ok {
-		return r.failEOF(sl, fail, "expected the summary")
+		return fail(sl, "expected the summary")
 	}
+	take()
 	c.Summary = sl.text
-	if l, ok := blank("tags"); !ok {
-		return r.failEOF(l, fail, "expected a blank line after the summary")
+	if l, ok := blank(); !ok {
+		return fail(l, "expected a blank line after the summary")
 	}
 	gl, ok := text()
 	if !ok {
-		return r.failEOF(gl, fail, "expected the tags line")
+		return fail(gl, "expected the tags line")
 	}
 	if reStats.MatchString(gl.text) {
 		return fail(gl, "the card has no tags line")
 	}
+	take()
 	c.Glued = gl.text
 	st, ok := text()
 	if !ok {
-		return r.failEOF(st, fail, "expected the stats line (\"N likes · M min read\")")
+		return fail(st, "expected the stats line (\"N likes · M min read\")")
 	}
-	m := reStats.FindStringSubmatch(st.text)
-	if m == nil {
-		return fail(st, "expected the stats line (\"N likes · M min read\"), found %q", clip(st.text))
+	likes, minutes, err := parseStats(st.text)
+	if err != nil {
+		return fail(st, "%v", err)
 	}
-	likes, err1 := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
-	minutes, err2 := strconv.Atoi(m[2])
-	if err1 != nil || err2 != nil {
-		return fail(st, "likes or read time out of range")
-	}
+	take()
 	c.Likes, c.Minutes = likes, minutes
+	// The closing title is checked before it is consumed: when it is
+	// missing, the next line starts the next card, which must not be lost.
 	rt, ok := text()
-	if !ok {
-		return r.failEOF(rt, fail, "expected the title repeated after the stats line")
-	}
-	if rt.text != c.Title {
+	switch {
+	case ok && rt.text == c.Title:
+		take()
+	case rt.eof || r.err != nil:
+		return fail(rt, "expected the title repeated after the stats line")
+	case r.atCardStart(true):
+		return fail(rt, "the card has no closing title (its title repeated after the stats line); the next card starts here")
+	case !ok:
+		return fail(rt, "expected the title repeated after the stats line, found a blank line")
+	default:
 		return fail(rt, "the title after the stats line differs from the card's title %q", clip(c.Title))
 	}
 	c.Raw = raw.String()
 	return c, nil
 }
 
-// failEOF reports l as the problem, naming the end of the file when the card
-// is cut off there.
-func (r *Reader) failEOF(l rawLine, fail func(rawLine, string, ...any) (catalog.Card, error), msg string) (catalog.Card, error) {
-	if l.eof {
-		return fail(l, "unexpected end of file: %s", msg)
+// parseStats parses "1,204 likes · 15 min read".
+func parseStats(s string) (likes, minutes int, err error) {
+	m := reStats.FindStringSubmatch(s)
+	if m == nil {
+		if m := reLooseStats.FindStringSubmatch(s); m != nil {
+			if _, err := strconv.ParseUint(strings.ReplaceAll(m[1], ",", ""), 10, 63); err != nil {
+				return 0, 0, fmt.Errorf("stats line: the likes count %q is not a whole number of 0 or more", clip(m[1]))
+			}
+			return 0, 0, fmt.Errorf("stats line: the read time %q is not a whole number of minutes", clip(m[2]))
+		}
+		return 0, 0, fmt.Errorf("expected the stats line (\"N likes · M min read\"), found %q", clip(s))
 	}
-	return fail(l, "%s", msg)
+	likes, err = strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if err != nil {
+		return 0, 0, fmt.Errorf("stats line: the likes count %s is out of range", clip(m[1]))
+	}
+	minutes, err = strconv.Atoi(m[2])
+	if err != nil {
+		return 0, 0, fmt.Errorf("stats line: the read time %s is out of range", clip(m[2]))
+	}
+	return likes, minutes, nil
 }
 
 // resync skips the rest of a malformed card: up to and including the
@@ -334,8 +389,12 @@ func (r *Reader) peekAt(k int) (rawLine, error) {
 		if n := len(r.ahead); n > 0 && r.ahead[n-1].eof {
 			return r.ahead[n-1], nil
 		}
+		if r.err != nil {
+			return rawLine{}, r.err
+		}
 		l, err := r.read()
 		if err != nil {
+			r.err = err
 			return l, err
 		}
 		r.ahead = append(r.ahead, l)
@@ -407,12 +466,16 @@ func (r *Reader) read() (rawLine, error) {
 	if !utf8.Valid(text) {
 		return rawLine{}, &FileError{Diagnostic{r.name, r.line, "invalid UTF-8: listing pages are UTF-8 text"}}
 	}
+	r.sum.Write(text)
 	raw := string(text)
 	if hasNL {
 		raw += "\n"
+		r.sum.Write(newline)
 	}
 	return rawLine{text: string(text), raw: raw, num: r.line}, nil
 }
+
+var newline = []byte("\n")
 
 var months = map[string]time.Month{
 	"Jan": time.January, "Feb": time.February, "Mar": time.March, "Apr": time.April,
@@ -424,6 +487,9 @@ var months = map[string]time.Month{
 func parseDateLine(s string) (time.Time, string, error) {
 	m := reDate.FindStringSubmatch(s)
 	if m == nil {
+		if reLooseDate.MatchString(s) {
+			return time.Time{}, "", fmt.Errorf("date line: expected \" · \" between the date and the category, found %q", clip(s))
+		}
 		return time.Time{}, "", fmt.Errorf("expected a date line like \"May 22, 2016 · Category\", found %q", clip(s))
 	}
 	mon, ok := months[m[1]]

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"cardex/internal/catalog"
 	"cardex/internal/listing"
@@ -98,12 +99,15 @@ func TestReaderMalformedCards(t *testing.T) {
 	}{
 		{"bad date", strings.Replace(card1, "May 16, 2016", "May 32, 2016", 1), "t.txt:6: no such date: May 32, 2016"},
 		{"iso date", strings.Replace(card1, "May 16, 2016 · Operations", "2016-05-16 · Operations", 1), `t.txt:6: expected a date line like "May 22, 2016 · Category"`},
-		{"no middle dot", strings.Replace(card1, " · Operations", " Operations", 1), `t.txt:6: expected a date line like`},
+		{"no middle dot", strings.Replace(card1, " · Operations", " Operations", 1), `t.txt:6: date line: expected " · " between the date and the category`},
 		{"empty category", strings.Replace(card1, " · Operations", " · ", 1), "t.txt:6: date line has an empty category"},
-		{"non-numeric likes", strings.Replace(card1, "3 likes", "many likes", 1), `t.txt:13: expected the stats line`},
-		{"negative likes", strings.Replace(card1, "3 likes", "-3 likes", 1), `t.txt:13: expected the stats line`},
-		{"huge likes", strings.Replace(card1, "3 likes", "1e30 likes", 1), `t.txt:13: expected the stats line`},
-		{"overflowing likes", strings.Replace(card1, "3 likes", "99999999999999999999999 likes", 1), `t.txt:13: likes or read time out of range`},
+		{"non-numeric likes", strings.Replace(card1, "3 likes", "many likes", 1), `t.txt:13: stats line: the likes count "many" is not a whole number`},
+		{"negative likes", strings.Replace(card1, "3 likes", "-3 likes", 1), `t.txt:13: stats line: the likes count "-3" is not a whole number of 0 or more`},
+		{"huge likes", strings.Replace(card1, "3 likes", "1e30 likes", 1), `t.txt:13: stats line: the likes count "1e30" is not a whole number`},
+		{"bad read time", strings.Replace(card1, "15 min read", "a few min read", 1), `t.txt:13: expected the stats line ("N likes · M min read"), found`},
+		{"non-numeric read time", strings.Replace(card1, "15 min read", "15m min read", 1), `t.txt:13: stats line: the read time "15m" is not a whole number of minutes`},
+		{"no stats line", strings.Replace(card1, "3 likes · 15 min read\n", "", 1), `t.txt:13: expected the stats line ("N likes · M min read"), found "A Title"`},
+		{"overflowing likes", strings.Replace(card1, "3 likes", "99999999999999999999999 likes", 1), `t.txt:13: stats line: the likes count 99999999999999999999999 is out of range`},
 		{"title mismatch", strings.Replace(card1, "15 min read\nA Title", "15 min read\nB Title", 1), "t.txt:14: the title after the stats line differs"},
 		{"missing tags", strings.Replace(card1, "Distributed SystemsKafka\n", "", 1), "t.txt:12: the card has no tags line"},
 	}
@@ -154,6 +158,127 @@ func TestReaderRejectsNonListing(t *testing.T) {
 			}
 			if !strings.HasPrefix(fe.Error(), tt.want) {
 				t.Errorf("err = %q, want prefix %q", fe.Error(), tt.want)
+			}
+		})
+	}
+}
+
+// Regression: a line that cannot be read (NUL, invalid UTF-8) inside a
+// card rejected only that card, with line 0, and reading went on after the
+// bad line. It must reject the file, naming the bad line.
+func TestReaderReadErrorIsSticky(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"NUL in summary", header + strings.Replace(card1, "A summary.", "A sum\x00mary.", 1) + noSource, "t.txt:10: NUL byte"},
+		{"invalid UTF-8 in title", header + strings.Replace(card1, "\nA Title\n\n", "\nA Ti\xe2\x80tle\n\n", 1) + noSource, "t.txt:8: invalid UTF-8"},
+		{"invalid UTF-8 in stats", header + strings.Replace(card1, "3 likes", "3\xff likes", 1) + noSource, "t.txt:13: invalid UTF-8"},
+		{"NUL in the look-ahead", header + card1 + "\nOther\x00 Title\n", "t.txt:16: NUL byte"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cards, diags, err := readAll(tt.src)
+			var fe *listing.FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v (cards %d, diags %q), want a FileError", err, len(cards), diags)
+			}
+			if !strings.HasPrefix(fe.Error(), tt.want) {
+				t.Errorf("err = %q, want prefix %q", fe.Error(), tt.want)
+			}
+			if len(diags) > 0 {
+				t.Errorf("diags %q: the file error is the only problem to report", diags)
+			}
+		})
+	}
+}
+
+// Regression: a card without its closing title consumed the next card's
+// first line, so the next card came back without its source and date.
+func TestReaderMissingClosingTitleKeepsNextCard(t *testing.T) {
+	card2 := "Other Source\nOther Source\nMay 17, 2016 · Databases\n\nB Title\n\nB summary.\n\nKafka\n5 likes · 2 min read\nB Title\n"
+	for _, tt := range []struct{ name, next, diag string }{
+		{"next card has a source", card2, "t.txt:14: the card has no closing title"},
+		{"next card has none", noSource, "t.txt:14: the card has no closing title"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cards, diags, err := readAll(header + strings.TrimSuffix(card1, "A Title\n") + tt.next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(diags) != 1 || !strings.HasPrefix(diags[0], tt.diag) {
+				t.Errorf("diags = %q, want one starting %q", diags, tt.diag)
+			}
+			if len(cards) != 1 || cards[0].Line != 14 {
+				t.Fatalf("cards = %+v, want the next card, from line 14", cards)
+			}
+			want := listing.NewReader(strings.NewReader(tt.next), "t.txt")
+			w, err := want.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := cards[0]; g.Source != w.Source || g.Date != w.Date || g.Title != w.Title || g.Raw != w.Raw {
+				t.Errorf("next card = %+v, want %+v", g, w)
+			}
+		})
+	}
+}
+
+// A card cut off by the end of the file is reported at its first line,
+// saying where the file ends.
+func TestReaderTruncatedLine(t *testing.T) {
+	src := header + card1 + "Architect\nArchitect\nMay 16, 2016 · Operations\n\nCut Title\n"
+	cards, diags, err := readAll(src)
+	if err != nil || len(cards) != 1 {
+		t.Fatalf("cards %d, err %v", len(cards), err)
+	}
+	want := "t.txt:15: the card is cut off by the end of the file after line 19: expected a blank line after the title"
+	if len(diags) != 1 || diags[0] != want {
+		t.Errorf("diags = %q, want %q", diags, want)
+	}
+}
+
+// The content hash ignores line endings and a byte-order mark, so a page
+// saved on another system is the same page.
+func TestReaderContentSHA256(t *testing.T) {
+	sum := func(src string) string {
+		r := listing.NewReader(strings.NewReader(src), "t.txt")
+		for {
+			if _, err := r.Next(); err == io.EOF {
+				return r.ContentSHA256()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	lf := header + card1 + noSource
+	crlf := strings.ReplaceAll(lf, "\n", "\r\n")
+	if a, b, c := sum(lf), sum(crlf), sum("\uFEFF"+crlf); a != b || a != c {
+		t.Errorf("sums differ: LF %s, CRLF %s, BOM+CRLF %s", a, b, c)
+	}
+	if a, b := sum(lf), sum(lf+"\n"); a == b {
+		t.Error("a different page has the same sum")
+	}
+}
+
+type noSplit struct{}
+
+func (noSplit) Split(glued, _ string) catalog.SplitResult {
+	return catalog.SplitResult{Tags: []string{glued}, Certain: true}
+}
+
+// Whole-file outcomes of ReadFile.
+func TestReadFileRejects(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"header only", header, "p.txt:4: no cards after the page header"},
+		{"header and blank lines", header + "\n\n", "p.txt:4: no cards after the page header"},
+		{"blank lines", "\n\n\n", "p.txt:1: no header and no cards"},
+		{"mostly malformed", header + strings.Replace(card1, "May 16", "May 36", 1) + strings.Replace(card1, "May 16", "Mai 16", 1) + noSource, "p.txt:1: 2 of 3 cards are malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"p.txt": {Data: []byte(tt.src)}}
+			_, err := listing.ReadFile(fsys, "p.txt", noSplit{}, func(catalog.Card, catalog.SplitResult) error { return nil }, func(listing.Diagnostic) {})
+			var fe *listing.FileError
+			if !errors.As(err, &fe) || !strings.HasPrefix(fe.Error(), tt.want) {
+				t.Errorf("err = %v, want a FileError starting %q", err, tt.want)
 			}
 		})
 	}

@@ -34,6 +34,11 @@ func parseRoute(kind routeKind, r *http.Request) (catalog.Route, format, error) 
 	var f format
 	param := func(name string) string {
 		v := chi.URLParam(r, name)
+		// chi routes on the escaped path when the request has one
+		// (r.URL.RawPath): its parameters are then still escaped.
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
 		if v != "" && strings.HasSuffix(r.URL.Path, v) {
 			v, f = splitExt(v)
 		}
@@ -42,11 +47,11 @@ func parseRoute(kind routeKind, r *http.Request) (catalog.Route, format, error) 
 	if kind == routeAll {
 		_, f = splitExt(path.Base(r.URL.Path))
 	}
-	route, err := parseRouteValue(kind, r, param)
+	route, err := parseRouteValue(kind, r, param, func() format { return f })
 	return route, f, err
 }
 
-func parseRouteValue(kind routeKind, r *http.Request, param func(string) string) (catalog.Route, error) {
+func parseRouteValue(kind routeKind, r *http.Request, param func(string) string, ext func() format) (catalog.Route, error) {
 	switch kind {
 	case routeTag, routeSource, routeCategory:
 		slug := param("slug")
@@ -54,10 +59,11 @@ func parseRouteValue(kind routeKind, r *http.Request, param func(string) string)
 			if want == "-" {
 				return catalog.Route{}, errNotFound(fmt.Sprintf("%q is not a valid name in an address", slug))
 			}
-			// "/tags/Kafka" or "/tags/Distributed Systems": send to the slug.
-			u := *r.URL
-			u.Path = path.Dir(r.URL.Path) + "/" + url.PathEscape(want)
-			u.RawPath = ""
+			// "/tags/Kafka" or "/tags/Distributed Systems": send to the
+			// slug, on this site, in the same format. The target is built
+			// from the route, never from the request's path.
+			prefix := map[routeKind]string{routeTag: "/tags/", routeSource: "/sources/", routeCategory: "/categories/"}[kind]
+			u := url.URL{Path: prefix + want + string(ext()), RawQuery: r.URL.RawQuery}
 			return catalog.Route{}, &redirect{url: u.String()}
 		}
 		return catalog.Route{Kind: map[routeKind]string{routeTag: "tags", routeSource: "sources", routeCategory: "categories"}[kind], Value: slug}, nil

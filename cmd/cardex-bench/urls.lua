@@ -1,0 +1,36 @@
+-- urls.lua: wrk script that cycles through the request paths of a file,
+-- one per line (wrk ... -s urls.lua URL -- FILE). Requests are formatted
+-- once, up front, so that wrk spends no time on them during the run; each
+-- thread starts at its own place in the list. done() is as in report.lua.
+local reqs, n, i = {}, 0, 0
+local threads = 0
+
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+init = function(args)
+  local f = assert(io.open(args[1], "r"))
+  for line in f:lines() do
+    if line ~= "" then
+      n = n + 1
+      reqs[n] = wrk.format("GET", line)
+    end
+  end
+  f:close()
+  i = ((id or 0) * 7919) % n
+end
+
+request = function()
+  i = i % n + 1
+  return reqs[i]
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCHJSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end

@@ -1,0 +1,116 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+)
+
+// BenchmarkStoreDB times the store-layer queries behind a listing page on
+// a real database: the one named by CARDEX_BENCH_DB (make bench and make
+// bench-quick point it at the database they import the generated corpus
+// into). It is skipped when the variable is unset. For each listing kind
+// (all, the most popular tag, that tag with the tag most often seen with
+// it, the most popular source, and a search for CARDEX_BENCH_SEARCH or the
+// first word of the most popular tag) it times Articles for page 1 and for
+// the deepest page, and Facets; and EachArticle up to its 100th row.
+func BenchmarkStoreDB(b *testing.B) {
+	path := os.Getenv("CARDEX_BENCH_DB")
+	if path == "" {
+		b.Skip("CARDEX_BENCH_DB is not set")
+	}
+	ctx := context.Background()
+	store, err := sqlite.OpenReadOnly(ctx, path, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	tags, err := store.Tags(ctx, catalog.TagsByCount)
+	if err != nil || len(tags) == 0 {
+		b.Fatalf("no tags (%v)", err)
+	}
+	top := tags[0]
+	facets, err := store.Facets(ctx, catalog.Query{Tags: []string{top.Slug}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var with string
+	for _, t := range slices.Concat(facets.Common, facets.Tags) {
+		if t.Slug != top.Slug {
+			with = t.Slug
+			break
+		}
+	}
+	sources, err := store.Sources(ctx)
+	if err != nil || len(sources) == 0 {
+		b.Fatalf("no sources (%v)", err)
+	}
+	source := slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count })
+	search := os.Getenv("CARDEX_BENCH_SEARCH")
+	if search == "" {
+		search = strings.ToLower(strings.Fields(top.Name)[0])
+	}
+	two := []string{top.Slug, with}
+	slices.Sort(two)
+	listings := []struct {
+		name string
+		q    catalog.Query
+	}{
+		{"all", catalog.Query{}},
+		{"tag", catalog.Query{Tags: []string{top.Slug}}},
+		{"two-tags", catalog.Query{Tags: two}},
+		{"source", catalog.Query{Source: source.Slug}},
+		{"search", catalog.Query{Q: search}},
+	}
+	for _, l := range listings {
+		first, err := store.Articles(ctx, l.q)
+		if err != nil {
+			b.Fatalf("%s: %v", l.name, err)
+		}
+		deep := l.q
+		deep.Page = first.Pages()
+		b.Run("Articles/"+l.name+"/page-1", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := store.Articles(ctx, l.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Articles/"+l.name+"/deepest", func(b *testing.B) {
+			b.ReportMetric(float64(deep.Page), "page")
+			for b.Loop() {
+				if _, err := store.Articles(ctx, deep); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Facets/"+l.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := store.Facets(ctx, l.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	errEnough := errors.New("enough")
+	b.Run("EachArticle/tag/first-100", func(b *testing.B) {
+		for b.Loop() {
+			n := 0
+			err := store.EachArticle(ctx, catalog.Query{Tags: []string{top.Slug}}, func(catalog.Article) error {
+				if n++; n == 100 {
+					return errEnough
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errEnough) {
+				b.Fatal(err)
+			}
+		}
+	})
+}
