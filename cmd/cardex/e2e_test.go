@@ -52,7 +52,7 @@ var e2eViewports = []e2eViewport{
 // on a card, a source, page 2, removing a filter chip, an article and a
 // related article. It checks the URL and the cards at every step, and
 // saves a full-page screenshot of each step at each viewport under
-// screenshots/ at the top of the repository.
+// data/screenshots/ (ignored build output, like the rest of data/).
 //
 // Without a browser the test is skipped, except under CI=true, where a
 // missing browser is a failure.
@@ -621,12 +621,12 @@ func e2eStartBrowser(t *testing.T, ctx context.Context, execPath string) context
 	return browserCtx
 }
 
-// e2eScreenshotDir returns the repository's screenshots/ folder, creating it.
+// e2eScreenshotDir returns data/screenshots/ in the repository, creating it.
 func e2eScreenshotDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "screenshots")
+	dir := filepath.Join("..", "..", "data", "screenshots")
 	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "screenshots")
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "data", "screenshots")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
