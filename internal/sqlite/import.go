@@ -80,17 +80,18 @@ type Import struct {
 	slugsTaken map[string]bool  // "s:" + source slug, "c:" + category slug
 	changed    bool
 
-	page       int64          // the page being written; 0 between pages
-	pagePos    int            // cards on it so far
-	pageTags   map[string]int // tag slug -> cards of this page carrying it
-	pageTagNm  map[string]string
-	uncertain  map[string]bool
-	knownSplit map[string]bool
+	page      int64          // the page being written; 0 between pages
+	pagePos   int            // cards on it so far
+	pageTags  map[string]int // tag slug -> cards of this page carrying it
+	pageTagNm map[string]string
+	uncertain map[string]bool // listed by this import
+	// wasUncertain holds the strings listed before this import.
+	wasUncertain map[string]bool
 }
 
 func (im *Import) load() error {
 	im.tags, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}
-	im.slugsTaken, im.uncertain, im.knownSplit = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	im.slugsTaken, im.uncertain, im.wasUncertain = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	load := func(query string, fn func(id int64, name, slug string)) error {
 		rows, err := im.query(query)
 		if err != nil {
@@ -108,6 +109,9 @@ func (im *Import) load() error {
 		return rows.Err()
 	}
 	if err := load(`SELECT id, name, slug FROM tags`, func(id int64, _, slug string) { im.tags[slug] = id }); err != nil {
+		return err
+	}
+	if err := load(`SELECT 0, glued, '' FROM uncertain_splits`, func(_ int64, glued, _ string) { im.wasUncertain[glued] = true }); err != nil {
 		return err
 	}
 	if err := im.loadAliases(); err != nil {
@@ -383,10 +387,12 @@ func (im *Import) EndPage(h catalog.PageHeader, sha256 string) error {
 func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 	glued, example := c.Glued, fmt.Sprintf("%s:%d", c.File, c.Line)
 	if r.Certain {
-		if im.knownSplit[glued] {
+		// Only strings listed before the import need clearing; the set is
+		// small, so memory does not grow with the cards imported.
+		if !im.wasUncertain[glued] {
 			return nil
 		}
-		im.knownSplit[glued] = true
+		delete(im.wasUncertain, glued)
 		_, err := im.exec(`DELETE FROM uncertain_splits WHERE glued = ?`, glued)
 		return err
 	}

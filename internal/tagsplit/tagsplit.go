@@ -156,8 +156,21 @@ func (m *Model) addPrior(tag string, n float64) {
 	m.total += n
 }
 
-// Observe adds a glued string of the corpus being imported.
-func (m *Model) Observe(glued string) { m.corpus[glued]++ }
+// Corpus bounds: past them the model learns from what it has (a sample
+// of a huge import), and memory stays bounded whatever the input size.
+const (
+	MaxCorpusStrings = 60_000  // distinct glued strings trained on
+	MaxTextWords     = 200_000 // distinct words of titles and summaries
+	maxCacheEntries  = 500_000 // word-cost and known-word caches
+)
+
+// Observe adds a glued string of the corpus being imported. Past
+// MaxCorpusStrings distinct strings, new ones only count if already seen.
+func (m *Model) Observe(glued string) {
+	if _, ok := m.corpus[glued]; ok || len(m.corpus) < MaxCorpusStrings {
+		m.corpus[glued]++
+	}
+}
 
 // ObserveText adds the words of a title or summary: a word that the
 // corpus's own prose uses ("Vipshop", "HAProxy", "backend") is a word, not
@@ -171,6 +184,9 @@ func (m *Model) ObserveText(s string) {
 			continue
 		}
 		if m.text[w] == 0 {
+			if len(m.text) >= MaxTextWords {
+				continue
+			}
 			delete(m.wcost, w)
 			delete(m.known, w)
 		}
@@ -510,7 +526,7 @@ func (m *Model) knownWord(w string) bool {
 		return k
 	}
 	k := m.lookupWord(w)
-	if m.known == nil {
+	if m.known == nil || len(m.known) >= maxCacheEntries {
 		m.known = map[string]bool{}
 	}
 	m.known[w] = k
@@ -601,6 +617,9 @@ func (m *Model) wordCost(w string) float64 {
 		return c
 	}
 	c := m.computeWordCost(w)
+	if len(m.wcost) >= maxCacheEntries {
+		clear(m.wcost)
+	}
 	m.wcost[w] = c
 	return c
 }
