@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"cardex/internal/catalog"
@@ -112,6 +113,9 @@ func (s *server) tagIndex(w http.ResponseWriter, r *http.Request) error {
 	case "name":
 		by = catalog.TagsByName
 	default:
+		if len(v) > 40 {
+			v = strings.ToValidUTF8(v[:40], "") + "…"
+		}
 		return catalog.Invalid("sort", "%q is not an order for tags; use count or name", v)
 	}
 	f := indexFormat(r)

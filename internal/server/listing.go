@@ -97,6 +97,12 @@ func listingRequest(kind routeKind, r *http.Request) (catalog.Route, format, cat
 	if route.Kind == "archive" && (!q.From.IsZero() || !q.To.IsZero()) {
 		return route, f, q, catalog.Invalid("from", "an archive page fixes the dates; drop from and to, or use / with them")
 	}
+	if route.Kind == "sources" && q.Source != "" && q.Source != route.Value {
+		return route, f, q, catalog.Invalid("source", "this page fixes the source (%s); drop source, or use / with it", route.Value)
+	}
+	if route.Kind == "categories" && q.Category != "" && q.Category != route.Value {
+		return route, f, q, catalog.Invalid("category", "this page fixes the category (%s); drop category, or use / with it", route.Value)
+	}
 	return route, f, route.Apply(q), nil
 }
 

@@ -126,7 +126,8 @@ func expect(route listingRoute, param string, v hostileValue) expectation {
 		return expectation{status: 404, notFound: "no tag"}
 	case "source", "category":
 		if route.fixes == param {
-			return expectation{status: 200, sameAs: true}
+			// The route fixes it: another value is a contradiction.
+			return expectation{status: 400, field: param}
 		}
 		return expectation{status: 404, notFound: "no " + param}
 	case "q":
