@@ -52,7 +52,7 @@ func newSplitter(lexiconFile string, known func(fn func(string, int)) error, pat
 	if err := listing.Observe(nil, paths, m); err != nil {
 		return nil, err
 	}
-	m.Train(3)
+	m.Train(2)
 	return m, nil
 }
 
