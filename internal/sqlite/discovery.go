@@ -43,7 +43,7 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 		id, total, count int
 		canonical        sql.NullString
 	)
-	err = s.db.QueryRowContext(ctx, `SELECT t.id, t.cards, (SELECT count(*) FROM cards),
+	err = s.db.QueryRowContext(ctx, `SELECT t.id, t.cards, coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'), 0),
 		(SELECT c.slug FROM tag_aliases a JOIN tags c ON c.id = a.tag_id WHERE a.slug = t.slug)
 		FROM tags t WHERE t.slug = ?`, slug).Scan(&id, &count, &total, &canonical)
 	switch {
@@ -54,10 +54,13 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 	case canonical.Valid:
 		return nil, &catalog.MovedError{Kind: "tag", From: slug, To: canonical.String}
 	}
+	// Co-occurrence is counted over the tag's newest facetSample cards
+	// (all of them, for most tags): a bounded amount of work per page.
+	sample := min(count, facetSample)
 	rows, err := s.db.QueryContext(ctx, `SELECT t.name, t.slug, t.cards, count(*)
-		FROM card_tags a JOIN card_tags b ON b.card_id = a.card_id AND b.tag_id <> a.tag_id JOIN tags t ON t.id = b.tag_id
-		WHERE a.tag_id = ?
-		GROUP BY t.id`, id)
+		FROM (SELECT card_id FROM card_tags WHERE tag_id = ? ORDER BY published DESC, card_id DESC LIMIT ?) a
+		JOIN card_tags b ON b.card_id = a.card_id AND b.tag_id <> ? JOIN tags t ON t.id = b.tag_id
+		GROUP BY t.id`, id, sample, id)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +71,10 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 		if err := rows.Scan(&l.Name, &l.Slug, &l.Count, &l.Together); err != nil {
 			return nil, err
 		}
-		// Integers compare exactly: lift > 1 iff together·N > count(A)·count(B).
-		if l.Together*total > count*l.Count && l.Count*100 < total*commonPercent {
-			l.Lift = float64(l.Together*total) / float64(count*l.Count)
+		// Integers compare exactly: lift > 1 iff together·N > count(A)·count(B),
+		// with count(A) the cards looked at.
+		if l.Together*total > sample*l.Count && l.Count*100 < total*commonPercent {
+			l.Lift = float64(l.Together*total) / float64(sample*l.Count)
 			all = append(all, l)
 		}
 	}
@@ -206,8 +210,8 @@ func (im *Import) aliasTags() ([]aliasTag, error) {
 // moveCardTags moves the cards of tag from to tag to; a card that has
 // both keeps one.
 func (im *Import) moveCardTags(from, to int64) error {
-	if _, err := im.tx.ExecContext(im.ctx, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position)
-		SELECT card_id, ?, position FROM card_tags WHERE tag_id = ?`, to, from); err != nil {
+	if _, err := im.tx.ExecContext(im.ctx, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published)
+		SELECT card_id, ?, position, published FROM card_tags WHERE tag_id = ?`, to, from); err != nil {
 		return err
 	}
 	_, err := im.tx.ExecContext(im.ctx, `DELETE FROM card_tags WHERE tag_id = ?`, from)

@@ -247,7 +247,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 		id, _ = res.LastInsertId()
 		im.stats.New++
 		im.changed = true
-		return id, im.insertCardTags(id, tagIDs)
+		return id, im.insertCardTags(id, tagIDs, published)
 	}
 	if summary == c.Summary && oldCat == categoryID && likes == c.Likes && readMinutes == c.Minutes &&
 		glued == c.Glued && slices.Equal(oldTags, tagIDs) {
@@ -263,7 +263,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 	}
 	im.stats.Updated++
 	im.changed = true
-	return id, im.insertCardTags(id, tagIDs)
+	return id, im.insertCardTags(id, tagIDs, published)
 }
 
 func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
@@ -283,11 +283,11 @@ func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
 	return ids, rows.Err()
 }
 
-func (im *Import) insertCardTags(cardID int64, tagIDs []int64) error {
+func (im *Import) insertCardTags(cardID int64, tagIDs []int64, published sql.NullString) error {
 	for i, t := range tagIDs {
 		// OR IGNORE: two spellings of one tag on one card ("caching",
 		// "Caching") are one tag.
-		if _, err := im.exec(`INSERT OR IGNORE INTO card_tags (card_id, tag_id, position) VALUES (?, ?, ?)`, cardID, t, i); err != nil {
+		if _, err := im.exec(`INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published) VALUES (?, ?, ?, ?)`, cardID, t, i, published); err != nil {
 			return err
 		}
 	}

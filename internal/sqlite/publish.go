@@ -62,7 +62,7 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 		return stats, err
 	}
 	_, statErr := os.Stat(path)
-	if stats.Version == before && statErr == nil {
+	if stats.Version == before && statErr == nil && !s.migrated {
 		return stats, s.Close() // nothing changed: nothing to publish
 	}
 	if err := s.seal(ctx); err != nil {

@@ -66,6 +66,16 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 		ok = true
 	}
+	feed, feedCond, feedArgs, fed := feedOf(q, names)
+	if !ok && fed {
+		// Count along the rarest tag's feed, not over every card.
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM card_tags ft JOIN cards c ON c.id = ft.card_id
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+feedCond, append([]any{feed}, feedArgs...)...).Scan(&total)
+		if err != nil {
+			return catalog.ArticlePage{}, err
+		}
+		ok = true
+	}
 	if !ok {
 		if total, err = s.count(ctx, cond, args); err != nil {
 			return catalog.ArticlePage{}, err
@@ -81,6 +91,18 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		query, qargs = listSQL(q, cond, args, order)
 		query += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, q.EffectivePer(), q.Offset())
+	} else if fed && q.EffectiveSort() == catalog.SortNewest {
+		// A tag's feed is already in newest-first order: the page is an
+		// index range of the rarest tag, filtered by the rest of q.
+		join := ``
+		if feedCond != "1" {
+			join = ` JOIN cards c ON c.id = ft.card_id`
+		}
+		query = `SELECT ` + articleColumns + ` FROM (SELECT ft.card_id AS id, ft.published AS published FROM card_tags ft` + join + `
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
+			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ? OFFSET ?) p
+			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
+		qargs = append(append([]any{feed}, feedArgs...), q.EffectivePer(), q.Offset())
 	} else {
 		// A deferred join: the page's ids first, from the index alone,
 		// then the rows and their names for those 20 ids only, so that a
@@ -240,6 +262,30 @@ func knownTotal(q catalog.Query, names map[string]catalog.Ref) (int, bool) {
 		return names["category:"+q.Category].Count, true
 	}
 	return 0, false
+}
+
+// feedOf picks the AND tag with the fewest cards to drive a listing along
+// its feed (card_tags in date order), and returns its slug and the
+// condition on "cards c" for the rest of q. ok is false when q has no AND
+// tag, a search (which has its own order) or collapses stories (whose rule
+// looks at every filter).
+func feedOf(q catalog.Query, names map[string]catalog.Ref) (slug, cond string, args []any, ok bool) {
+	if len(q.Tags) == 0 || q.Q != "" || q.Collapse {
+		return "", "", nil, false
+	}
+	slug = q.Tags[0]
+	for _, t := range q.Tags[1:] {
+		if names["tag:"+t].Count < names["tag:"+slug].Count {
+			slug = t
+		}
+	}
+	rest := q
+	rest.Tags = catalog.Without(q.Tags, slug)
+	cond, args, err := where(rest)
+	if err != nil {
+		return "", "", nil, false
+	}
+	return slug, cond, args, true
 }
 
 // allCards returns the collection's size, as counted at import.
@@ -455,6 +501,7 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	if err != nil {
 		return catalog.Facets{}, err
 	}
+	condArgs := len(args)
 	// A tag's Or is how many articles adding it to q's "any" group (see
 	// Query.OrGroup) would add: those that match q except for the group,
 	// carry the tag and carry none of the group. That set is the group
@@ -481,8 +528,17 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
 		args = slices.Concat(args, wargs)
 	}
-	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE `+cond+`
-			ORDER BY c.published DESC, c.id DESC LIMIT `+strconv.Itoa(facetSample)+`)`+with+`
+	// The results counted: the newest facetSample, along the rarest tag's
+	// feed when there is one.
+	results := `SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE ` + cond + `
+			ORDER BY c.published DESC, c.id DESC LIMIT ` + strconv.Itoa(facetSample)
+	if feed, feedCond, feedArgs, fed := feedOf(q, names); fed {
+		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM card_tags ft JOIN cards c ON c.id = ft.card_id
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
+			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)
+		args = slices.Concat([]any{feed}, feedArgs, args[condArgs:])
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (`+results+`)`+with+`
 		SELECT 'total', '', '', count(*), 0 FROM r
 		UNION ALL
 		SELECT 'tag', t.name, t.slug, rt.n, `+orCount+`

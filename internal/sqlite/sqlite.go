@@ -25,6 +25,7 @@ import (
 type Store struct {
 	db       *sql.DB
 	readOnly bool
+	migrated bool // Open applied at least one migration
 	// dataset caches Dataset on a read-only (published, immutable) store,
 	// whose version cannot change while it is open.
 	dataset atomic.Pointer[datasetInfo]
@@ -137,6 +138,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := tx.Commit(); err != nil {
 			return err
 		}
+		s.migrated = true
 	}
 	return nil
 }
