@@ -59,6 +59,7 @@ type config struct {
 	argv          string // this program's command line
 	importTimeout time.Duration
 	accuracy      bool
+	reuseDB       bool
 	storeBench    bool
 	benchtime     string
 	goCmd         string
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.doc, "doc", "web/docs/performance.md", "the Markdown file the results go into (\"\" for none)")
 	fs.StringVar(&c.command, "command", "", "the command that started the run, as the doc should show it")
 	fs.DurationVar(&c.importTimeout, "import-timeout", 30*time.Minute, "give up on the import (and the accuracy run) after this long")
+	fs.BoolVar(&c.reuseDB, "reuse-db", false, "keep the database of an earlier run of the same corpus, and report that run's import figures (to work on the serving side)")
 	fs.BoolVar(&c.accuracy, "accuracy", true, "measure tag-split accuracy against the generator's truth (runs cardex parse)")
 	fs.BoolVar(&c.storeBench, "store-bench", true, "run the store-layer Go benchmark on the database")
 	fs.StringVar(&c.benchtime, "benchtime", "20x", "go test -benchtime for the store-layer benchmark")
@@ -180,7 +182,7 @@ func (b *bench) phase(name string, fn func() (string, error)) error {
 	t := time.Now()
 	note, err := fn()
 	d := time.Since(t)
-	b.res.Phases = append(b.res.Phases, phaseTime{Name: name, Took: d, Note: note})
+	b.res.Phases = append(b.res.Phases, phaseTime{Name: name, Took: d, Note: note, Load: loadAverage()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -1,9 +1,13 @@
 -- urls.lua: wrk script that cycles through the request paths of a file,
--- one per line (wrk ... -s urls.lua URL -- FILE). Requests are formatted
--- once, up front, so that wrk spends no time on them during the run; each
--- thread starts at its own place in the list. done() is as in report.lua.
-local reqs, n, i = {}, 0, 0
+-- one per line (wrk ... -s urls.lua URL -- FILE [nocache]). Requests are
+-- formatted once, up front, so that wrk spends no time on them during the
+-- run; each thread starts at its own place in the list. With "nocache",
+-- every request gets a parameter of its own (_bench=THREAD-N), which
+-- cardex ignores but which makes each URL new to its response cache: the
+-- run measures the queries, not the cache. done() is as in report.lua.
+local reqs, paths, n, i = {}, {}, 0, 0
 local threads = 0
+local nocache, count = false, 0
 
 setup = function(thread)
   thread:set("id", threads)
@@ -15,16 +19,27 @@ init = function(args)
   for line in f:lines() do
     if line ~= "" then
       n = n + 1
+      paths[n] = line
       reqs[n] = wrk.format("GET", line)
     end
   end
   f:close()
+  nocache = args[2] == "nocache"
   i = ((id or 0) * 7919) % n
 end
 
 request = function()
   i = i % n + 1
-  return reqs[i]
+  if not nocache then
+    return reqs[i]
+  end
+  count = count + 1
+  local p = paths[i]
+  local sep = "?"
+  if string.find(p, "?", 1, true) then
+    sep = "&"
+  end
+  return wrk.format("GET", p .. sep .. "_bench=" .. (id or 0) .. "-" .. count)
 end
 
 done = function(summary, latency, requests)

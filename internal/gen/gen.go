@@ -174,21 +174,19 @@ func Generate(cfg Config, out Output) (Stats, error) {
 	}
 	v := NewVocabulary(cfg.Seed, cfg.Tags, cfg.Sources)
 	g := &generator{
-		cfg:        cfg,
-		v:          v,
-		out:        out,
-		tagZipf:    newZipf(len(v.Tags), 1),
-		srcZipf:    newZipf(len(v.Sources), 1),
-		catZipf:    newZipf(len(v.Categories), 0.8),
-		usedTags:   make([]bool, len(v.Tags)),
-		usedSrc:    make([]bool, len(v.Sources)),
-		slugs:      make([]string, len(v.Tags)),
-		buf:        make([]byte, 0, 4096),
-		truthLines: json.NewEncoder(out.Truth),
+		cfg:      cfg,
+		v:        v,
+		out:      out,
+		tagZipf:  newZipf(len(v.Tags), 1),
+		srcZipf:  newZipf(len(v.Sources), 1),
+		catZipf:  newZipf(len(v.Categories), 0.8),
+		usedTags: make([]bool, len(v.Tags)),
+		usedSrc:  make([]bool, len(v.Sources)),
+		slugs:    make([]string, len(v.Tags)),
+		buf:      make([]byte, 0, 4096),
 	}
-	if out.Truth == nil {
-		g.truthLines = nil
-	} else {
+	if out.Truth != nil {
+		g.truthLines = json.NewEncoder(out.Truth)
 		g.truthLines.SetEscapeHTML(false)
 	}
 	for i, t := range v.Tags {
@@ -248,7 +246,7 @@ func (g *generator) listing(l Listing) error {
 	}
 	nearZipf := newZipf(neighbors, 1)
 	mainCategory := g.catZipf.draw(r)
-	w := &writer{r: r, seed: g.cfg.Seed, ents: newZipf(entities, 0.9)}
+	w := &writer{r: r, seed: g.cfg.Seed, ents: newZipf(entities, 0.8)}
 	pages := (l.Cards + g.cfg.PerPage - 1) / g.cfg.PerPage
 	var prev card
 	idx := make([]int, 0, 6)
@@ -423,4 +421,4 @@ func appendCard(b []byte, c card) ([]byte, int) {
 
 // Version changes whenever the output for a given Config changes, so that
 // cached corpora can be told apart.
-const Version = 1
+const Version = 3

@@ -11,30 +11,30 @@ import (
 // {K} a small number, {S} a closing phrase, {Y} a year.
 var titleTemplates = []string{
 	"How {E} {V} a {A} {T} {N}",
-	"{G} a {A} {N} with {T} and {U}",
+	"{G} a {A} {N} with {T} and {U} at {E}",
 	"{T} in Practice: {G} a {A} {N} at {E}",
-	"Understanding {T}: {K} Lessons from {E}",
+	"Understanding {A} {T}: {K} Lessons from {E}",
 	"Why {E} Moved from {T} to {U}",
-	"{K} Ways to Improve {T} Performance in {A} Systems",
+	"{K} Ways to Improve {T} {N} Performance in {A} Systems",
 	"Inside {E}’s {A} {T} {N}",
-	"{G} {T} {S}: Lessons from {E}",
+	"{G} {A} {T} {S}: Lessons from {E}",
 	"From {T} to {U}: How {E} {V} Its {N}",
 	"The Evolution of {E}’s {T} {N}",
-	"Deep Dive into {T}: {A} {N} Design",
+	"Deep Dive into {T}: {E}’s {A} {N} Design",
 	"{T} vs {U}: Choosing the Right {N} for {A} Workloads",
-	"What We Learned {G} {T} {S}",
-	"Designing a {A} {N} on {T}: Architecture and Trade-offs",
+	"What We Learned {G} a {A} {T} {N} {S}",
+	"Designing {E}’s {A} {N} on {T}: Architecture and Trade-offs",
 	"{E} {N} Architecture: {G} {T} for {K} Million Users",
 	"Lessons from {G} a {A} {T} {N} at {E}",
-	"Best Practices for {T} in {A} {N} Environments",
-	"Troubleshooting {T}: A Case Study from {E}",
-	"An Introduction to {T} and {U} for {N} Engineers",
+	"Best Practices for {T} in {A} {N} Environments at {E}",
+	"Troubleshooting {A} {T}: A {N} Case Study from {E}",
+	"An Introduction to {T} and {U} for {A} {N} Engineers",
 	"{A} {T}: How {E} Cut {N} Latency by {K}%",
-	"Rethinking {T} — {A} {N} Patterns That Work",
+	"Rethinking {T} at {E} — {A} {N} Patterns That Work",
 	"{E} Open-Sources Its {A} {T} {N}",
 	"A Year of {T} at {E}: {G} the {N} {S}",
-	"{T} Explained: From Basics to a {A} {N}",
-	"How We {V} Our {T} {N} in {Y}",
+	"{T} Explained: From Basics to {E}’s {A} {N}",
+	"How We {V} Our {A} {T} {N} in {Y}",
 }
 
 // writer builds one card's text; hyph is the hyphen its text words use.
@@ -56,6 +56,15 @@ func (w *writer) word(s string) {
 }
 
 func (w *writer) entity() string { return entity(w.seed, w.ents.draw(w.r)) }
+
+// jargon returns a jargon word, capitalized when title is set.
+func (w *writer) jargon(title bool) string {
+	j := jargon(w.seed, w.ents.draw(w.r))
+	if title {
+		return strings.ToUpper(j[:1]) + j[1:]
+	}
+	return j
+}
 
 // fill writes template t with the card's tags.
 func (w *writer) fill(t string, tags []string) {
@@ -79,9 +88,17 @@ func (w *writer) fill(t string, tags []string) {
 		case 'E':
 			w.b.WriteString(w.entity())
 		case 'A':
-			w.word(pick(w.r, titleAdjectives))
+			if w.r.chance(0.4) {
+				w.word(w.jargon(true))
+			} else {
+				w.word(pick(w.r, titleAdjectives))
+			}
 		case 'N':
-			w.word(pick(w.r, titleNouns))
+			if w.r.chance(0.4) {
+				w.word(w.jargon(true))
+			} else {
+				w.word(pick(w.r, titleNouns))
+			}
 		case 'G':
 			w.word(pick(w.r, titleGerunds))
 		case 'V':
@@ -128,12 +145,12 @@ func (w *writer) summary(tags []string) string {
 	for w.words < target {
 		switch w.r.intn(9) {
 		case 0, 1:
-			w.add(", covering " + pick(w.r, summaryNouns) + ", " + pick(w.r, summaryNouns) + ", and " + pick(w.r, summaryNouns))
+			w.add(", covering " + w.noun() + ", " + w.noun() + ", and " + w.noun())
 		case 2:
 			w.add(" using " + pick(w.r, tags) + " and " + pick(w.r, tags))
 		case 3:
 			w.add("—" + pick(w.r, summaryAsides) + "—and")
-			w.add(" " + pick(w.r, summaryNouns))
+			w.add(" " + w.noun())
 		case 4:
 			w.add(", " + fmt.Sprintf(pick(w.r, summaryOutcomes), w.r.between(2, 90)))
 		case 5:
@@ -141,13 +158,21 @@ func (w *writer) summary(tags []string) string {
 		case 6:
 			w.add(", and the “" + pick(w.r, quotedTerms) + "” approach behind it")
 		case 7:
-			w.add(", with lessons on " + pick(w.r, summaryNouns) + " and " + pick(w.r, summaryNouns))
+			w.add(", with lessons on " + w.noun() + " and " + w.noun())
 		default:
-			w.add(", describing " + w.entity() + "’s " + pick(w.r, summaryAdjectives) + " " + pick(w.r, summaryNouns))
+			w.add(", describing " + w.entity() + "’s " + pick(w.r, summaryAdjectives) + " " + w.noun())
 		}
 	}
 	w.b.WriteByte('.')
 	return w.b.String()
+}
+
+// noun returns a noun phrase of a summary.
+func (w *writer) noun() string {
+	if w.r.chance(0.4) {
+		return w.jargon(false)
+	}
+	return pick(w.r, summaryNouns)
 }
 
 // add writes a piece of the summary and counts the summary's words (a

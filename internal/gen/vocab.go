@@ -207,3 +207,20 @@ func entity(seed uint64, k int) string {
 		return letters(r, 2, 4)
 	}
 }
+
+// jargon returns the jargon word number k, lowercase: a function of k, as
+// entity is. Different k may spell the same word.
+func jargon(seed uint64, k int) string {
+	r := newRNG(seed^0x1a76, uint64(k)+1<<41)
+	var b strings.Builder
+	if r.chance(0.5) {
+		b.WriteString(pick(r, jargonPrefixes))
+	}
+	b.WriteString(pick(r, jargonRoots))
+	b.WriteString(pick(r, jargonSuffixes))
+	if r.chance(0.3) {
+		b.WriteByte('-')
+		b.WriteString(pick(r, jargonTails))
+	}
+	return b.String()
+}

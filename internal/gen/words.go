@@ -149,3 +149,18 @@ var (
 	quotedTerms = phrases(`good enough|boring technology|single source of truth|shift left|
 		you build it, you run it|cattle, not pets|everything fails|measure twice|golden path|paved road`)
 )
+
+// Pieces of jargon words ("autosharding", "prefetchable", "cache-aware").
+// Spelled from an index (see jargon), they give titles and summaries the
+// long tail of middling and rare words that real text has: without it,
+// every title would share its rarest words with thousands of others.
+var (
+	jargonPrefixes = words(`auto micro multi hyper pre re co sub inter over under de un geo meta cross non post
+		semi self zero hot cold fast lazy eager`)
+	jargonRoots = words(`shard cache stream batch index queue rout scal sync fetch merg split load stor log trac
+		schedul compil render pars serializ replicat partition encrypt deploy provision orchestrat balanc
+		throttl buffer flush commit snapshot compact evict warm prob hash sort join filter aggregat pipelin
+		vectoriz tokeniz embedd quantiz prun distill cluster federat migrat rollback checkpoint`)
+	jargonSuffixes = words(`ing er able ed ers ation ability ness`)
+	jargonTails    = words(`aware first native free safe bound local driven heavy light`)
+)
