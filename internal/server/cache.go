@@ -17,7 +17,7 @@ import (
 // conditional GETs, without touching the store or a template.
 
 // DefaultCacheBytes is the response cache's budget.
-const DefaultCacheBytes = 64 << 20
+const DefaultCacheBytes = 32 << 20
 
 // maxCachedResponse is the largest body kept: big CSVs stream instead.
 const maxCachedResponse = 1 << 20
