@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -61,29 +62,77 @@ func (s *soak) prepare() error {
 
 // corpus returns the folder of a generated corpus of n cards, generating
 // it the first time (cached in data/soak/ by size, seed and page size).
+// A cached corpus is used only if the generator still writes what it
+// wrote: the fingerprint of a small corpus of the same seed, kept beside
+// it, must match.
 func (s *soak) corpus(n int, seed uint64, perPage int) (string, error) {
 	dir := filepath.Join(s.cfg.dir, fmt.Sprintf("corpus-%d-s%d-p%d", n, seed, perPage))
-	if _, err := os.Stat(dir); err == nil {
-		s.say("    corpus %s (cached)", dir)
-		return dir, nil
+	fp, err := s.genFingerprint(seed, perPage)
+	if err != nil {
+		return "", err
 	}
+	if old, err := os.ReadFile(dir + ".fingerprint"); err == nil && string(old) == fp {
+		if _, err := os.Stat(dir); err == nil {
+			s.say("    corpus %s (cached)", dir)
+			return dir, nil
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := s.gen(n, seed, perPage, dir); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(dir+".fingerprint", []byte(fp), 0o644)
+}
+
+// gen writes a corpus into dir, through a temporary folder.
+func (s *soak) gen(n int, seed uint64, perPage int, dir string) error {
 	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
-		return "", err
+		return err
 	}
 	res, err := s.execute("gen", s.cfg.cardex, "gen", "--cards", strconv.Itoa(n), "--seed", strconv.FormatUint(seed, 10),
 		"--per-page", strconv.Itoa(perPage), "--out", tmp)
+	if err != nil {
+		return err
+	}
+	if res.code != 0 {
+		return fmt.Errorf("cardex gen: exit %d\n%s", res.code, res.stderr)
+	}
+	s.say("%s", indent(strings.TrimSpace(res.stdout)))
+	return os.Rename(tmp, dir)
+}
+
+// genFingerprint hashes the files of a 300-card corpus of the seed.
+func (s *soak) genFingerprint(seed uint64, perPage int) (string, error) {
+	dir := filepath.Join(s.run, fmt.Sprintf("fingerprint-s%d-p%d", seed, perPage))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	res, err := s.execute("gen", s.cfg.cardex, "gen", "--cards", "300", "--seed", strconv.FormatUint(seed, 10),
+		"--per-page", strconv.Itoa(perPage), "--out", dir)
 	if err != nil {
 		return "", err
 	}
 	if res.code != 0 {
 		return "", fmt.Errorf("cardex gen: exit %d\n%s", res.code, res.stderr)
 	}
-	s.say("%s", indent(strings.TrimSpace(res.stdout)))
-	if err := os.Rename(tmp, dir); err != nil {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
 		return "", err
 	}
-	return dir, nil
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), os.RemoveAll(dir)
 }
 
 // dirSize is the total size of the regular files in dir.
