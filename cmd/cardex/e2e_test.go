@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -634,23 +633,8 @@ func e2eScreenshotDir(t *testing.T) string {
 	return filepath.Clean(dir)
 }
 
-// e2eLog is an io.Writer that goroutines can share.
-type e2eLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *e2eLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *e2eLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// e2eLog is the server's log, shared by goroutines (a syncBuffer).
+type e2eLog struct{ syncBuffer }
 
 // failedRequests returns the access-log lines of responses with status
 // 400 or more: every link, stylesheet and page of the walk must work. A
