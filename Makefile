@@ -171,7 +171,8 @@ scaling-demo:
 # slowhttptest and prlimit (apt-get install -y wrk slowhttptest). It prints
 # a summary table and fails if a check misses its bar. SOAK_FLAGS passes
 # more flags (go run ./internal/soak -h): SOAK_FLAGS='-only crash
-# -crash-cards 190000' kills imports of the 110 MB corpus (about 30 min).
+# -crash-cards 190000 -timeout 70m' kills imports of the 113 MB corpus
+# (about 30 minutes).
 SOAK_FLAGS ?=
 
 soak: build

@@ -147,7 +147,12 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		}
 		cw := &captureWriter{ResponseWriter: w}
 		next.ServeHTTP(cw, r)
-		if cw.status != http.StatusOK || cw.over || r.Method == http.MethodHead || w.Header().Get("ETag") == "" {
+		// Never keep a response that may be cut short: the client went
+		// away or the deadline passed mid-way (a dropped CSV download
+		// would otherwise answer later requests with its first rows),
+		// and streamed CSVs are not kept at all.
+		if cw.status != http.StatusOK || cw.over || r.Method == http.MethodHead || w.Header().Get("ETag") == "" ||
+			r.Context().Err() != nil || strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
 			return
 		}
 		h := http.Header{}

@@ -108,7 +108,13 @@ type storeKey struct{}
 // and a deadline for them.
 func (s *server) pinStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+		timeout := s.timeout
+		if strings.HasSuffix(r.URL.Path, ".csv") {
+			// A CSV streams the whole result set: give it the time a
+			// response may take, not one query's.
+			timeout = max(timeout, 25*time.Second)
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		ctx = context.WithValue(ctx, storeKey{}, s.current())
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -42,6 +42,7 @@ func (s *soak) loadDB() (string, time.Duration, error) {
 	s.say("%s", indent(firstLines(res.stdout, 2)))
 	s.say("      %s, CPU %s, peak RSS %s", secs(res.wall), secs(res.cpu), mb(res.maxRSS))
 	s.full = res.wall
+	s.fullCPU = res.cpu
 	s.fullRSS = res.maxRSS
 	s.fullSize = size
 	return db, s.full, nil
@@ -70,14 +71,19 @@ func (s *soak) crashSafety() error {
 	if err != nil {
 		return err
 	}
-	// Stratified: the k-th kill lands at a random moment of the k-th of
-	// kills equal slices of [0.5 s, d], so that the kills cover the
-	// whole import, its last moments (sealing, the rename) included.
-	lo, hi := 500*time.Millisecond, d
+	// The moments are on the import's own clock, its CPU time, so that
+	// they fall at the same points of its work however busy the machine
+	// is. Stratified: the k-th kill lands at a random moment of the k-th
+	// of kills equal slices of the import, from what it does in its first
+	// 0.5 s to its end, so that the kills cover the whole import, its last
+	// moments (sealing, the rename) included.
+	c := s.fullCPU
+	lo, hi := time.Duration(float64(c)*0.5/d.Seconds()), c
 	if hi <= lo {
-		hi = lo + time.Second
+		lo, hi = 0, max(c, 100*time.Millisecond)
 	}
-	s.say("    one full import takes %s: one kill at a random moment of each of %d slices of [%s, %s] (seed %d)", secs(d), s.cfg.kills, secs(lo), secs(hi), s.cfg.seed)
+	s.say("    one full import takes %s (CPU %s): one kill at a random moment of each of %d slices of [%s, %s] of its CPU time (seed %d)",
+		secs(d), secs(c), s.cfg.kills, secs(lo), secs(hi), s.cfg.seed)
 	rng := rand.New(rand.NewPCG(s.cfg.seed, 2))
 	slice := (hi - lo) / time.Duration(s.cfg.kills)
 	var (
@@ -97,18 +103,11 @@ func (s *soak) crashSafety() error {
 		if err != nil {
 			return err
 		}
-		line := fmt.Sprintf("    kill %2d/%d at %6.2f s (%3.0f%% of a full import): ", i+1, s.cfg.kills, at.Seconds(), 100*at.Seconds()/d.Seconds())
-		var phase string
-		select {
-		case <-s.ctx.Done():
-			p.kill()
-			return s.ctx.Err()
-		case <-p.done:
-			phase = "finished before the kill"
-		case <-time.After(at - time.Since(p.t0)):
-			phase = importPhase(db, p.pid(), baseSize)
-			p.kill()
+		phase, wall, err := s.killAt(p, at, db, baseSize)
+		if err != nil {
+			return err
 		}
+		line := fmt.Sprintf("    kill %2d/%d at %6.2f s of CPU (%3.0f%% of a full import), %6.2f s wall: ", i+1, s.cfg.kills, at.Seconds(), 100*at.Seconds()/c.Seconds(), wall.Seconds())
 		spent += p.wall
 		phases[phase]++
 		var problems []string
@@ -173,6 +172,53 @@ func (s *soak) crashSafety() error {
 		s.say("    %s", f)
 	}
 	return s.diskChecks(corpus, baseDump)
+}
+
+// killAt sends SIGKILL to the import p once it has used cpu of CPU time,
+// and says what it was doing then (from the files beside db) and when.
+func (s *soak) killAt(p *proc, cpu time.Duration, db string, baseSize int64) (string, time.Duration, error) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			p.kill()
+			return "", 0, s.ctx.Err()
+		case <-p.done:
+			return "finished before the kill", p.wall, nil
+		case <-tick.C:
+		}
+		used, err := procCPU(p.pid())
+		if err != nil || used < cpu {
+			continue // an error: the process is exiting; p.done tells
+		}
+		phase := importPhase(db, p.pid(), baseSize)
+		wall := time.Since(p.t0)
+		p.kill()
+		return phase, wall, nil
+	}
+}
+
+// procCPU is the user and system time of pid so far, from /proc/PID/stat
+// (in clock ticks of 10 ms: Linux's USER_HZ is 100).
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// field 3, utime 14 and stime 15.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 // importPhase tells what an import of db was doing, from the files beside

@@ -136,6 +136,7 @@ type soak struct {
 	// The full import of the crash corpus (loadDB): its time, peak RSS
 	// and input size.
 	full     time.Duration
+	fullCPU  time.Duration
 	fullRSS  int64
 	fullSize int64
 }
