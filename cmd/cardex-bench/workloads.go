@@ -336,6 +336,19 @@ func (w wrkResult) RPS() float64 {
 	return float64(w.Requests) / (float64(w.DurationUS) / 1e6)
 }
 
+// GoodRPS counts only the responses that were 2xx or 3xx.
+func (w wrkResult) GoodRPS() float64 {
+	if w.DurationUS == 0 {
+		return 0
+	}
+	return float64(w.Requests-w.Status) / (float64(w.DurationUS) / 1e6)
+}
+
+// answered reports whether the run got responses, most of them not
+// errors: a run answered mostly by 503s (the server's query deadline)
+// measures the deadline, not the page.
+func (w wrkResult) answered() bool { return w.Requests > 0 && w.Status*2 <= w.Requests }
+
 func (w wrkResult) SocketErrors() int64 { return w.Connect + w.Read + w.Write + w.Timeout }
 
 // wrk runs wrk against url (with the paths of urls cycled when it is not
