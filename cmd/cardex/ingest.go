@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
-	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/listing"
@@ -56,35 +55,6 @@ func newSplitter(lexiconFile string, known func(fn func(string, int)) error, pat
 	return m, nil
 }
 
-// parsedCard is the JSON Lines shape of `cardex parse`.
-type parsedCard struct {
-	File        string   `json:"file"`
-	Line        int      `json:"line"`
-	Title       string   `json:"title"`
-	Summary     string   `json:"summary"`
-	Source      *string  `json:"source"`
-	Date        *string  `json:"date"`
-	Category    *string  `json:"category"`
-	Tags        []string `json:"tags"`
-	Likes       int      `json:"likes"`
-	ReadMinutes int      `json:"read_minutes"`
-}
-
-func toParsed(c catalog.Card) parsedCard {
-	p := parsedCard{File: c.File, Line: c.Line, Title: c.Title, Summary: c.Summary, Tags: c.Tags, Likes: c.Likes, ReadMinutes: c.Minutes}
-	if c.Source != "" {
-		p.Source = &c.Source
-	}
-	if c.HasDate() {
-		d := c.Date.Format(time.DateOnly)
-		p.Date = &d
-	}
-	if c.Category != "" {
-		p.Category = &c.Category
-	}
-	return p
-}
-
 func (e environment) parse(args []string) error {
 	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -113,7 +83,7 @@ func (e environment) parse(args []string) error {
 	bad := 0
 	for _, p := range paths {
 		page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, _ catalog.SplitResult) error {
-			return enc.Encode(toParsed(c))
+			return enc.Encode(listing.JSONCardOf(c))
 		}, func(d listing.Diagnostic) { fmt.Fprintln(e.stderr, d.Error()) })
 		bad += page.Rejected
 		var fe *listing.FileError

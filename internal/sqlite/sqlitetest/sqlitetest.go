@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"cardex/internal/catalog"
+	"cardex/internal/listing"
 	"cardex/internal/sqlite"
 )
 
@@ -27,35 +27,7 @@ func GoldenPath() string {
 
 // GoldenCard is one line of the golden file, in the JSON Lines shape that
 // `cardex parse` prints.
-type GoldenCard struct {
-	File        string   `json:"file"`
-	Line        int      `json:"line"`
-	Title       string   `json:"title"`
-	Summary     string   `json:"summary"`
-	Source      *string  `json:"source"`
-	Date        *string  `json:"date"`
-	Category    *string  `json:"category"`
-	Tags        []string `json:"tags"`
-	Likes       int      `json:"likes"`
-	ReadMinutes int      `json:"read_minutes"`
-}
-
-// Card returns the catalog card of g. A date that does not parse is left
-// zero; Golden rejects such dates.
-func (g GoldenCard) Card() catalog.Card {
-	c := catalog.Card{File: g.File, Line: g.Line, Title: g.Title, Summary: g.Summary, Tags: g.Tags,
-		Glued: strings.Join(g.Tags, ""), Likes: g.Likes, Minutes: g.ReadMinutes, Raw: g.Title + "\n"}
-	if g.Source != nil {
-		c.Source = *g.Source
-	}
-	if g.Category != nil {
-		c.Category = *g.Category
-	}
-	if g.Date != nil {
-		c.Date, _ = time.Parse(time.DateOnly, *g.Date)
-	}
-	return c
-}
+type GoldenCard = listing.JSONCard
 
 // ReadJSONL reads cards in the shape of GoldenCard, one JSON object a line,
 // from r. It fails the test on a line that does not decode.
