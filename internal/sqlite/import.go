@@ -408,7 +408,8 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 }
 
 // finish recounts what the import touched, recomputes the stories (see
-// clusterStories) and bumps the dataset version.
+// clusterStories) and the listing facets (see rebuildListingFacets) and
+// bumps the dataset version.
 func (im *Import) finish() error {
 	im.stats.Uncertain = len(im.uncertain)
 	// Before the recount: merging aliases moves cards between tags.
@@ -440,6 +441,19 @@ func (im *Import) finish() error {
 			}
 		}
 		if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
+			return err
+		}
+	}
+	// After the recount, which the Or counts use. A database migrated
+	// since its last import gets its listing facets from any import.
+	rebuild := im.changed
+	if !rebuild {
+		if err := im.queryRow(`SELECT EXISTS (SELECT 1 FROM cards) AND NOT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&rebuild); err != nil {
+			return err
+		}
+	}
+	if rebuild {
+		if err := im.rebuildListingFacets(); err != nil {
 			return err
 		}
 	}

@@ -488,7 +488,13 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 // are the listed cards, one per story; a tag's Or and Not then count the
 // stories that the change would add or remove (see collapsedTagEffects).
 // It fails like Articles on a slug that names nothing.
-func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, err error) {
+func (s *Store) Facets(ctx context.Context, q catalog.Query) (catalog.Facets, error) {
+	return s.facets(ctx, q, true)
+}
+
+// facets is Facets, from listing_facets when stored allows and q's
+// listing is there.
+func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ catalog.Facets, err error) {
 	defer timeout(ctx, &err)
 	if q.IsEmpty() && !q.Collapse {
 		return s.facetsOfAll(ctx)
@@ -497,9 +503,72 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 	if err != nil {
 		return catalog.Facets{}, err
 	}
+	var rows []facetRow
+	var total int
+	if stored {
+		if rows, total, stored, err = s.storedFacets(ctx, q, names); err != nil {
+			return catalog.Facets{}, err
+		}
+	}
+	var f catalog.Facets
+	if !stored {
+		if rows, total, err = s.liveFacets(ctx, q, names); err != nil {
+			return catalog.Facets{}, err
+		}
+		if total >= facetSample {
+			f.Sample = facetSample
+		}
+	}
+	var tags []catalog.TagFacet
+	for _, r := range rows {
+		switch r.kind {
+		case "tag":
+			tags = append(tags, catalog.TagFacet{Ref: r.ref, Active: q.HasTag(r.ref.Slug), Or: r.or, Not: r.ref.Count})
+		case "source":
+			f.Sources = append(f.Sources, r.ref)
+		case "category":
+			f.Categories = append(f.Categories, r.ref)
+		case "year":
+			f.Years = append(f.Years, r.ref)
+		}
+	}
+	if q.Collapse {
+		if err := s.collapsedTagEffects(ctx, q, tags); err != nil {
+			return catalog.Facets{}, err
+		}
+	}
+	// With no results the query's own tags have no row; they are still
+	// shown, so that they can be removed.
+	for _, slug := range q.Tags {
+		if !slices.ContainsFunc(tags, func(t catalog.TagFacet) bool { return t.Slug == slug }) {
+			r := names["tag:"+slug]
+			r.Count = 0
+			tags = append(tags, catalog.TagFacet{Ref: r, Active: true})
+		}
+	}
+	slices.SortFunc(tags, func(a, b catalog.TagFacet) int { return byCountThenName(a.Ref, b.Ref) })
+	for _, t := range tags {
+		switch {
+		case total >= commonMin && t.Count*100 >= total*commonPercent:
+			f.Common = append(f.Common, t)
+		case t.Active || len(f.Tags) < facetTags:
+			f.Tags = append(f.Tags, t)
+		}
+	}
+	slices.SortFunc(f.Sources, byCountThenName)
+	f.Sources = f.Sources[:min(len(f.Sources), facetSources)]
+	slices.SortFunc(f.Categories, byCountThenName)
+	slices.SortFunc(f.Years, func(a, b catalog.Ref) int { return strings.Compare(b.Name, a.Name) })
+	return f, nil
+}
+
+// liveFacets counts the sidebar of q over its results (the newest
+// facetSample of them), as rows for Facets, with the number of results
+// counted.
+func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, int, error) {
 	cond, args, err := where(q)
 	if err != nil {
-		return catalog.Facets{}, err
+		return nil, 0, err
 	}
 	condArgs := len(args)
 	// A tag's Or is how many articles adding it to q's "any" group (see
@@ -519,7 +588,7 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 		widen.Any = nil
 		wcond, wargs, err := where(widen)
 		if err != nil {
-			return catalog.Facets{}, err
+			return nil, 0, err
 		}
 		// Grouped once over the widening set, not probed tag by tag: the
 		// cost stays linear in the articles whatever the number of tags.
@@ -552,68 +621,23 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (_ catalog.Facets, 
 		SELECT 'year', substr(r.published, 1, 4), substr(r.published, 1, 4), count(*), 0
 			FROM r WHERE r.published IS NOT NULL GROUP BY substr(r.published, 1, 4)`, args...)
 	if err != nil {
-		return catalog.Facets{}, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	var (
-		f     catalog.Facets
-		tags  []catalog.TagFacet
-		total int
-	)
+	var out []facetRow
+	total := 0
 	for rows.Next() {
-		var kind string
-		var r catalog.Ref
-		var or int
-		if err := rows.Scan(&kind, &r.Name, &r.Slug, &r.Count, &or); err != nil {
-			return catalog.Facets{}, err
+		var row facetRow
+		if err := rows.Scan(&row.kind, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
+			return nil, 0, err
 		}
-		switch kind {
-		case "total":
-			total = r.Count
-		case "tag":
-			tags = append(tags, catalog.TagFacet{Ref: r, Active: q.HasTag(r.Slug), Or: or, Not: r.Count})
-		case "source":
-			f.Sources = append(f.Sources, r)
-		case "category":
-			f.Categories = append(f.Categories, r)
-		case "year":
-			f.Years = append(f.Years, r)
+		if row.kind == "total" {
+			total = row.ref.Count
+			continue
 		}
+		out = append(out, row)
 	}
-	if err := rows.Err(); err != nil {
-		return catalog.Facets{}, err
-	}
-	if total >= facetSample {
-		f.Sample = facetSample
-	}
-	if q.Collapse {
-		if err := s.collapsedTagEffects(ctx, q, tags); err != nil {
-			return catalog.Facets{}, err
-		}
-	}
-	// With no results the query's own tags have no row; they are still
-	// shown, so that they can be removed.
-	for _, slug := range q.Tags {
-		if !slices.ContainsFunc(tags, func(t catalog.TagFacet) bool { return t.Slug == slug }) {
-			r := names["tag:"+slug]
-			r.Count = 0
-			tags = append(tags, catalog.TagFacet{Ref: r, Active: true})
-		}
-	}
-	slices.SortFunc(tags, func(a, b catalog.TagFacet) int { return byCountThenName(a.Ref, b.Ref) })
-	for _, t := range tags {
-		switch {
-		case total >= commonMin && t.Count*100 >= total*commonPercent:
-			f.Common = append(f.Common, t)
-		case t.Active || len(f.Tags) < facetTags:
-			f.Tags = append(f.Tags, t)
-		}
-	}
-	slices.SortFunc(f.Sources, byCountThenName)
-	f.Sources = f.Sources[:min(len(f.Sources), facetSources)]
-	slices.SortFunc(f.Categories, byCountThenName)
-	slices.SortFunc(f.Years, func(a, b catalog.Ref) int { return strings.Compare(b.Name, a.Name) })
-	return f, nil
+	return out, total, rows.Err()
 }
 
 // onlyAnyGroup reports whether q filters by its "any" group alone.
@@ -652,10 +676,12 @@ func (s *Store) facetsOfAll(ctx context.Context) (catalog.Facets, error) {
 	return f, err
 }
 
-// byCountThenName orders refs by count, largest first, then by name
-// regardless of case, then by slug.
+// byCountThenName orders refs by count, largest first, then by slug (a
+// slug is the name in lower case, so this is by name regardless of case,
+// in byte order: the order SQL keeps the top entries in, see
+// rebuildListingFacets).
 func byCountThenName(a, b catalog.Ref) int {
-	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Slug, b.Slug))
+	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Slug, b.Slug))
 }
 
 // Tags lists every tag that some article carries, with its article count:

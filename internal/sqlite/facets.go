@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"strconv"
+
+	"cardex/internal/catalog"
+)
+
+// Listing facets kept at import (migration 0007): the sidebar of every
+// listing with a single filter, one tag, one source or one category. Those
+// are the listings people visit most, and the biggest of them are the ones
+// whose live count is slow. Other queries are counted live (Facets).
+
+// listing and entry kinds of listing_facets.
+const (
+	facetOfTag      = 1
+	facetOfSource   = 2
+	facetOfCategory = 3
+	facetYear       = 4
+)
+
+// storedTags is how many co-tags a listing keeps: the sidebar shows
+// facetTags of them after setting apart the tags on nearly every result,
+// of which a listing has at most a handful (a card has at most a few tags).
+const storedTags = 2 * facetTags
+
+// rebuildListingFacets recounts listing_facets from the cards, in a few
+// grouped passes over card_tags. Each kept entry is the top of its listing
+// by count, ties by slug (byte order), the same order as Facets sorts in,
+// so the stored sidebar is the live one.
+func (im *Import) rebuildListingFacets() error {
+	// top keeps the first n entries per listing of a grouped count
+	// (listing, ref, n), ranked by n and then the slug of its table.
+	top := func(listing, kind int, grouped, table string, n int) string {
+		return `INSERT INTO listing_facets (listing, id, kind, ref, n)
+			SELECT ` + strconv.Itoa(listing) + `, id, ` + strconv.Itoa(kind) + `, ref, n FROM (
+				SELECT g.id, g.ref, g.n, row_number() OVER (PARTITION BY g.id ORDER BY g.n DESC, x.slug) AS rk
+				FROM (` + grouped + `) g JOIN ` + table + ` x ON x.id = g.ref)
+			WHERE rk <= ` + strconv.Itoa(n)
+	}
+	all := func(listing, kind int, grouped string) string {
+		return `INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT ` + strconv.Itoa(listing) + `, id, ` + strconv.Itoa(kind) + `, ref, n FROM (` + grouped + `)`
+	}
+	const (
+		tagCards  = `card_tags a JOIN cards c ON c.id = a.card_id`
+		years     = `CAST(substr(c.published, 1, 4) AS INTEGER)`
+		dated     = ` AND c.published IS NOT NULL`
+		withSrc   = ` WHERE c.source_id IS NOT NULL`
+		withCat   = ` WHERE c.category_id IS NOT NULL`
+		bySrcTag  = `SELECT c.source_id AS id, a.tag_id AS ref, count(*) AS n FROM ` + tagCards + withSrc + ` GROUP BY 1, 2`
+		byCatTag  = `SELECT c.category_id AS id, a.tag_id AS ref, count(*) AS n FROM ` + tagCards + withCat + ` GROUP BY 1, 2`
+		byTagTag  = `SELECT a.tag_id AS id, b.tag_id AS ref, count(*) AS n FROM card_tags a JOIN card_tags b ON b.card_id = a.card_id GROUP BY 1, 2`
+		byTagSrc  = `SELECT a.tag_id AS id, c.source_id AS ref, count(*) AS n FROM ` + tagCards + withSrc + ` GROUP BY 1, 2`
+		byTagCat  = `SELECT a.tag_id AS id, c.category_id AS ref, count(*) AS n FROM ` + tagCards + withCat + ` GROUP BY 1, 2`
+		byTagYear = `SELECT a.tag_id AS id, ` + years + ` AS ref, count(*) AS n FROM ` + tagCards + ` WHERE 1` + dated + ` GROUP BY 1, 2`
+		bySrcCat  = `SELECT c.source_id AS id, c.category_id AS ref, count(*) AS n FROM cards c` + withSrc + ` AND c.category_id IS NOT NULL GROUP BY 1, 2`
+		bySrcYear = `SELECT c.source_id AS id, ` + years + ` AS ref, count(*) AS n FROM cards c` + withSrc + dated + ` GROUP BY 1, 2`
+		byCatSrc  = `SELECT c.category_id AS id, c.source_id AS ref, count(*) AS n FROM cards c` + withCat + ` AND c.source_id IS NOT NULL GROUP BY 1, 2`
+		byCatYear = `SELECT c.category_id AS id, ` + years + ` AS ref, count(*) AS n FROM cards c` + withCat + dated + ` GROUP BY 1, 2`
+	)
+	for _, q := range []string{
+		`DELETE FROM listing_facets`,
+		top(facetOfTag, facetOfTag, byTagTag, `tags`, storedTags),
+		top(facetOfTag, facetOfSource, byTagSrc, `sources`, facetSources),
+		all(facetOfTag, facetOfCategory, byTagCat),
+		all(facetOfTag, facetYear, byTagYear),
+		top(facetOfSource, facetOfTag, bySrcTag, `tags`, storedTags),
+		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 2, id, 2, id, cards FROM sources WHERE cards > 0`,
+		all(facetOfSource, facetOfCategory, bySrcCat),
+		all(facetOfSource, facetYear, bySrcYear),
+		top(facetOfCategory, facetOfTag, byCatTag, `tags`, storedTags),
+		top(facetOfCategory, facetOfSource, byCatSrc, `sources`, facetSources),
+		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 3, id, 3, id, cards FROM categories WHERE cards > 0`,
+		all(facetOfCategory, facetYear, byCatYear),
+	} {
+		if _, err := im.exec(q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// facetRow is one entry of a sidebar before it is sorted and cut: its
+// kind ("tag", "source", "category" or "year"), its ref and, for a tag,
+// its Or count.
+type facetRow struct {
+	kind string
+	ref  catalog.Ref
+	or   int
+}
+
+// storedFacets returns the kept entries of q's listing when q has a
+// single filter and the listing was counted at import; ok is false
+// otherwise (then Facets counts live). total is the listing's size.
+func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (rows []facetRow, total int, ok bool, err error) {
+	total, single := knownTotal(q, names)
+	if !single || q.IsEmpty() {
+		return nil, 0, false, nil
+	}
+	listing, table, slug := facetOfTag, `tags`, ""
+	switch {
+	case len(q.Tags) == 1:
+		slug = q.Tags[0]
+	case q.Source != "":
+		listing, table, slug = facetOfSource, `sources`, q.Source
+	default:
+		listing, table, slug = facetOfCategory, `categories`, q.Category
+	}
+	// A single tag's "any" group is the tag itself: the articles another
+	// tag would add are its own less those it shares with the listing.
+	or := `0`
+	if listing == facetOfTag {
+		or = `coalesce(t.cards - f.n, 0)`
+	}
+	r, err := s.db.QueryContext(ctx, `SELECT f.kind, coalesce(t.name, s.name, g.name, CAST(f.ref AS TEXT)),
+			coalesce(t.slug, s.slug, g.slug, CAST(f.ref AS TEXT)), f.n, `+or+`
+		FROM listing_facets f
+		LEFT JOIN tags t ON f.kind = 1 AND t.id = f.ref
+		LEFT JOIN sources s ON f.kind = 2 AND s.id = f.ref
+		LEFT JOIN categories g ON f.kind = 3 AND g.id = f.ref
+		WHERE f.listing = ? AND f.id = (SELECT id FROM `+table+` WHERE slug = ?)`, listing, slug)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer r.Close()
+	kinds := map[int]string{facetOfTag: "tag", facetOfSource: "source", facetOfCategory: "category", facetYear: "year"}
+	for r.Next() {
+		var kind int
+		var row facetRow
+		if err := r.Scan(&kind, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
+			return nil, 0, false, err
+		}
+		row.kind = kinds[kind]
+		rows = append(rows, row)
+	}
+	if err := r.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	// A listing with articles has at least its own entry; none means the
+	// table was not built (a database migrated since its last import).
+	return rows, total, len(rows) > 0 || total == 0, nil
+}

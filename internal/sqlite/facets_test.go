@@ -1,0 +1,112 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// The sidebars counted at import (listing_facets) are the live ones, for
+// every single-filter listing: on the seed, and on a generated collection
+// big enough that listings have more co-tags than are kept and many ties
+// at the cut (tags on the same number of articles).
+func TestStoredFacetsAreLive(t *testing.T) {
+	ctx := context.Background()
+	for name, path := range map[string]string{"seed": sqlitetest.SeedDB(t), "generated": generatedDB(t, 3000)} {
+		t.Run(name, func(t *testing.T) {
+			s := sqlitetest.OpenReadOnly(t, path)
+			tags, err := s.Tags(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources, err := s.Sources(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cats, err := s.Categories(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var qs []catalog.Query
+			for _, tag := range tags {
+				qs = append(qs, catalog.Query{Tags: []string{tag.Slug}})
+			}
+			for _, src := range sources {
+				qs = append(qs, catalog.Query{Source: src.Slug})
+			}
+			for _, c := range cats {
+				qs = append(qs, catalog.Query{Category: c.Slug})
+			}
+			cut := 0
+			for _, q := range qs {
+				stored, err := s.Facets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				live, err := s.LiveFacets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(stored, live) {
+					t.Fatalf("%s: stored facets differ from live ones:\nstored %+v\nlive   %+v", q.URL("/"), stored, live)
+				}
+				if len(live.Tags) == 30 {
+					cut++
+				}
+			}
+			t.Logf("%d listings compared, %d with their tags cut to 30", len(qs), cut)
+			if name == "generated" && cut < 20 {
+				t.Fatalf("only %d listings have more tags than shown: the test does not exercise the cut", cut)
+			}
+		})
+	}
+}
+
+// generatedDB imports n cards with Zipf-popular tags (many ties among the
+// rare ones), sources and categories, and returns the database's path.
+func generatedDB(tb testing.TB, n int) string {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(7, 11))
+	tagZipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 1, 399)
+	srcZipf := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.2, 1, 59)
+	cards := make([]catalog.Card, 0, n)
+	for i := range n {
+		set := map[string]bool{}
+		for len(set) < 3+r.IntN(4) {
+			set[fmt.Sprintf("Tag %03d", tagZipf.Uint64())] = true
+		}
+		tags := slices.Sorted(func(yield func(string) bool) {
+			for t := range set {
+				if !yield(t) {
+					return
+				}
+			}
+		})
+		c := catalog.Card{
+			File: "gen.txt", Line: 1 + 8*i,
+			Title: fmt.Sprintf("Article %d", i), Summary: fmt.Sprintf("About article %d.", i),
+			Tags: tags, Likes: r.IntN(100), Minutes: 1 + r.IntN(20),
+		}
+		if r.IntN(20) > 0 { // a card in twenty has no source, date or category
+			c.Source = fmt.Sprintf("source%02d", srcZipf.Uint64())
+			c.Date = time.Date(2015+r.IntN(8), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+			c.Category = fmt.Sprintf("Category %d", r.IntN(8))
+		}
+		for _, t := range tags {
+			c.Glued += t
+		}
+		c.Raw = c.Title + "\n"
+		cards = append(cards, c)
+	}
+	path := filepath.Join(tb.TempDir(), "gen.db")
+	sqlitetest.ImportCards(tb, path, cards)
+	return path
+}
