@@ -34,25 +34,46 @@ type responseCache struct {
 	used   int
 	lru    *list.List // of *cachedResponse, most recent first
 	byKey  map[string]*list.Element
-	hits   int64
+	// inflight has a channel for each key being computed, closed when the
+	// computation ends: concurrent misses of one URL wait for the first
+	// instead of each asking the store (64 clients on one cold page would
+	// otherwise compute it 64 times).
+	inflight map[string]chan struct{}
+	hits     int64
 	misses int64
 }
 
 func newResponseCache(budget int) *responseCache {
-	return &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}}
+	return &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{}}
 }
 
-func (c *responseCache) get(key string) (*cachedResponse, bool) {
+// begin looks key up. On a miss with nobody computing it, the caller
+// leads: it computes the response and must call end. On a miss that
+// another request is computing, wait is closed when that one ends.
+func (c *responseCache) begin(key string) (hit *cachedResponse, wait <-chan struct{}, lead bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.byKey[key]
-	if !ok {
-		c.misses++
-		return nil, false
+	if e, ok := c.byKey[key]; ok {
+		c.hits++
+		c.lru.MoveToFront(e)
+		return e.Value.(*cachedResponse), nil, false
 	}
-	c.hits++
-	c.lru.MoveToFront(e)
-	return e.Value.(*cachedResponse), true
+	c.misses++
+	if ch, ok := c.inflight[key]; ok {
+		return nil, ch, false
+	}
+	c.inflight[key] = make(chan struct{})
+	return nil, nil, true
+}
+
+// end marks the leader's computation of key done.
+func (c *responseCache) end(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.inflight[key]; ok {
+		close(ch)
+		delete(c.inflight, key)
+	}
 }
 
 func (c *responseCache) put(r *cachedResponse) {
@@ -129,7 +150,21 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		// The store's identity, version and import time name the dataset;
 		// the host and scheme appear in feeds' absolute URLs.
 		key := fmt.Sprintf("%p %d %d %s %s %s", st, version, updated.UnixNano(), r.Host, r.Header.Get("X-Forwarded-Proto"), r.URL.RequestURI())
-		if c, ok := s.cache.get(key); ok {
+		c, wait, lead := s.cache.begin(key)
+		if wait != nil {
+			// Another request is computing this response: wait for it,
+			// then take it from the cache. If it was not kept (an error,
+			// a CSV) or this request's deadline comes first, compute.
+			select {
+			case <-wait:
+				c, _, lead = s.cache.begin(key)
+			case <-r.Context().Done():
+			}
+		}
+		if lead {
+			defer s.cache.end(key)
+		}
+		if c != nil {
 			h := w.Header()
 			for k, v := range c.header {
 				h[k] = v

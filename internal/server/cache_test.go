@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/server"
@@ -72,5 +74,54 @@ func TestResponseCacheFollowsTheStore(t *testing.T) {
 	after := get(t, h, "/index.json")
 	if before.body == after.body || before.header.Get("ETag") == after.header.Get("ETag") {
 		t.Errorf("the response for the old database was served for the new one: %d vs %d bytes, %s vs %s", len(before.body), len(after.body), before.header.Get("ETag"), after.header.Get("ETag"))
+	}
+}
+
+// blockingStore holds every listing until release is closed.
+type blockingStore struct {
+	countingStore
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingStore) Articles(ctx context.Context, q catalog.Query) (catalog.ArticlePage, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.countingStore.Articles(ctx, q)
+}
+
+// Concurrent misses of one URL wait for the first request to compute it:
+// the store is asked once, and every client gets the same bytes.
+func TestResponseCacheCollapsesConcurrentMisses(t *testing.T) {
+	st := &blockingStore{countingStore: countingStore{Store: sqlitetest.SeedStore(t)}, entered: make(chan struct{}, 64), release: make(chan struct{})}
+	h, err := server.New(st, server.Config{Web: web.FS, TagDocs: seeds.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients = 16
+	bodies := make([]string, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bodies[i] = get(t, h, "/tags/kafka").body
+		}()
+	}
+	<-st.entered // the first request is in the store
+	select {
+	case <-st.entered:
+		t.Error("a second request for the same URL reached the store while the first was computing it")
+	case <-time.After(300 * time.Millisecond): // time for the others to queue behind it
+	}
+	close(st.release)
+	wg.Wait()
+	if n := st.articles.Load(); n != 1 {
+		t.Errorf("the store computed one URL %d times for %d concurrent clients", n, clients)
+	}
+	for i, b := range bodies {
+		if b != bodies[0] || b == "" {
+			t.Fatalf("client %d got %d bytes, client 0 %d", i, len(b), len(bodies[0]))
+		}
 	}
 }
