@@ -161,11 +161,14 @@ type (
 		Next  *string `json:"next"`
 	}
 	jsonListing struct {
-		Query    jsonQuery     `json:"query"`
-		Total    int           `json:"total"`
-		Page     int           `json:"page"`
-		Pages    int           `json:"pages"`
-		Per      int           `json:"per"`
+		Query jsonQuery `json:"query"`
+		Total int       `json:"total"`
+		Page  int       `json:"page"`
+		Pages int       `json:"pages"`
+		Per   int       `json:"per"`
+		// A search with too many matches to rank by relevance lists them
+		// newest first, and says so.
+		Unranked bool          `json:"unranked,omitempty"`
 		Links    jsonLinks     `json:"links"`
 		Articles []jsonArticle `json:"articles"`
 		Facets   jsonFacets    `json:"facets"`
@@ -223,7 +226,7 @@ func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q cata
 	pages := res.Pages()
 	out := jsonListing{
 		Query: newJSONQuery(q), Total: res.Total, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
-		Articles: []jsonArticle{},
+		Unranked: res.Unranked, Articles: []jsonArticle{},
 		Links: jsonLinks{
 			Self: q.URL(string(formatJSON)), HTML: q.URL(""),
 			First: q.WithPage(1).URL(string(formatJSON)), Last: q.WithPage(pages).URL(string(formatJSON)),

@@ -346,7 +346,9 @@ func sentence(q catalog.Query, res catalog.ArticlePage) string {
 	if q.Collapse {
 		b.WriteString(", one per story")
 	}
-	if s := q.EffectiveSort(); s != catalog.SortNewest {
+	if res.Unranked {
+		b.WriteString(", newest first: too many matches to rank by relevance")
+	} else if s := q.EffectiveSort(); s != catalog.SortNewest {
 		b.WriteString(", " + map[catalog.Sort]string{catalog.SortOldest: "oldest first", catalog.SortLongest: "longest read first",
 			catalog.SortShortest: "shortest read first", catalog.SortRelevance: "most relevant first"}[s])
 	}

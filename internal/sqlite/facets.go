@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
 
 	"cardex/internal/catalog"
@@ -140,4 +142,24 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 	// A listing with articles has at least its own entry; none means the
 	// table was not built (a database migrated since its last import).
 	return rows, total, len(rows) > 0 || total == 0, nil
+}
+
+// pairCount returns the total of a listing of exactly two AND tags and
+// nothing else when one tag is among the other's kept co-tags: the pairs
+// people reach from a tag's sidebar, counted at import. ok is false
+// otherwise.
+func (s *Store) pairCount(ctx context.Context, q catalog.Query) (n int, ok bool, err error) {
+	two := q
+	two.Tags = nil
+	if len(q.Tags) != 2 || !two.IsEmpty() || q.Collapse {
+		return 0, false, nil
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT f.n FROM listing_facets f, tags a, tags b
+		WHERE a.slug = ? AND b.slug = ? AND f.listing = 1 AND f.kind = 1
+			AND ((f.id = a.id AND f.ref = b.id) OR (f.id = b.id AND f.ref = a.id))
+		LIMIT 1`, q.Tags[0], q.Tags[1]).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return n, err == nil, err
 }

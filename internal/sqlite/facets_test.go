@@ -20,7 +20,7 @@ import (
 // at the cut (tags on the same number of articles).
 func TestStoredFacetsAreLive(t *testing.T) {
 	ctx := context.Background()
-	for name, path := range map[string]string{"seed": sqlitetest.SeedDB(t), "generated": generatedDB(t, 3000)} {
+	for name, path := range map[string]string{"seed": sqlitetest.SeedDB(t), "generated": generatedDB(t, generated(3000))} {
 		t.Run(name, func(t *testing.T) {
 			s := sqlitetest.OpenReadOnly(t, path)
 			tags, err := s.Tags(ctx, "")
@@ -70,10 +70,9 @@ func TestStoredFacetsAreLive(t *testing.T) {
 	}
 }
 
-// generatedDB imports n cards with Zipf-popular tags (many ties among the
-// rare ones), sources and categories, and returns the database's path.
-func generatedDB(tb testing.TB, n int) string {
-	tb.Helper()
+// generated makes n cards with Zipf-popular tags (many ties among the
+// rare ones), sources and categories.
+func generated(n int) []catalog.Card {
 	r := rand.New(rand.NewPCG(7, 11))
 	tagZipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 1, 399)
 	srcZipf := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.2, 1, 59)
@@ -106,7 +105,51 @@ func generatedDB(tb testing.TB, n int) string {
 		c.Raw = c.Title + "\n"
 		cards = append(cards, c)
 	}
+	return cards
+}
+
+// generatedDB imports cards and returns the database's path.
+func generatedDB(tb testing.TB, cards []catalog.Card) string {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "gen.db")
 	sqlitetest.ImportCards(tb, path, cards)
 	return path
+}
+
+// The total of a two-tag listing is read from the kept co-tag counts when
+// the pair is there, and counted live when not: both are the true count.
+func TestTwoTagTotals(t *testing.T) {
+	ctx := context.Background()
+	cards := generated(3000)
+	s := sqlitetest.OpenReadOnly(t, generatedDB(t, cards))
+	tags, err := s.Tags(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slugs := make([]map[string]bool, len(cards))
+	for i, c := range cards {
+		slugs[i] = map[string]bool{}
+		for _, t := range c.Tags {
+			slugs[i][catalog.Slugify(t)] = true
+		}
+	}
+	// The popular tags with every other: pairs kept at import (a tag's
+	// top co-tags) and pairs that are not (counted live), empty ones too.
+	for i, a := range tags[:12] {
+		for _, b := range tags[i+1:] {
+			want := 0
+			for _, s := range slugs {
+				if s[a.Slug] && s[b.Slug] {
+					want++
+				}
+			}
+			page, err := s.Articles(ctx, catalog.Query{Tags: []string{a.Slug, b.Slug}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != want {
+				t.Fatalf("/tags/%s?tag=%s: total %d, want %d", a.Slug, b.Slug, page.Total, want)
+			}
+		}
+	}
 }

@@ -19,12 +19,20 @@ import (
 const (
 	// facetSample bounds the work of one sidebar: past it, facets count
 	// the newest facetSample results only (Facets.Sample says so).
-	facetSample   = 50_000
-	facetTags     = 30 // tags in Facets.Tags
-	facetSources  = 15 // sources in Facets.Sources
-	relatedMax    = 5  // ArticleDetail.Related
-	sameStoryMax  = 20 // ArticleDetail.SameStory
-	sourceTopTags = 3  // SourceSummary.TopTags
+	facetSample = 5_000
+	// searchRankMax bounds relevance ranking: bm25 costs about 1.3 µs a
+	// match, so a search with more matches than this lists them newest
+	// first (ArticlePage.Unranked) instead of ranking them all.
+	searchRankMax = 2_000
+	// searchProbeMax bounds the cards a newest-first search page may
+	// probe one by one (about 26 µs each) before it is cheaper to list
+	// every match and sort them.
+	searchProbeMax = 2_000
+	facetTags      = 30 // tags in Facets.Tags
+	facetSources   = 15 // sources in Facets.Sources
+	relatedMax     = 5  // ArticleDetail.Related
+	sameStoryMax   = 20 // ArticleDetail.SameStory
+	sourceTopTags  = 3  // SourceSummary.TopTags
 	// A tag on at least commonPercent% of a set of articles (of at least
 	// commonMin articles) says nothing about them: it is set apart.
 	commonPercent = 90
@@ -67,6 +75,11 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		ok = true
 	}
 	feed, feedCond, feedArgs, fed := feedOf(q, names)
+	if !ok {
+		if total, ok, err = s.pairCount(ctx, q); err != nil {
+			return catalog.ArticlePage{}, err
+		}
+	}
 	if !ok && fed {
 		// Count along the rarest tag's feed, not over every card.
 		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM card_tags ft JOIN cards c ON c.id = ft.card_id
@@ -77,18 +90,35 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		ok = true
 	}
 	if !ok {
-		if total, err = s.count(ctx, cond, args); err != nil {
+		if total, err = s.count(ctx, q, cond, args); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	}
-	page := catalog.ArticlePage{Query: q, Total: total, Names: names}
+	rank, unranked := ranked(q, total)
+	page := catalog.ArticlePage{Query: q, Total: total, Names: names, Unranked: unranked}
 	if q.Offset() >= total {
 		return page, nil
 	}
+	if pos, _ := ftsMatch(q.Search()); pos != "" && !rank && !fed && !slices.ContainsFunc(q.Search().Terms, func(t catalog.Term) bool { return t.Prefix }) {
+		// A newest-first page of a search: walking the cards newest first
+		// and probing the index for each is cheaper than listing every
+		// match, as long as the page is near the front. Not for a prefix
+		// term (the last word as typed): each probe of one costs about
+		// 10 ms, as FTS5 expands the prefix again.
+		all, err := s.allCards(ctx)
+		if err != nil {
+			return catalog.ArticlePage{}, err
+		}
+		if int64(q.Offset()+q.EffectivePer())*int64(all) <= int64(searchProbeMax)*int64(total) {
+			if cond, args, err = whereSearch(q, true); err != nil {
+				return catalog.ArticlePage{}, err
+			}
+		}
+	}
 	var query string
 	var qargs []any
-	if pos, _ := ftsMatch(q.Search()); q.EffectiveSort() == catalog.SortRelevance && pos != "" {
-		query, qargs = listSQL(q, cond, args, order)
+	if rank {
+		query, qargs = listSQL(q, true, cond, args, order)
 		query += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, q.EffectivePer(), q.Offset())
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
@@ -134,10 +164,10 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 }
 
 // listSQL is the one SELECT of a listing: q's articles in q's order (by
-// bm25 first when the order is relevance), without paging.
-func listSQL(q catalog.Query, cond string, args []any, order string) (string, []any) {
+// bm25 first when rank is set, see ranked), without paging.
+func listSQL(q catalog.Query, rank bool, cond string, args []any, order string) (string, []any) {
 	from, fromArgs := articleFrom, []any(nil)
-	if pos, _ := ftsMatch(q.Search()); q.EffectiveSort() == catalog.SortRelevance && pos != "" {
+	if pos, _ := ftsMatch(q.Search()); rank {
 		from = `cards c JOIN (SELECT rowid AS rid, bm25(cards_fts, ` + bm25Weights + `) AS rank
 			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.id ` + articleRefs
 		fromArgs = []any{pos}
@@ -165,7 +195,17 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	if err != nil {
 		return err
 	}
-	query, qargs := listSQL(q, cond, args, order)
+	// The same order as Articles: a search with too many matches to rank
+	// is newest first.
+	rank := false
+	if r, _ := ranked(q, 0); r {
+		total, err := s.count(ctx, q, cond, args)
+		if err != nil {
+			return err
+		}
+		rank, _ = ranked(q, total)
+	}
+	query, qargs := listSQL(q, rank, cond, args, order)
 	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
 		(SELECT group_concat(t.name || char(31) || t.slug, char(30) ORDER BY ct.position)
 		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id), `+otherSourcesColumns, 1)
@@ -295,11 +335,29 @@ func (s *Store) allCards(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// count returns how many cards match the condition cond (from where).
-func (s *Store) count(ctx context.Context, cond string, args []any) (int, error) {
+// count returns how many cards match q, whose condition is cond (from
+// where). A search and nothing else is counted in the search index alone.
+func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
 	var n int
+	only := q
+	only.Q = ""
+	if pos, neg := ftsMatch(q.Search()); pos != "" && neg == "" && only.IsEmpty() && !q.Collapse {
+		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, pos).Scan(&n)
+		return n, err
+	}
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards c WHERE `+cond, args...).Scan(&n)
 	return n, err
+}
+
+// ranked reports whether a listing of total matches of q is in bm25 order
+// (rank), and whether it was asked to be but had too many matches to rank
+// (unranked: then it is newest first).
+func ranked(q catalog.Query, total int) (rank, unranked bool) {
+	pos, _ := ftsMatch(q.Search())
+	if q.EffectiveSort() != catalog.SortRelevance || pos == "" {
+		return false, false
+	}
+	return total <= searchRankMax, total > searchRankMax
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.
@@ -308,11 +366,22 @@ func (s *Store) count(ctx context.Context, cond string, args []any) (int, error)
 // q.Collapse the condition keeps one card of each story among the matches
 // (see collapseStories), so that counts and facets agree with the list.
 func where(q catalog.Query) (string, []any, error) {
+	return whereSearch(q, false)
+}
+
+// whereSearch is where, with the search as a probe of the index for each
+// card when probe is set (fast when the cards are walked in order and a
+// page is found early) or as the list of every match (fast when it drives).
+func whereSearch(q catalog.Query, probe bool) (string, []any, error) {
 	var conds []string
 	var args []any
 	const cardsWith = `SELECT ct.card_id FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.slug `
+	// An AND tag is a probe of card_tags' primary key: the listing is
+	// driven by its rarest tag's feed (feedOf) or by a search, and each
+	// other tag costs one lookup per candidate instead of a list of all
+	// its cards built first.
 	for _, slug := range q.Tags {
-		conds = append(conds, `c.id IN (`+cardsWith+`= ?)`)
+		conds = append(conds, `EXISTS (SELECT 1 FROM card_tags ct WHERE ct.card_id = c.id AND ct.tag_id = (SELECT id FROM tags WHERE slug = ?))`)
 		args = append(args, slug)
 	}
 	if len(q.Any) > 0 {
@@ -355,7 +424,11 @@ func where(q catalog.Query) (string, []any, error) {
 		if pos == "" && neg == "" {
 			conds = append(conds, "0") // nothing searchable in q: no match
 		}
-		if pos != "" {
+		switch {
+		case pos != "" && probe:
+			conds = append(conds, `EXISTS (SELECT 1 FROM cards_fts WHERE cards_fts MATCH ? AND rowid = c.id)`)
+			args = append(args, pos)
+		case pos != "":
 			conds = append(conds, `c.id IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
 			args = append(args, pos)
 		}

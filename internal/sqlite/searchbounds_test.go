@@ -1,0 +1,91 @@
+package sqlite_test
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// A search with more matches than are ranked (2,000) lists them newest
+// first and says so, with the same order on every page (near pages probe
+// the index card by card, deep ones list every match) and in EachArticle.
+func TestSearchTooCommonToRank(t *testing.T) {
+	ctx := context.Background()
+	cards := generated(3000)
+	s := sqlitetest.OpenReadOnly(t, generatedDB(t, cards))
+
+	// Every card's summary says "About article N.": card i has id i+1.
+	type card struct {
+		id  int64
+		day string
+	}
+	var want []int64
+	var all []card
+	for i, c := range cards {
+		d := ""
+		if c.HasDate() {
+			d = c.Date.Format("2006-01-02")
+		}
+		all = append(all, card{int64(i + 1), d})
+	}
+	slices.SortFunc(all, func(a, b card) int {
+		if (a.day == "") != (b.day == "") { // undated last
+			if a.day == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(b.day, a.day), cmp.Compare(b.id, a.id))
+	})
+	for _, c := range all {
+		want = append(want, c.id)
+	}
+
+	// A word as typed is also a prefix ("article*"): its pages list every
+	// match; a quoted word is exact: its near pages probe card by card.
+	for _, search := range []string{"article", `"article"`} {
+		q := catalog.Query{Q: search, Per: 100}
+		var got []int64
+		for p := 1; ; p++ {
+			q.Page = p
+			page, err := s.Articles(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 3000 || !page.Unranked {
+				t.Fatalf("%s, page %d: total %d, unranked %v; want 3000, true", search, p, page.Total, page.Unranked)
+			}
+			if len(page.Articles) == 0 {
+				break
+			}
+			for _, a := range page.Articles {
+				got = append(got, a.ID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("pages are not newest first: got %v…, want %v…", got[:10], want[:10])
+		}
+		q.Page = 0
+		var each []int64
+		if err := s.EachArticle(ctx, q, func(a catalog.Article) error { each = append(each, a.ID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(each, want) {
+			t.Fatalf("EachArticle's order differs from the pages'")
+		}
+	}
+
+	// A phrase with few matches ("About article 12.", "Article 12") is
+	// ranked.
+	few, err := s.Articles(ctx, catalog.Query{Q: `"article 12"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if few.Unranked || few.Total == 0 {
+		t.Fatalf("a search of %d matches is unranked", few.Total)
+	}
+}
