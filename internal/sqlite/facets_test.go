@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -151,5 +153,40 @@ func TestTwoTagTotals(t *testing.T) {
 				t.Fatalf("/tags/%s?tag=%s: total %d, want %d", a.Slug, b.Slug, page.Total, want)
 			}
 		}
+	}
+}
+
+// The source index's top tags come from the kept co-tags; they are the
+// ones counted live (the same database with listing_facets emptied, as a
+// database migrated since its last import has it).
+func TestSourceTopTagsStoredAreLive(t *testing.T) {
+	ctx := context.Background()
+	path := generatedDB(t, generated(3000))
+	bare := filepath.Join(t.TempDir(), "bare.db")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bare, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM listing_facets`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	stored, err := sqlitetest.OpenReadOnly(t, path).Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := sqlitetest.OpenReadOnly(t, bare).Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) < 50 || !reflect.DeepEqual(stored, live) {
+		t.Fatalf("%d sources; stored top tags differ from live ones:\nstored %+v\nlive   %+v", len(stored), stored, live)
 	}
 }

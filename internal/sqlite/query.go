@@ -807,16 +807,26 @@ func (s *Store) refs(ctx context.Context, query string, args ...any) ([]catalog.
 // the source's articles carry it.
 func (s *Store) Sources(ctx context.Context) (_ []catalog.SourceSummary, err error) {
 	defer timeout(ctx, &err)
-	rows, err := s.db.QueryContext(ctx, `WITH
-		total(n) AS (SELECT count(*) FROM cards),
-		st AS (
-			SELECT c.source_id, t.name, t.slug, count(*) AS n
+	// Each source's tags as counted at import (its listing's kept
+	// co-tags), or, in a database migrated since its last import, live.
+	st := `SELECT f.id AS source_id, t.name, t.slug, f.n FROM listing_facets f JOIN tags t ON t.id = f.ref
+		WHERE f.listing = 2 AND f.kind = 1 AND t.cards * 100 < (SELECT n FROM total) * ?`
+	var stored bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&stored); err != nil {
+		return nil, err
+	}
+	if !stored {
+		st = `SELECT c.source_id, t.name, t.slug, count(*) AS n
 			FROM cards c JOIN card_tags ct ON ct.card_id = c.id JOIN tags t ON t.id = ct.tag_id
 			WHERE c.source_id IS NOT NULL AND t.cards * 100 < (SELECT n FROM total) * ?
-			GROUP BY c.source_id, t.id),
+			GROUP BY c.source_id, t.id`
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH
+		total(n) AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'), 0)),
+		st AS (`+st+`),
 		top AS (
 			SELECT source_id, name, slug, n,
-				row_number() OVER (PARTITION BY source_id ORDER BY n DESC, name COLLATE NOCASE, slug) AS rank
+				row_number() OVER (PARTITION BY source_id ORDER BY n DESC, slug) AS rank
 			FROM st)
 		SELECT s.name, s.slug, s.cards,
 			(SELECT min(published) FROM cards WHERE source_id = s.id),
