@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"syscall"
 
 	"cardex/internal/catalog"
 )
@@ -72,7 +73,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, rd.url, http.StatusMovedPermanently)
 		return
 	case errors.As(err, &ab):
-		if !errors.Is(err, context.Canceled) {
+		if !clientGone(r, err) {
 			s.log.Error("response aborted", "id", requestID(r.Context()), "path", r.URL.RequestURI(), "err", err)
 		}
 		return
@@ -133,4 +134,13 @@ func cutPrefix(s, prefix string) (string, bool) {
 		return s[len(prefix):], true
 	}
 	return s, false
+}
+
+// clientGone reports whether err says the client went away: the request
+// was canceled, or a write found the connection closed or reset (which
+// can come before the server notices and cancels the request). Nobody is
+// left to read a response, and it is not the server's error.
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(r.Context().Err(), context.Canceled) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
