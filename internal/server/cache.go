@@ -40,7 +40,7 @@ type responseCache struct {
 	// otherwise compute it 64 times).
 	inflight map[string]chan struct{}
 	hits     int64
-	misses int64
+	misses   int64
 }
 
 func newResponseCache(budget int) *responseCache {

@@ -31,7 +31,7 @@ const (
 // tag whose lift is 1 or less (no more often together than by chance) is
 // left out, and so is a tag on at least 90% of all articles, which goes
 // with everything. The tags sharing at least two articles with slug come
-// first, most lift first, then most articles together, then by name; if
+// first, most lift first, then most articles together, then by slug; if
 // fewer than three tags do, the tags sharing one article follow in the
 // same order, so that a one-off pairing of two rare tags, whose lift is
 // high by construction, never comes before a pairing seen twice.
@@ -54,13 +54,29 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 	case canonical.Valid:
 		return nil, &catalog.MovedError{Kind: "tag", From: slug, To: canonical.String}
 	}
-	// Co-occurrence is counted over the tag's newest facetSample cards
-	// (all of them, for most tags): a bounded amount of work per page.
+	// The related tags ranked at import (listing_facets), when limit
+	// wants no more than were kept; else co-occurrence is counted over the
+	// tag's newest facetSample cards (all of them, for most tags): a
+	// bounded amount of work per page.
+	var stored bool
+	if limit > 0 && limit <= storedRelated {
+		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&stored); err != nil {
+			return nil, err
+		}
+	}
 	sample := min(count, facetSample)
-	rows, err := s.db.QueryContext(ctx, `SELECT t.name, t.slug, t.cards, count(*)
+	query := `SELECT t.name, t.slug, t.cards, count(*)
 		FROM (SELECT card_id FROM card_tags WHERE tag_id = ? ORDER BY published DESC, card_id DESC LIMIT ?) a
 		JOIN card_tags b ON b.card_id = a.card_id AND b.tag_id <> ? JOIN tags t ON t.id = b.tag_id
-		GROUP BY t.id`, id, sample, id)
+		GROUP BY t.id`
+	args := []any{id, sample, id}
+	if stored {
+		sample = count
+		query = `SELECT t.name, t.slug, t.cards, f.n FROM listing_facets f JOIN tags t ON t.id = f.ref
+			WHERE f.listing = ? AND f.kind = ? AND f.id = ?`
+		args = []any{facetOfTag, facetRelated, id}
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +106,7 @@ func rankLifts(all []catalog.TagLift, limit int) []catalog.TagLift {
 	weak := func(l catalog.TagLift) bool { return l.Together < relatedSupport }
 	slices.SortFunc(all, func(a, b catalog.TagLift) int {
 		return cmp.Or(compareBool(weak(a), weak(b)), cmp.Compare(b.Lift, a.Lift), cmp.Compare(b.Together, a.Together),
-			strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Slug, b.Slug))
+			strings.Compare(a.Slug, b.Slug))
 	})
 	if strong := slices.IndexFunc(all, weak); strong >= relatedFallback {
 		all = all[:strong]

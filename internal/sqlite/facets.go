@@ -20,7 +20,12 @@ const (
 	facetOfSource   = 2
 	facetOfCategory = 3
 	facetYear       = 4
+	facetRelated    = 5 // a related tag of a tag listing (RelatedTags); n is together
 )
+
+// storedRelated is how many related tags a tag keeps, ranked: RelatedTags
+// reads them for any limit up to it.
+const storedRelated = 20
 
 // storedTags is how many co-tags a listing keeps: the sidebar shows
 // facetTags of them after setting apart the tags on nearly every result,
@@ -28,9 +33,9 @@ const (
 const storedTags = 2 * facetTags
 
 // rebuildListingFacets recounts listing_facets from the cards, in a few
-// grouped passes over card_tags. Each kept entry is the top of its listing
-// by count, ties by slug (byte order), the same order as Facets sorts in,
-// so the stored sidebar is the live one.
+// grouped passes over card_tags, with each tag's related tags. Each kept
+// entry is the top of its listing by count, ties by slug (byte order), the
+// same order as Facets sorts in, so the stored sidebar is the live one.
 func (im *Import) rebuildListingFacets() error {
 	// top keeps the first n entries per listing of a grouped count
 	// (listing, ref, n), ranked by n and then the slug of its table.
@@ -63,7 +68,23 @@ func (im *Import) rebuildListingFacets() error {
 	)
 	for _, q := range []string{
 		`DELETE FROM listing_facets`,
-		top(facetOfTag, facetOfTag, byTagTag, `tags`, storedTags),
+		// Every pair of tags seen together, counted once for the co-tags
+		// and the related tags.
+		`DROP TABLE IF EXISTS temp.tag_pairs`,
+		`CREATE TEMP TABLE tag_pairs AS ` + byTagTag,
+		top(facetOfTag, facetOfTag, `SELECT id, ref, n FROM temp.tag_pairs`, `tags`, storedTags),
+		// Related tags (see RelatedTags): lift above 1, not a tag on
+		// nearly every article, pairs seen at least relatedSupport times
+		// first, then by lift, together and slug; the first storedRelated.
+		`INSERT INTO listing_facets (listing, id, kind, ref, n)
+			SELECT 1, id, ` + strconv.Itoa(facetRelated) + `, ref, n FROM (
+				SELECT g.id, g.ref, g.n, row_number() OVER (PARTITION BY g.id
+					ORDER BY g.n < ` + strconv.Itoa(relatedSupport) + `, CAST(g.n * tot.n AS REAL) / (a.cards * x.cards) DESC, g.n DESC, x.slug) AS rk
+				FROM temp.tag_pairs g JOIN tags a ON a.id = g.id JOIN tags x ON x.id = g.ref,
+					(SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'), 0) AS n) tot
+				WHERE g.ref <> g.id AND g.n * tot.n > a.cards * x.cards AND x.cards * 100 < tot.n * ` + strconv.Itoa(commonPercent) + `)
+			WHERE rk <= ` + strconv.Itoa(storedRelated),
+		`DROP TABLE temp.tag_pairs`,
 		top(facetOfTag, facetOfSource, byTagSrc, `sources`, facetSources),
 		all(facetOfTag, facetOfCategory, byTagCat),
 		all(facetOfTag, facetYear, byTagYear),

@@ -3,9 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -188,5 +188,37 @@ func TestSourceTopTagsStoredAreLive(t *testing.T) {
 	}
 	if len(stored) < 50 || !reflect.DeepEqual(stored, live) {
 		t.Fatalf("%d sources; stored top tags differ from live ones:\nstored %+v\nlive   %+v", len(stored), stored, live)
+	}
+}
+
+// A tag's related tags ranked at import are the first of those ranked
+// live (asked for all of them, which the kept ones cannot answer).
+func TestRelatedTagsStoredAreLive(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.OpenReadOnly(t, generatedDB(t, generated(3000)))
+	tags, err := s.Tags(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	some := 0
+	for _, tag := range tags {
+		stored, err := s.RelatedTags(ctx, tag.Slug, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := s.RelatedTags(ctx, tag.Slug, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live = live[:min(len(live), 10)]
+		if !reflect.DeepEqual(stored, live) {
+			t.Fatalf("%s: stored related tags differ from live ones:\nstored %+v\nlive   %+v", tag.Slug, stored, live)
+		}
+		if len(stored) == 10 {
+			some++
+		}
+	}
+	if some < 20 {
+		t.Fatalf("only %d tags have 10 related tags: the test does not exercise the cut", some)
 	}
 }
