@@ -5,7 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
+	"hash/maphash"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,11 @@ var (
 // words of 10 is exactly 0.7.
 type ratio struct{ num, den int }
 
+// storyCommonWord is the number of titles a word may be in and still
+// propose candidates to clusterStories: more, and it is too common to
+// point at a story.
+const storyCommonWord = 1000
+
 // storyCard is what clustering reads of a card.
 type storyCard struct {
 	ID    int64
@@ -41,52 +47,103 @@ type storyCard struct {
 }
 
 // clusterStories returns the story of each card (by index): the smallest
-// id among the cards of its group. summary returns a card's summary; it is
-// asked only about pairs whose titles are near-equal.
+// id among the cards of its group; and compared, the number of pairs of
+// cards it compared beyond equal titles, which is its work. summary
+// returns a card's summary; it is asked only about pairs whose titles are
+// near-equal.
 //
-// It never compares all pairs. Equal normalized titles meet in a map. Near
-// titles are found by prefix filtering (Chaudhuri et al. 2006; Bayardo et
-// al., "Scaling up all pairs similarity search", 2007): with every title's
-// words ordered rarest first, two word sets whose Jaccard index is at
-// least t share a word among the first n−⌈t·n⌉+1 words of each (n its
-// size). So each card is compared only with the cards that share one of
-// its few rarest words, and no qualifying pair is missed.
-func clusterStories(cards []storyCard, summary func(id int64) (string, error)) ([]int64, error) {
+// It never compares all pairs. Cards with the same title words meet by
+// sorting on a hash of those words, and equal normalized titles are joined
+// there. Near titles are found by prefix filtering (Chaudhuri et al. 2006;
+// Bayardo et al., "Scaling up all pairs similarity search", 2007): with
+// every title's words ordered rarest first, two word sets whose Jaccard
+// index is at least t share a word among the first n−⌈t·n⌉+1 words of
+// each (n its size, so about a third of a title). So each card is compared
+// only with the cards that share one of its few rarest words.
+//
+// But a word in more than storyCommonWord titles proposes no candidates.
+// Without that cap the work grows with the square of the cards wherever
+// the vocabulary is small: in the generated corpus even a title's rarest
+// words are in thousands of titles, and at 1M cards the pairs compared
+// reached 10^10. With it a card is compared with at most storyCommonWord
+// cards per word of its prefix, so the work is linear in the cards. The
+// price is recall, never precision (every candidate is checked against
+// the rule): a near pair whose prefixes share only words of more than
+// storyCommonWord titles is not joined, unless through other cards of its
+// story; "Why Sapa Moved from Async Service to Systems" and "Why Jobequa
+// Moved from Systems to Async Service" share only "moved", "why" and the
+// like. That is acceptable: the cards of one story nearly always share
+// their title or a rare word (a product, a company, a figure), and titles
+// made only of common words are more often unrelated articles cast in the
+// same mould. Titles with the same words, all common (in another order,
+// or with other punctuation), are the exception, being the likeliest of
+// such pairs to be one story: they are compared pair by pair when at most
+// storyCommonWord titles have those words. The caps count titles, not
+// cards seen so far, so the stories do not depend on the order of the
+// cards.
+func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (stories []int64, compared int, err error) {
 	n := len(cards)
 	sets := newUnionFind(n)
-	words := make([][]string, n)
-	df := map[string]int{} // cards whose title has the word
-	first := make(map[string]int, n)
-	for i, c := range cards {
-		norm := normalizeText(c.Title)
-		if j, ok := first[norm]; ok {
-			sets.union(i, j)
-		} else {
-			first[norm] = i
-		}
-		words[i] = textWords(norm)
-		for _, w := range words[i] {
-			df[w]++
-		}
-	}
-	first = nil
 
-	// Words become ranks, rarest first; each title a sorted set of ranks.
-	vocab := slices.SortedFunc(maps.Keys(df), func(a, b string) int { return cmp.Or(cmp.Compare(df[a], df[b]), strings.Compare(a, b)) })
-	rank := make(map[string]int32, len(vocab))
-	for r, w := range vocab {
-		rank[w] = int32(r)
+	// Each title's words become word ids, card i's in flat[at[i]:at[i+1]]:
+	// no title or word slice is kept for every card.
+	ids := map[string]int32{}
+	var (
+		vocab []string // by id
+		df    []int32  // titles with the word, by id
+	)
+	size := 0
+	for _, c := range cards {
+		size += len(c.Title)
 	}
-	titles := make([][]int32, n)
-	for i, ws := range words {
-		t := make([]int32, len(ws))
-		for k, w := range ws {
-			t[k] = rank[w]
+	flat := make([]int32, 0, size/6) // a word and its space are about six bytes
+	at := make([]int, n+1)
+	bySet := make([]hashedCard, n)
+	var h maphash.Hash
+	for i, c := range cards {
+		h.Reset()
+		for _, w := range textWords(normalizeText(c.Title)) {
+			h.WriteString(w)
+			h.WriteByte(0) // not in a word
+			id, ok := ids[w]
+			if !ok {
+				w = strings.Clone(w) // not to keep the title
+				id = int32(len(vocab))
+				ids[w] = id
+				vocab, df = append(vocab, w), append(df, 0)
+			}
+			df[id]++
+			flat = append(flat, id)
 		}
-		slices.Sort(t)
-		titles[i] = t
+		at[i+1] = len(flat)
+		bySet[i] = hashedCard{h.Sum64(), int32(i)}
 	}
-	words, rank, df = nil, nil, nil
+	ids = nil
+
+	// Word ids become ranks, rarest first, and each title a sorted set of
+	// ranks. The ranks below rare are of the words that propose candidates.
+	order := make([]int32, len(vocab))
+	for id := range order {
+		order[id] = int32(id)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(cmp.Compare(df[a], df[b]), strings.Compare(vocab[a], vocab[b])) })
+	rank := make([]int32, len(vocab))
+	rare := 0
+	for r, id := range order {
+		rank[id] = int32(r)
+		if df[id] <= storyCommonWord {
+			rare = r + 1
+		}
+	}
+	order, vocab, df = nil, nil, nil
+	for k, id := range flat {
+		flat[k] = rank[id]
+	}
+	rank = nil
+	title := func(i int) []int32 { return flat[at[i]:at[i+1]] }
+	for i := range n {
+		slices.Sort(title(i))
+	}
 
 	type text struct {
 		norm  string
@@ -106,56 +163,115 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 		summaries[i] = s
 		return s, nil
 	}
-	sameSummary := func(i, j int) (bool, error) {
+	// compare joins cards i and j if the rule says they are one story.
+	compare := func(i, j int) error {
+		compared++
+		t, u := title(i), title(j)
+		if sets.find(i) == sets.find(j) || !sizesAllow(len(t), len(u), storyTitleJaccard) ||
+			!jaccardAtLeast(t, u, storyTitleJaccard) {
+			return nil
+		}
 		a, err := summaryOf(i)
 		if err != nil {
-			return false, err
+			return err
 		}
 		b, err := summaryOf(j)
 		if err != nil {
-			return false, err
+			return err
 		}
-		return a.norm == b.norm || jaccardAtLeast(a.words, b.words, storySummaryJaccard), nil
+		if a.norm == b.norm || jaccardAtLeast(a.words, b.words, storySummaryJaccard) {
+			sets.union(i, j)
+		}
+		return nil
 	}
 
-	index := make([][]int32, len(vocab)) // rank -> cards with it in their prefix, in order
-	seen := make([]int, n)               // seen[j] == i+1: j was already a candidate of i
-	for i, t := range titles {
+	// Cards whose titles have the same words (going by a hash of them, so
+	// each title is normalized again to be compared in full) are joined
+	// when their normalized titles are equal, and when their words are all
+	// common compared pair by pair, if there are not too many.
+	for run := range hashRuns(bySet) {
+		first := make(map[string]int32, len(run)) // normalized title -> first card with it
+		for _, c := range run {
+			norm := normalizeText(cards[c.card].Title)
+			if j, ok := first[norm]; ok {
+				sets.union(int(c.card), int(j))
+			} else {
+				first[norm] = c.card
+			}
+		}
+		if t := title(int(run[0].card)); len(t) == 0 || int(t[0]) < rare || len(run) > storyCommonWord {
+			continue // no words, or prefix filtering finds them, or too many pairs
+		}
+		for a := 1; a < len(run); a++ {
+			for b := range a {
+				if err := compare(int(run[a].card), int(run[b].card)); err != nil {
+					return nil, compared, err
+				}
+			}
+		}
+	}
+	bySet = nil
+
+	index := make([][]int32, rare) // rare rank -> cards with it in their prefix, in order
+	seen := make([]int32, n)       // seen[j] == i+1: j was already a candidate of i
+	for i := range n {
+		t := title(i)
 		for _, w := range t[:prefixLen(len(t), storyTitleJaccard)] {
-			for _, j32 := range index[w] {
-				j := int(j32)
-				if seen[j] == i+1 {
+			if int(w) >= rare {
+				break // and so are the words after it
+			}
+			for _, j := range index[w] {
+				if seen[j] == int32(i+1) {
 					continue
 				}
-				seen[j] = i + 1
-				if sets.find(i) == sets.find(j) || !sizesAllow(len(t), len(titles[j]), storyTitleJaccard) ||
-					!jaccardAtLeast(t, titles[j], storyTitleJaccard) {
-					continue
-				}
-				same, err := sameSummary(i, j)
-				if err != nil {
-					return nil, err
-				}
-				if same {
-					sets.union(i, j)
+				seen[j] = int32(i + 1)
+				if err := compare(i, int(j)); err != nil {
+					return nil, compared, err
 				}
 			}
 			index[w] = append(index[w], int32(i))
 		}
 	}
+	index, seen, flat, at, summaries = nil, nil, nil, nil, nil
 
-	smallest := make(map[int]int64)
+	// A group's root is one of its cards: it gathers the smallest id, which
+	// every card then reads.
+	stories = make([]int64, n)
+	for i, c := range cards {
+		stories[i] = c.ID
+	}
 	for i, c := range cards {
 		r := sets.find(i)
-		if s, ok := smallest[r]; !ok || c.ID < s {
-			smallest[r] = c.ID
+		stories[r] = min(stories[r], c.ID)
+	}
+	for i := range cards {
+		stories[i] = stories[sets.find(i)]
+	}
+	return stories, compared, nil
+}
+
+// hashedCard is a card (by index) under a hash of its title's words.
+type hashedCard struct {
+	hash uint64
+	card int32
+}
+
+// hashRuns sorts cards by hash, then by card, and yields every run of two
+// or more with the same hash.
+func hashRuns(cards []hashedCard) iter.Seq[[]hashedCard] {
+	slices.SortFunc(cards, func(a, b hashedCard) int { return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.card, b.card)) })
+	return func(yield func([]hashedCard) bool) {
+		for rest := cards; len(rest) > 0; {
+			k := 1
+			for k < len(rest) && rest[k].hash == rest[0].hash {
+				k++
+			}
+			if k > 1 && !yield(rest[:k]) {
+				return
+			}
+			rest = rest[k:]
 		}
 	}
-	stories := make([]int64, n)
-	for i := range cards {
-		stories[i] = smallest[sets.find(i)]
-	}
-	return stories, nil
 }
 
 // prefixLen is how many of a set's n first elements must hold a shared one
@@ -289,7 +405,7 @@ func (im *Import) updateStories() error {
 		return err
 	}
 	defer get.Close()
-	stories, err := clusterStories(cards, func(id int64) (string, error) {
+	stories, _, err := clusterStories(cards, func(id int64) (string, error) {
 		var s string
 		err := get.QueryRowContext(im.ctx, id).Scan(&s)
 		return s, err

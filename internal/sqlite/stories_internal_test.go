@@ -63,7 +63,7 @@ func TestClusterStories(t *testing.T) {
 				cards = append(cards, storyCard{ID: int64(i + 1), Title: c.title})
 				summaries[int64(i+1)] = c.summary
 			}
-			got, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id], nil })
+			got, _, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id], nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func TestClusterStoriesMatchesAllPairs(t *testing.T) {
 		for i, ti := range titles {
 			cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
 		}
-		got, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id-1], nil })
+		got, _, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id-1], nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,26 +211,114 @@ func TestClusterStoriesMatchesAllPairs(t *testing.T) {
 	}
 }
 
-// BenchmarkClusterStories measures clustering 100,000 cards, one in ten a
-// variant of another, with titles of 4 to 12 words drawn from a vocabulary
-// of 200,000 words (like real titles, each has a rare word or two) and
-// from one of 5,000 (nearly every title only common words: the worst case
-// for prefix filtering).
+// A word in more than storyCommonWord titles proposes no candidates: near
+// titles that share only such words are not compared, so that they cost
+// nothing however many they are, while a pair that shares a rarer word is
+// found as before, and titles with the same words still meet.
+func TestClusterStoriesCommonWords(t *testing.T) {
+	var titles, summaries []string
+	card := func(title, summary string) int {
+		titles, summaries = append(titles, title), append(summaries, summary)
+		return len(titles) - 1
+	}
+	// In every title, so in more than storyCommonWord.
+	const common = "alpha beta gamma delta epsilon zeta eta theta"
+	n := 3 * storyCommonWord
+	for i := range n { // each pair of these is near (9 words of 11)
+		card(fmt.Sprintf("%s iota w%d", common, i), fmt.Sprintf("s%d", i))
+	}
+	rareA := card(common+" kappa ra", "same summary")
+	rareB := card(common+" kappa rb", "same summary")
+	commonA := card(common+" iota lambda", "same summary")
+	commonB := card(common+" iota mu", "same summary")
+	wordsA := card(common+" iota", "same summary")
+	wordsB := card("Iota, theta eta zeta epsilon delta gamma beta alpha", "same summary")
+	equal := card(strings.ToUpper(common+" iota"), "unlike")
+
+	var cards []storyCard
+	for i, ti := range titles {
+		cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
+	}
+	got, compared, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id-1], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := len(cards) * (len(cards) - 1) / 2; compared > 10 {
+		t.Errorf("compared %d pairs, want a handful (all pairs: %d)", compared, all)
+	}
+	for i := range n {
+		if got[i] != int64(i+1) {
+			t.Fatalf("%q is in story %d: it has no like", titles[i], got[i])
+		}
+	}
+	for _, tt := range []struct {
+		what string
+		a, b int
+		same bool
+	}{
+		{"a shared rare word", rareA, rareB, true},
+		{"common words only (the price of the cap)", commonA, commonB, false},
+		{"the same words", wordsA, wordsB, true},
+		{"equal titles", wordsA, equal, true},
+	} {
+		if same := got[tt.a] == got[tt.b]; same != tt.same {
+			t.Errorf("%s: %q in story %d, %q in story %d", tt.what, titles[tt.a], got[tt.a], titles[tt.b], got[tt.b])
+		}
+	}
+}
+
+// A word proposes candidates when it is in storyCommonWord titles, not
+// when it is in one more.
+func TestClusterStoriesCommonWordEdge(t *testing.T) {
+	const common = "alpha beta gamma delta epsilon zeta eta theta"
+	for _, df := range []int{storyCommonWord, storyCommonWord + 1} {
+		// The pair's prefixes are their own word, "edge" and common words.
+		titles := []string{common + " edge a", common + " edge b"}
+		for i := range storyCommonWord { // common words in more titles
+			titles = append(titles, fmt.Sprintf("%s x%d y%d", common, i, i))
+		}
+		for i := range df - 2 {
+			titles = append(titles, fmt.Sprintf("edge e%d f%d", i, i))
+		}
+		var cards []storyCard
+		for i, ti := range titles {
+			cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
+		}
+		got, _, err := clusterStories(cards, func(id int64) (string, error) { return "same", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := got[0] == got[1]; same != (df <= storyCommonWord) {
+			t.Errorf(`"edge" in %d titles: the pair in one story is %v`, df, same)
+		}
+	}
+}
+
+// BenchmarkClusterStories measures clustering 50,000 and 200,000 cards,
+// one in ten a variant of another, with titles of 4 to 12 words drawn from
+// a vocabulary of 200,000 words (like real titles, each has a rare word or
+// two) and from one of 5,000 (nearly every title only common words: the
+// worst case for prefix filtering, where posting lists grow with the
+// number of cards).
 func BenchmarkClusterStories(b *testing.B) {
-	for _, vocab := range []int{200_000, 5_000} {
-		b.Run(fmt.Sprintf("vocab=%d", vocab), func(b *testing.B) {
-			titles, summaries := syntheticCards(100_000, 10, vocab, 1)
-			var cards []storyCard
-			for i, ti := range titles {
-				cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
-			}
-			for b.Loop() {
-				calls := 0
-				if _, err := clusterStories(cards, func(id int64) (string, error) { calls++; return summaries[id-1], nil }); err != nil {
-					b.Fatal(err)
+	for _, n := range []int{50_000, 200_000} {
+		for _, vocab := range []int{200_000, 5_000} {
+			b.Run(fmt.Sprintf("cards=%d/vocab=%d", n, vocab), func(b *testing.B) {
+				titles, summaries := syntheticCards(n, 10, vocab, 1)
+				var cards []storyCard
+				for i, ti := range titles {
+					cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
 				}
-				b.ReportMetric(float64(calls), "summaries/op")
-			}
-		})
+				for b.Loop() {
+					calls := 0
+					_, compared, err := clusterStories(cards, func(id int64) (string, error) { calls++; return summaries[id-1], nil })
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(compared), "compared/op")
+					b.ReportMetric(float64(calls), "summaries/op")
+				}
+			})
+		}
 	}
 }
