@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 
@@ -111,6 +112,7 @@ func (e environment) importCmd(args []string) error {
 	quiet := fs.Bool("q", false, "no progress lines")
 	resplit := fs.Bool("resplit", false, "split the tags of cards already stored again (after a lexicon change)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file (for performance work)")
+	memprofile := fs.String("memprofile", "", "write a heap profile to this file once the splitter has learned, before the first card is stored (for performance work)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
 		fs.PrintDefaults()
@@ -148,7 +150,10 @@ func (e environment) importCmd(args []string) error {
 		progress.say("reading %d file(s) to learn their tags", len(paths))
 		var err error
 		m, err = newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
-		return err
+		if err != nil || *memprofile == "" {
+			return err
+		}
+		return writeHeapProfile(*memprofile)
 	}
 	// Diagnostics are printed as they come (memory stays bounded on a file
 	// full of errors); past maxDiags only their number is kept.
@@ -301,4 +306,19 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 		return nil, fmt.Errorf("no database at %s (import some pages first)", path)
 	}
 	return sqlite.OpenReadOnly(e.ctx, path, 1)
+}
+
+// writeHeapProfile writes the heap profile, after a collection so that it
+// shows what is live.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -161,14 +161,16 @@ func (m *Model) addPrior(tag string, n float64) {
 const (
 	MaxCorpusStrings = 60_000  // distinct glued strings trained on
 	MaxTextWords     = 200_000 // distinct words of titles and summaries
-	maxCacheEntries  = 500_000 // word-cost and known-word caches
+	maxCacheEntries  = 50_000  // word-cost and known-word caches (each emptied when full)
 )
 
 // Observe adds a glued string of the corpus being imported. Past
 // MaxCorpusStrings distinct strings, new ones only count if already seen.
 func (m *Model) Observe(glued string) {
-	if _, ok := m.corpus[glued]; ok || len(m.corpus) < MaxCorpusStrings {
+	if _, ok := m.corpus[glued]; ok {
 		m.corpus[glued]++
+	} else if len(m.corpus) < MaxCorpusStrings {
+		m.corpus[strings.Clone(glued)]++ // not to keep the line it is cut from
 	}
 }
 
@@ -189,6 +191,10 @@ func (m *Model) ObserveText(s string) {
 			}
 			delete(m.wcost, w)
 			delete(m.known, w)
+			// A new key is copied: a word cut from a summary would
+			// otherwise keep the whole summary alive.
+			m.text[strings.Clone(w)]++
+			continue
 		}
 		m.text[w]++
 	}
@@ -221,8 +227,10 @@ func (m *Model) Train(rounds int) {
 			if len(hyps) > 0 {
 				tags = hyps[0].tags
 			}
-			if last {
-				m.final[g] = m.closeCalls(hyps)
+			// Only real close calls are kept: a string with one split in
+			// reach has it in segs, and most strings have one.
+			if calls := m.closeCalls(hyps); last && len(calls) > 1 {
+				m.final[g] = calls
 			}
 			m.segs[g] = tags
 			m.adjust(tags, n)
@@ -272,6 +280,9 @@ func (m *Model) Split(glued, context string) Result {
 	var hyps []scored
 	if cached, ok := m.final[glued]; ok {
 		hyps = m.rerank(cached, normalizeContext(context))
+	} else if tags := m.segs[glued]; len(tags) > 0 && m.final != nil && m.corpus[glued] > 0 {
+		// Trained, with no close call: the split of the last round.
+		hyps = []scored{{tags: tags}}
 	} else {
 		// Leave the string's own training segmentation out, as Train does,
 		// so that it does not vouch for itself.
@@ -529,7 +540,7 @@ func (m *Model) knownWord(w string) bool {
 	if m.known == nil || len(m.known) >= maxCacheEntries {
 		m.known = map[string]bool{}
 	}
-	m.known[w] = k
+	m.known[strings.Clone(w)] = k // w is cut from a card's line
 	return k
 }
 
@@ -618,9 +629,9 @@ func (m *Model) wordCost(w string) float64 {
 	}
 	c := m.computeWordCost(w)
 	if len(m.wcost) >= maxCacheEntries {
-		clear(m.wcost)
+		m.wcost = map[string]float64{} // a new map: clear keeps the buckets
 	}
-	m.wcost[w] = c
+	m.wcost[strings.Clone(w)] = c // w is cut from a card's line
 	return c
 }
 
