@@ -47,7 +47,7 @@ func TestStoredFacetsAreLive(t *testing.T) {
 			for _, c := range cats {
 				qs = append(qs, catalog.Query{Category: c.Slug})
 			}
-			cut := 0
+			cut, compared := 0, 0
 			for _, q := range qs {
 				stored, err := s.Facets(ctx, q)
 				if err != nil {
@@ -57,6 +57,10 @@ func TestStoredFacetsAreLive(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if live.Sample > 0 {
+					continue // live counts a sample of a big listing: not comparable
+				}
+				compared++
 				if !reflect.DeepEqual(stored, live) {
 					t.Fatalf("%s: stored facets differ from live ones:\nstored %+v\nlive   %+v", q.URL("/"), stored, live)
 				}
@@ -64,7 +68,7 @@ func TestStoredFacetsAreLive(t *testing.T) {
 					cut++
 				}
 			}
-			t.Logf("%d listings compared, %d with their tags cut to 30", len(qs), cut)
+			t.Logf("%d of %d listings compared, %d with their tags cut to 30", compared, len(qs), cut)
 			if name == "generated" && cut < 20 {
 				t.Fatalf("only %d listings have more tags than shown: the test does not exercise the cut", cut)
 			}
@@ -202,6 +206,9 @@ func TestRelatedTagsStoredAreLive(t *testing.T) {
 	}
 	some := 0
 	for _, tag := range tags {
+		if tag.Count > 1000 {
+			continue // live ranking samples the newest 1,000 cards of a big tag
+		}
 		stored, err := s.RelatedTags(ctx, tag.Slug, 10)
 		if err != nil {
 			t.Fatal(err)

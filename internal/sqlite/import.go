@@ -432,6 +432,13 @@ func (im *Import) finish() error {
 				SELECT substr(published, 1, 7), count(*) FROM cards WHERE published IS NOT NULL GROUP BY 1`,
 			`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
 
+			// Each card's place in the default order, the search index's
+			// rowid (migration 0008); only the cards whose place moved are
+			// written.
+			`UPDATE cards SET seq = o.r
+				FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
+				WHERE o.id = cards.id AND cards.seq IS NOT o.r`,
+
 			// The search index is rebuilt from its content view in one
 			// sorted pass: cheaper than keeping it in step row by row.
 			`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`,

@@ -19,7 +19,7 @@ import (
 const (
 	// facetSample bounds the work of one sidebar: past it, facets count
 	// the newest facetSample results only (Facets.Sample says so).
-	facetSample = 5_000
+	facetSample = 1_000
 	// searchRankMax bounds relevance ranking: bm25 costs about 1.3 µs a
 	// match, so a search with more matches than this lists them newest
 	// first (ArticlePage.Unranked) instead of ranking them all.
@@ -99,7 +99,8 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if q.Offset() >= total {
 		return page, nil
 	}
-	if pos, _ := ftsMatch(q.Search()); pos != "" && !rank && !fed && !slices.ContainsFunc(q.Search().Terms, func(t catalog.Term) bool { return t.Prefix }) {
+	match, only := searchOnly(q)
+	if pos, _ := ftsMatch(q.Search()); pos != "" && !rank && !fed && !only && !slices.ContainsFunc(q.Search().Terms, func(t catalog.Term) bool { return t.Prefix }) {
 		// A newest-first page of a search: walking the cards newest first
 		// and probing the index for each is cheaper than listing every
 		// match, as long as the page is near the front. Not for a prefix
@@ -121,6 +122,11 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		query, qargs = listSQL(q, true, cond, args, order)
 		query += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, q.EffectivePer(), q.Offset())
+	} else if only && (unranked || q.EffectiveSort() == catalog.SortNewest) {
+		// A search alone, newest first: the index's own order.
+		query = `SELECT ` + articleColumns + ` FROM (SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?) f
+			JOIN cards c ON c.seq = f.seq ` + articleRefs + ` ORDER BY f.seq`
+		qargs = []any{match, q.EffectivePer(), q.Offset()}
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
 		// A tag's feed is already in newest-first order: the page is an
 		// index range of the rarest tag, filtered by the rest of q.
@@ -169,7 +175,7 @@ func listSQL(q catalog.Query, rank bool, cond string, args []any, order string) 
 	from, fromArgs := articleFrom, []any(nil)
 	if pos, _ := ftsMatch(q.Search()); rank {
 		from = `cards c JOIN (SELECT rowid AS rid, bm25(cards_fts, ` + bm25Weights + `) AS rank
-			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.id ` + articleRefs
+			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.seq ` + articleRefs
 		fromArgs = []any{pos}
 		order = `f.rank, ` + order
 	}
@@ -267,8 +273,9 @@ func (s *Store) highlight(ctx context.Context, match string, arts []catalog.Arti
 		idx[a.ID] = i
 		args = append(args, a.ID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid, highlight(cards_fts, 0, char(1), char(2)), highlight(cards_fts, 1, char(1), char(2))
-		FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN (`+placeholders(len(arts))+`)`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT (SELECT id FROM cards WHERE seq = cards_fts.rowid),
+			highlight(cards_fts, 0, char(1), char(2)), highlight(cards_fts, 1, char(1), char(2))
+		FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN (SELECT seq FROM cards WHERE id IN (`+placeholders(len(arts))+`))`, args...)
 	if err != nil {
 		return err
 	}
@@ -339,14 +346,23 @@ func (s *Store) allCards(ctx context.Context) (int, error) {
 // where). A search and nothing else is counted in the search index alone.
 func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
 	var n int
-	only := q
-	only.Q = ""
-	if pos, neg := ftsMatch(q.Search()); pos != "" && neg == "" && only.IsEmpty() && !q.Collapse {
+	if pos, ok := searchOnly(q); ok {
 		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, pos).Scan(&n)
 		return n, err
 	}
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards c WHERE `+cond, args...).Scan(&n)
 	return n, err
+}
+
+// searchOnly returns the MATCH expression of a query that is a search and
+// nothing else (no filter, no exclusion, no collapsing): its matches in
+// listing order are the search index's rows in rowid order (seq,
+// migration 0008).
+func searchOnly(q catalog.Query) (string, bool) {
+	only := q
+	only.Q = ""
+	pos, neg := ftsMatch(q.Search())
+	return pos, pos != "" && neg == "" && only.IsEmpty() && !q.Collapse
 }
 
 // ranked reports whether a listing of total matches of q is in bm25 order
@@ -426,14 +442,14 @@ func whereSearch(q catalog.Query, probe bool) (string, []any, error) {
 		}
 		switch {
 		case pos != "" && probe:
-			conds = append(conds, `EXISTS (SELECT 1 FROM cards_fts WHERE cards_fts MATCH ? AND rowid = c.id)`)
+			conds = append(conds, `EXISTS (SELECT 1 FROM cards_fts WHERE cards_fts MATCH ? AND rowid = c.seq)`)
 			args = append(args, pos)
 		case pos != "":
-			conds = append(conds, `c.id IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
+			conds = append(conds, `c.seq IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
 			args = append(args, pos)
 		}
 		if neg != "" {
-			conds = append(conds, `c.id NOT IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
+			conds = append(conds, `c.seq NOT IN (SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?)`)
 			args = append(args, neg)
 		}
 	}
@@ -674,7 +690,13 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	// feed when there is one.
 	results := `SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE ` + cond + `
 			ORDER BY c.published DESC, c.id DESC LIMIT ` + strconv.Itoa(facetSample)
-	if feed, feedCond, feedArgs, fed := feedOf(q, names); fed {
+	if match, only := searchOnly(q); only {
+		// The newest matches of a search alone are the index's first rows.
+		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM
+			(SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(facetSample) + `) f
+			JOIN cards c ON c.seq = f.seq`
+		args = slices.Concat([]any{match}, args[condArgs:])
+	} else if feed, feedCond, feedArgs, fed := feedOf(q, names); fed {
 		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM card_tags ft JOIN cards c ON c.id = ft.card_id
 			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
 			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)
