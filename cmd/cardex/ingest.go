@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
@@ -141,6 +142,14 @@ func (e environment) importCmd(args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	// A soft memory limit for the importer, unless GOMEMLIMIT sets one:
+	// its live heap stays under ~90 MB whatever the input (the splitter's
+	// corpus and caches are capped), and without a limit the collector
+	// lets the heap reach twice that between collections. Measured on a
+	// 113 MB import: peak RSS 223 MB without, 146 MB with, 23% slower.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(importMemoryLimit)
 	}
 	progress := newProgress(e.stderr, *quiet)
 	var m *tagsplit.Model
@@ -307,6 +316,9 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 	}
 	return sqlite.OpenReadOnly(e.ctx, path, 1)
 }
+
+// importMemoryLimit is the importer's default soft memory limit.
+const importMemoryLimit = 128 << 20
 
 // writeHeapProfile writes the heap profile, after a collection so that it
 // shows what is live.
