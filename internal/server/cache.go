@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"container/list"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,11 +24,18 @@ const DefaultCacheBytes = 32 << 20
 // maxCachedResponse is the largest body kept: big CSVs stream instead.
 const maxCachedResponse = 1 << 20
 
+// cachedResponse is a response kept gzipped: HTML and JSON compress about
+// sixfold, so the budget holds six times the pages, and clients that
+// accept gzip (browsers, proxies) get the bytes as kept.
 type cachedResponse struct {
 	key    string
 	header http.Header
-	body   []byte
+	gz     []byte // the body, gzipped
+	size   int    // the body's length
 }
+
+// cost is what a response counts against the budget.
+func (r *cachedResponse) cost() int { return len(r.gz) + len(r.key) + 512 }
 
 type responseCache struct {
 	mu     sync.Mutex
@@ -39,12 +48,17 @@ type responseCache struct {
 	// instead of each asking the store (64 clients on one cold page would
 	// otherwise compute it 64 times).
 	inflight map[string]chan struct{}
-	hits     int64
-	misses   int64
+	// Gzip writers and readers, reused.
+	writers, readers sync.Pool
+	hits             int64
+	misses           int64
 }
 
 func newResponseCache(budget int) *responseCache {
-	return &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{}}
+	c := &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{}}
+	c.writers.New = func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }
+	c.readers.New = func() any { return new(gzip.Reader) }
+	return c
 }
 
 // begin looks key up. On a miss with nobody computing it, the caller
@@ -77,7 +91,7 @@ func (c *responseCache) end(key string) {
 }
 
 func (c *responseCache) put(r *cachedResponse) {
-	size := len(r.body) + len(r.key) + 512
+	size := r.cost()
 	if size > c.budget/8 {
 		return
 	}
@@ -93,7 +107,7 @@ func (c *responseCache) put(r *cachedResponse) {
 		old := e.Value.(*cachedResponse)
 		c.lru.Remove(e)
 		delete(c.byKey, old.key)
-		c.used -= len(old.body) + len(old.key) + 512
+		c.used -= old.cost()
 	}
 }
 
@@ -141,6 +155,8 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// A kept response is served gzipped to clients that accept it.
+		w.Header().Add("Vary", "Accept-Encoding")
 		st := s.db(r.Context())
 		version, updated, err := st.Dataset(r.Context())
 		if err != nil {
@@ -165,19 +181,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			defer s.cache.end(key)
 		}
 		if c != nil {
-			h := w.Header()
-			for k, v := range c.header {
-				h[k] = v
-			}
-			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, c.header.Get("ETag")) {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-			h.Set("Content-Length", strconv.Itoa(len(c.body)))
-			w.WriteHeader(http.StatusOK)
-			if r.Method != http.MethodHead {
-				w.Write(c.body)
-			}
+			s.cache.serve(w, r, c)
 			return
 		}
 		cw := &captureWriter{ResponseWriter: w}
@@ -196,8 +200,93 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 				h[http.CanonicalHeaderKey(k)] = v
 			}
 		}
-		s.cache.put(&cachedResponse{key: key, header: h, body: bytes.Clone(cw.buf.Bytes())})
+		gz, err := s.cache.gzip(cw.buf.Bytes())
+		if err != nil {
+			return
+		}
+		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len()})
 	})
+}
+
+// serveCached answers r from a kept response: gzipped as kept when the
+// client accepts it, with its own ETag (a representation of its own), and
+// unzipped otherwise; a 304 when If-None-Match names either ETag.
+func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) {
+	h := w.Header()
+	for k, v := range resp.header {
+		h[k] = v
+	}
+	etag := resp.header.Get("ETag")
+	zipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if zipped {
+		h.Set("ETag", gzipETag(etag))
+		h.Set("Content-Encoding", "gzip")
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if zipped {
+		h.Set("Content-Length", strconv.Itoa(len(resp.gz)))
+	} else {
+		h.Set("Content-Length", strconv.Itoa(resp.size))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if zipped {
+		w.Write(resp.gz)
+		return
+	}
+	zr := c.readers.Get().(*gzip.Reader)
+	defer c.readers.Put(zr)
+	if err := zr.Reset(bytes.NewReader(resp.gz)); err == nil {
+		io.Copy(w, zr)
+	}
+}
+
+// gzipETag is the ETag of the gzipped representation of the response
+// whose ETag is etag.
+func gzipETag(etag string) string {
+	if strings.HasSuffix(etag, `"`) {
+		return strings.TrimSuffix(etag, `"`) + `-gz"`
+	}
+	return etag
+}
+
+// acceptsGzip reports whether an Accept-Encoding header accepts gzip: it
+// names gzip (or *) without q=0.
+func acceptsGzip(ae string) bool {
+	for _, part := range strings.Split(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		if name = strings.TrimSpace(name); name != "gzip" && name != "*" {
+			continue
+		}
+		q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err == nil && v > 0
+	}
+	return false
+}
+
+// gzip compresses b, fast: it runs once per kept response.
+func (c *responseCache) gzip(b []byte) ([]byte, error) {
+	var out bytes.Buffer
+	zw := c.writers.Get().(*gzip.Writer)
+	defer c.writers.Put(zw)
+	zw.Reset(&out)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // etagMatch reports whether an If-None-Match header matches etag.

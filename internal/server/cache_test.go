@@ -1,9 +1,14 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,6 +127,69 @@ func TestResponseCacheCollapsesConcurrentMisses(t *testing.T) {
 	for i, b := range bodies {
 		if b != bodies[0] || b == "" {
 			t.Fatalf("client %d got %d bytes, client 0 %d", i, len(b), len(bodies[0]))
+		}
+	}
+}
+
+// A kept response goes gzipped to clients that accept gzip, with an ETag
+// of its own, and unzipped to the others: the same bytes either way, and
+// Vary says it depends on Accept-Encoding.
+func TestResponseCacheGzip(t *testing.T) {
+	h, err := server.New(sqlitetest.SeedStore(t), server.Config{Web: web.FS, TagDocs: seeds.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(ae, inm string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/tags/kafka", nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	first := fetch("gzip", "") // computed: sent as rendered
+	plain := first.Body.String()
+	etag := first.Header().Get("ETag")
+	if first.Code != 200 || first.Header().Get("Content-Encoding") != "" || !strings.Contains(first.Header().Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("first response: %d, encoding %q, Vary %q", first.Code, first.Header().Get("Content-Encoding"), first.Header().Get("Vary"))
+	}
+	for _, tc := range []struct {
+		ae     string
+		zipped bool
+	}{
+		{"gzip", true}, {"br, gzip;q=0.5", true}, {"*", true}, {"gzip, deflate, br, zstd", true},
+		{"", false}, {"identity", false}, {"gzip;q=0", false}, {"gzip; q=0.000", false}, {"br", false},
+	} {
+		rec := fetch(tc.ae, "")
+		body := rec.Body.Bytes()
+		if tc.zipped {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("Accept-Encoding %q: not gzip: %v", tc.ae, err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enc, tag := rec.Header().Get("Content-Encoding"), rec.Header().Get("ETag")
+		switch {
+		case rec.Code != 200 || string(body) != plain:
+			t.Errorf("Accept-Encoding %q: %d, %d bytes; want the first response's %d", tc.ae, rec.Code, len(body), len(plain))
+		case tc.zipped && (enc != "gzip" || tag == etag || tag == ""):
+			t.Errorf("Accept-Encoding %q: encoding %q, ETag %s (plain %s)", tc.ae, enc, tag, etag)
+		case !tc.zipped && (enc != "" || tag != etag):
+			t.Errorf("Accept-Encoding %q: encoding %q, ETag %s; want none, %s", tc.ae, enc, tag, etag)
+		case !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding"):
+			t.Errorf("Accept-Encoding %q: Vary %q", tc.ae, rec.Header().Get("Vary"))
+		case rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()):
+			t.Errorf("Accept-Encoding %q: Content-Length %s for %d bytes", tc.ae, rec.Header().Get("Content-Length"), rec.Body.Len())
+		}
+		if rec := fetch(tc.ae, tag); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+			t.Errorf("Accept-Encoding %q, If-None-Match %s: %d, %d bytes", tc.ae, tag, rec.Code, rec.Body.Len())
 		}
 	}
 }
