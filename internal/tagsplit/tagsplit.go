@@ -98,12 +98,15 @@ type Model struct {
 	prior    map[string]float64 // lexicon and database counts
 	counts   map[string]float64 // prior plus the corpus's current segmentation
 	total    float64
-	corpus   map[string]int      // glued string -> times observed
-	text     map[string]int      // words of the corpus's titles and summaries, exact case
-	segs     map[string][]string // current segmentation of each corpus string
-	final    map[string][]scored // the close calls of the last training round
-	wcost    map[string]float64  // word cost cache
-	known    map[string]bool     // knownWord cache
+	// Keys are copied in once and never stored again: assigning to a
+	// string key already in a map stores the new key, which would keep the
+	// line it was cut from alive. So corpus counts through a pointer.
+	corpus map[string]*int     // glued string -> times observed
+	text   map[string]bool     // words of the corpus's titles and summaries, exact case
+	segs   map[string][]string // current segmentation of each corpus string
+	final  map[string][]scored // the close calls of the last training round
+	wcost  map[string]float64  // word cost cache
+	known  map[string]bool     // knownWord cache
 }
 
 // New returns a model with the word knowledge of dict and no tags known.
@@ -115,8 +118,8 @@ func New(dict *Dictionary, p Params) *Model {
 		lexLower: map[string]bool{},
 		prior:    map[string]float64{},
 		counts:   map[string]float64{},
-		corpus:   map[string]int{},
-		text:     map[string]int{},
+		corpus:   map[string]*int{},
+		text:     map[string]bool{},
 		segs:     map[string][]string{},
 		wcost:    map[string]float64{},
 	}
@@ -167,10 +170,11 @@ const (
 // Observe adds a glued string of the corpus being imported. Past
 // MaxCorpusStrings distinct strings, new ones only count if already seen.
 func (m *Model) Observe(glued string) {
-	if _, ok := m.corpus[glued]; ok {
-		m.corpus[glued]++
+	if n, ok := m.corpus[glued]; ok {
+		*n++
 	} else if len(m.corpus) < MaxCorpusStrings {
-		m.corpus[strings.Clone(glued)]++ // not to keep the line it is cut from
+		one := 1
+		m.corpus[strings.Clone(glued)] = &one // not to keep the line it is cut from
 	}
 }
 
@@ -185,7 +189,7 @@ func (m *Model) ObserveText(s string) {
 		if utf8.RuneCountInString(w) < 2 || len(w) > 40 {
 			continue
 		}
-		if m.text[w] == 0 {
+		if !m.text[w] {
 			if len(m.text) >= MaxTextWords {
 				continue
 			}
@@ -193,10 +197,8 @@ func (m *Model) ObserveText(s string) {
 			delete(m.known, w)
 			// A new key is copied: a word cut from a summary would
 			// otherwise keep the whole summary alive.
-			m.text[strings.Clone(w)]++
-			continue
+			m.text[strings.Clone(w)] = true
 		}
-		m.text[w]++
 	}
 }
 
@@ -216,7 +218,7 @@ func (m *Model) Train(rounds int) {
 			m.final = make(map[string][]scored, len(keys))
 		}
 		for _, g := range keys {
-			n := float64(m.corpus[g])
+			n := float64(*m.corpus[g])
 			m.adjust(m.segs[g], -n)
 			want := 1
 			if last {
@@ -280,13 +282,14 @@ func (m *Model) Split(glued, context string) Result {
 	var hyps []scored
 	if cached, ok := m.final[glued]; ok {
 		hyps = m.rerank(cached, normalizeContext(context))
-	} else if tags := m.segs[glued]; len(tags) > 0 && m.final != nil && m.corpus[glued] > 0 {
+	} else if tags := m.segs[glued]; len(tags) > 0 && m.final != nil && m.corpus[glued] != nil {
 		// Trained, with no close call: the split of the last round.
 		hyps = []scored{{tags: tags}}
 	} else {
 		// Leave the string's own training segmentation out, as Train does,
 		// so that it does not vouch for itself.
-		if n := float64(m.corpus[glued]); n > 0 {
+		if p := m.corpus[glued]; p != nil {
+			n := float64(*p)
 			own := m.segs[glued]
 			m.adjust(own, -n)
 			defer m.adjust(own, n)
@@ -488,7 +491,7 @@ func (m *Model) wordEndsAt(s string, starts []int, i int) bool {
 // specialWord reports whether w is a word of the lexicon or of the
 // corpus's own prose (any case).
 func (m *Model) specialWord(w string) bool {
-	return m.lexWords[w] || m.text[w] > 0 || m.lexLower[strings.ToLower(w)]
+	return m.lexWords[w] || m.text[w] || m.lexLower[strings.ToLower(w)]
 }
 
 // wordStartsAt reports whether the lowercase letters from byte offset i
@@ -548,7 +551,7 @@ func (m *Model) lookupWord(w string) bool {
 	if utf8.RuneCountInString(w) < 2 {
 		return false
 	}
-	if m.lexWords[w] || m.text[w] > 0 {
+	if m.lexWords[w] || m.text[w] {
 		return true
 	}
 	lw := strings.ToLower(w)
@@ -653,7 +656,7 @@ func (m *Model) computeWordCost(w string) float64 {
 		return c
 	}
 	c := m.shapeCost(w)
-	if m.text[w] > 0 {
+	if m.text[w] {
 		c = math.Min(c, p.TextWord)
 	}
 	return c
