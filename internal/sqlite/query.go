@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -666,6 +668,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	// moved to Not, so one grouped count gives Or for every tag. Without a
 	// group to widen, Or is 0.
 	orCount, orJoin, with := `0`, ``, ``
+	var wargs []any
 	if og, ok := q.OrGroup(); ok && onlyAnyGroup(og) {
 		// Nothing but the group filters: the articles a tag would add are
 		// those of the tag outside the results, its count less its count
@@ -675,7 +678,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any = nil
-		wcond, wargs, err := where(widen)
+		wcond, wa, err := where(widen)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -684,6 +687,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		with = `, w AS MATERIALIZED (SELECT c.id FROM cards c WHERE ` + wcond + ` ORDER BY c.published DESC, c.id DESC LIMIT ` + strconv.Itoa(facetSample) + `),
 			ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM w JOIN card_tags ct ON ct.card_id = w.id GROUP BY ct.tag_id)`
 		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
+		wargs = wa
 		args = slices.Concat(args, wargs)
 	}
 	// The results counted: the newest facetSample, along the rarest tag's
@@ -702,37 +706,90 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)
 		args = slices.Concat([]any{feed}, feedArgs, args[condArgs:])
 	}
-	rows, err := s.db.QueryContext(ctx, `WITH r AS MATERIALIZED (`+results+`)`+with+`
-		SELECT 'total', '', '', count(*), 0 FROM r
-		UNION ALL
-		SELECT 'tag', t.name, t.slug, rt.n, `+orCount+`
-			FROM (SELECT ct.tag_id, count(*) AS n FROM r JOIN card_tags ct ON ct.card_id = r.id GROUP BY ct.tag_id) rt
-			JOIN tags t ON t.id = rt.tag_id`+orJoin+`
-		UNION ALL
-		SELECT 'source', s.name, s.slug, count(*), 0 FROM r JOIN sources s ON s.id = r.source_id GROUP BY s.id
-		UNION ALL
-		SELECT 'category', g.name, g.slug, count(*), 0 FROM r JOIN categories g ON g.id = r.category_id GROUP BY g.id
-		UNION ALL
-		SELECT 'year', substr(r.published, 1, 4), substr(r.published, 1, 4), count(*), 0
-			FROM r WHERE r.published IS NOT NULL GROUP BY substr(r.published, 1, 4)`, args...)
+	// The results are read once, and their sources, categories and years
+	// counted here: a CTE used by several arms of one compound SELECT is
+	// computed again for each (52 ms instead of 8 for 1,000 results).
+	resultArgs, withArgs := args[:len(args)-len(wargs)], wargs
+	rows, err := s.db.QueryContext(ctx, results, resultArgs...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []facetRow
-	total := 0
+	var ids []int64
+	sources, categories, years := map[int64]int{}, map[int64]int{}, map[string]int{}
 	for rows.Next() {
-		var row facetRow
-		if err := rows.Scan(&row.kind, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
+		var id int64
+		var source, category sql.NullInt64
+		var published sql.NullString
+		if err := rows.Scan(&id, &source, &category, &published); err != nil {
 			return nil, 0, err
 		}
-		if row.kind == "total" {
-			total = row.ref.Count
-			continue
+		ids = append(ids, id)
+		if source.Valid {
+			sources[source.Int64]++
+		}
+		if category.Valid {
+			categories[category.Int64]++
+		}
+		if published.Valid && len(published.String) >= 4 {
+			years[published.String[:4]]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	var out []facetRow
+	for y, n := range years {
+		out = append(out, facetRow{kind: "year", ref: catalog.Ref{Name: y, Slug: y, Count: n}})
+	}
+	if len(ids) == 0 {
+		return out, 0, nil
+	}
+	idList, err := json.Marshal(ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The tags of the results, with each one's Or (see above), and the
+	// names of their sources and categories.
+	rows, err = s.db.QueryContext(ctx, `WITH r(id) AS (SELECT value FROM json_each(?))`+with+`
+		SELECT 'tag', 0, t.name, t.slug, rt.n, `+orCount+`
+			FROM (SELECT ct.tag_id, count(*) AS n FROM r JOIN card_tags ct ON ct.card_id = r.id GROUP BY ct.tag_id) rt
+			JOIN tags t ON t.id = rt.tag_id`+orJoin+`
+		UNION ALL
+		SELECT 'source', id, name, slug, 0, 0 FROM sources WHERE id IN (SELECT value FROM json_each(?))
+		UNION ALL
+		SELECT 'category', id, name, slug, 0, 0 FROM categories WHERE id IN (SELECT value FROM json_each(?))`,
+		slices.Concat([]any{string(idList)}, withArgs, []any{keysJSON(sources), keysJSON(categories)})...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row facetRow
+		var id int64
+		if err := rows.Scan(&row.kind, &id, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
+			return nil, 0, err
+		}
+		switch row.kind {
+		case "source":
+			row.ref.Count = sources[id]
+		case "category":
+			row.ref.Count = categories[id]
 		}
 		out = append(out, row)
 	}
-	return out, total, rows.Err()
+	return out, len(ids), rows.Err()
+}
+
+// keysJSON is the keys of m as a JSON array, for json_each.
+func keysJSON(m map[int64]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	if len(keys) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(keys)
+	return string(b)
 }
 
 // onlyAnyGroup reports whether q filters by its "any" group alone.
