@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"cardex/internal/catalog"
@@ -80,6 +81,9 @@ func TestSearchTooCommonToRank(t *testing.T) {
 			}
 			for _, a := range page.Articles {
 				got = append(got, a.ID)
+				if !strings.Contains(a.MarkedSummary, catalog.MarkStart+"article"+catalog.MarkEnd) {
+					t.Fatalf("%s, page %d: article %d is not highlighted: %q", q.URL(""), p, a.ID, a.MarkedSummary)
+				}
 			}
 		}
 		if !slices.Equal(got, want) {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,34 @@ type Store struct {
 	// dataset caches Dataset on a read-only (published, immutable) store,
 	// whose version cannot change while it is open.
 	dataset atomic.Pointer[datasetInfo]
+	// searchCounts remembers the totals of searches on a read-only store.
+	searchCounts countCache
+}
+
+// countCache is a small map of counts, emptied when it is full: the
+// totals of recent searches.
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+// countCacheMax bounds a countCache.
+const countCacheMax = 10_000
+
+func (c *countCache) get(key string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.m[key]
+	return n, ok
+}
+
+func (c *countCache) put(key string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= countCacheMax {
+		c.m = map[string]int{}
+	}
+	c.m[key] = n
 }
 
 type datasetInfo struct {
