@@ -32,6 +32,10 @@ type cachedResponse struct {
 	header http.Header
 	gz     []byte // the body, gzipped
 	size   int    // the body's length
+	// plain is the body unzipped, kept for the most recently used
+	// responses asked for plain (responseCache.hot); nil otherwise.
+	plain []byte
+	hot   *list.Element
 }
 
 // cost is what a response counts against the budget.
@@ -48,15 +52,29 @@ type responseCache struct {
 	// instead of each asking the store (64 clients on one cold page would
 	// otherwise compute it 64 times).
 	inflight map[string]chan struct{}
-	// Gzip writers and readers, reused.
-	writers, readers sync.Pool
-	hits             int64
-	misses           int64
+	// hot lists the responses whose plain body is kept, most recent
+	// first, within hotBudget bytes: unzipping a 50 KB page costs more
+	// than the rest of a hit, and the most requested pages are few.
+	hot       *list.List
+	hotUsed   int
+	hotBudget int
+	// writers holds the gzip writers, a few: each holds about a megabyte.
+	writers chan *gzip.Writer
+	readers sync.Pool
+	hits    int64
+	misses  int64
 }
 
+// gzipWriters is how many responses may be compressed at once.
+const gzipWriters = 2
+
 func newResponseCache(budget int) *responseCache {
-	c := &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{}}
-	c.writers.New = func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }
+	c := &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+		hot: list.New(), hotBudget: budget / 4, writers: make(chan *gzip.Writer, gzipWriters)}
+	for range gzipWriters {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		c.writers <- w
+	}
 	c.readers.New = func() any { return new(gzip.Reader) }
 	return c
 }
@@ -108,7 +126,51 @@ func (c *responseCache) put(r *cachedResponse) {
 		c.lru.Remove(e)
 		delete(c.byKey, old.key)
 		c.used -= old.cost()
+		c.cool(old)
 	}
+}
+
+// cool drops r's plain body. c.mu is held.
+func (c *responseCache) cool(r *cachedResponse) {
+	if r.hot != nil {
+		c.hot.Remove(r.hot)
+		c.hotUsed -= len(r.plain)
+		r.hot, r.plain = nil, nil
+	}
+}
+
+// plainBody returns r's body unzipped, from the hot list or unzipped now
+// (and then kept there, if r is still cached).
+func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
+	c.mu.Lock()
+	if r.plain != nil {
+		c.hot.MoveToFront(r.hot)
+		b := r.plain
+		c.mu.Unlock()
+		return b, nil
+	}
+	c.mu.Unlock()
+	zr := c.readers.Get().(*gzip.Reader)
+	defer c.readers.Put(zr)
+	if err := zr.Reset(bytes.NewReader(r.gz)); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, r.size)
+	buf := bytes.NewBuffer(b)
+	if _, err := io.Copy(buf, zr); err != nil {
+		return nil, err
+	}
+	b = buf.Bytes()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, cached := c.byKey[r.key]; cached && r.plain == nil && len(b) <= c.hotBudget/8 {
+		r.plain, r.hot = b, c.hot.PushFront(r)
+		c.hotUsed += len(b)
+		for c.hotUsed > c.hotBudget {
+			c.cool(c.hot.Back().Value.(*cachedResponse))
+		}
+	}
+	return b, nil
 }
 
 // captureWriter records a response while passing it through.
@@ -240,10 +302,8 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 		w.Write(resp.gz)
 		return
 	}
-	zr := c.readers.Get().(*gzip.Reader)
-	defer c.readers.Put(zr)
-	if err := zr.Reset(bytes.NewReader(resp.gz)); err == nil {
-		io.Copy(w, zr)
+	if b, err := c.plainBody(resp); err == nil {
+		w.Write(b)
 	}
 }
 
@@ -277,8 +337,8 @@ func acceptsGzip(ae string) bool {
 // gzip compresses b, fast: it runs once per kept response.
 func (c *responseCache) gzip(b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	zw := c.writers.Get().(*gzip.Writer)
-	defer c.writers.Put(zw)
+	zw := <-c.writers
+	defer func() { c.writers <- zw }()
 	zw.Reset(&out)
 	if _, err := zw.Write(b); err != nil {
 		return nil, err
