@@ -198,6 +198,9 @@ func (e environment) importCmd(args []string) error {
 			}
 			progress.file(p, page.Cards, page.Rejected)
 		}
+		// Every card is split: the splitter (~50 MB) can go before the
+		// importer computes stories and facets.
+		m = nil
 		return nil
 	})
 	progress.done()
