@@ -128,7 +128,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// A search alone, newest first: the index's own order, with the
 		// highlights from the same statement (each statement with a prefix
 		// term expands it again, ~20 ms for a common one).
-		if page.Articles, err = s.searchPage(ctx, match, q); err != nil {
+		if page.Articles, err = s.searchPage(ctx, match, q, total); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 		if err := s.attachTags(ctx, page.Articles); err != nil {
@@ -145,18 +145,30 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		if feedCond != "1" {
 			join = ` JOIN cards c ON c.id = ft.card_id`
 		}
+		limit, offset, fromEnd := window(q, total)
+		feedOrder := `ft.published DESC, ft.card_id DESC`
+		if fromEnd {
+			feedOrder = `ft.published ASC, ft.card_id ASC`
+		}
 		query = `SELECT ` + articleColumns + ` FROM (SELECT ft.card_id AS id, ft.published AS published FROM card_tags ft` + join + `
 			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
-			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ? OFFSET ?) p
+			ORDER BY ` + feedOrder + ` LIMIT ? OFFSET ?) p
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(append([]any{feed}, feedArgs...), q.EffectivePer(), q.Offset())
+		qargs = append(append([]any{feed}, feedArgs...), limit, offset)
 	} else {
 		// A deferred join: the page's ids first, from the index alone,
 		// then the rows and their names for those 20 ids only, so that a
 		// deep page does not join every row it skips.
-		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id FROM cards c WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
+		limit, offset, inner := q.EffectivePer(), q.Offset(), order
+		if q.EffectiveSort() == catalog.SortNewest || q.EffectiveSort() == catalog.SortRelevance {
+			var fromEnd bool
+			if limit, offset, fromEnd = window(q, total); fromEnd {
+				inner = `c.published ASC NULLS FIRST, c.id ASC`
+			}
+		}
+		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id FROM cards c WHERE ` + cond + ` ORDER BY ` + inner + ` LIMIT ? OFFSET ?) p
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(slices.Clone(args), q.EffectivePer(), q.Offset())
+		qargs = append(slices.Clone(args), limit, offset)
 	}
 	rows, err := s.db.QueryContext(ctx, query, qargs...)
 	if err != nil {
@@ -353,13 +365,32 @@ func (s *Store) allCards(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// searchPage returns the page of q, a search alone (match), newest first,
-// with the highlights.
-func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query) ([]catalog.Article, error) {
+// window returns the LIMIT and OFFSET that read page q of a listing of
+// total rows, and fromEnd: whether they count from the listing's end, in
+// reverse order, because the page is in its second half. Either way an
+// index walk skips at most half the listing, so its deepest page costs
+// what page 1 costs.
+func window(q catalog.Query, total int) (limit, offset int, fromEnd bool) {
+	limit, offset = q.EffectivePer(), q.Offset()
+	if offset*2 < total || offset >= total {
+		return limit, offset, false
+	}
+	rows := min(limit, total-offset)
+	return rows, total - offset - rows, true
+}
+
+// searchPage returns the page of q, a search alone (match) with total
+// matches, newest first, with the highlights.
+func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, total int) ([]catalog.Article, error) {
+	limit, offset, fromEnd := window(q, total)
+	order := `rowid`
+	if fromEnd {
+		order = `rowid DESC`
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+`, f.title, f.summary FROM
 		(SELECT rowid AS seq, highlight(cards_fts, 0, char(1), char(2)) AS title, highlight(cards_fts, 1, char(1), char(2)) AS summary
-			FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?) f
-		JOIN cards c ON c.seq = f.seq `+articleRefs+` ORDER BY f.seq`, match, q.EffectivePer(), q.Offset())
+			FROM cards_fts WHERE cards_fts MATCH ? ORDER BY `+order+` LIMIT ? OFFSET ?) f
+		JOIN cards c ON c.seq = f.seq `+articleRefs+` ORDER BY f.seq`, match, limit, offset)
 	if err != nil {
 		return nil, err
 	}
