@@ -162,13 +162,17 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 		return errors.New("import: AddCard outside a page")
 	}
 	im.stats.Read++
-	id, err := im.upsertCard(c, split)
+	id, sameRaw, err := im.upsertCard(c, split)
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", c.File, c.Line, err)
 	}
 	im.pagePos++
+	raw := c.Raw
+	if sameRaw {
+		raw = "" // the card's own text (migration 0009)
+	}
 	if _, err := im.exec(`INSERT INTO page_cards (page_id, position, card_id, line, raw) VALUES (?, ?, ?, ?, ?)`,
-		im.page, im.pagePos, id, c.Line, c.Raw); err != nil {
+		im.page, im.pagePos, id, c.Line, raw); err != nil {
 		return err
 	}
 	for _, t := range c.Tags {
@@ -181,7 +185,9 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 	return nil
 }
 
-func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, error) {
+// upsertCard stores c and returns its id, and whether the card's stored
+// text (cards.raw) is now c.Raw.
+func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64, sameRaw bool, _ error) {
 	var (
 		sourceID, categoryID sql.NullInt64
 		published            sql.NullString
@@ -190,14 +196,14 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 	if c.Source != "" {
 		id, err := im.refID("s:", im.sources, `sources`, c.Source)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		sourceID = sql.NullInt64{Int64: id, Valid: true}
 	}
 	if c.Category != "" {
 		id, err := im.refID("c:", im.categories, `categories`, c.Category)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		categoryID = sql.NullInt64{Int64: id, Valid: true}
 	}
@@ -208,19 +214,20 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 	var (
 		id                 int64
 		summary, glued     string
+		oldRaw             string
 		oldCat             sql.NullInt64
 		likes, readMinutes int
 	)
-	err = im.queryRow(`SELECT id, summary, category_id, likes, read_minutes, glued FROM cards WHERE key = ?`, key).
-		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued)
+	err = im.queryRow(`SELECT id, summary, category_id, likes, read_minutes, glued, raw FROM cards WHERE key = ?`, key).
+		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued, &oldRaw)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
+		return 0, false, err
 	}
 	var oldTags []int64
 	if exists {
 		if oldTags, err = im.cardTagIDs(id); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	var tagIDs []int64
@@ -228,12 +235,12 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 		tagIDs = oldTags
 	} else {
 		if err := im.recordSplit(c, split); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		tagIDs = make([]int64, len(c.Tags))
 		for i, t := range c.Tags {
 			if tagIDs[i], err = im.tagID(t); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 		}
 	}
@@ -242,28 +249,34 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (int64, 
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			key, c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		id, _ = res.LastInsertId()
 		im.stats.New++
 		im.changed = true
-		return id, im.insertCardTags(id, tagIDs, published)
+		return id, true, im.insertCardTags(id, tagIDs, published)
 	}
 	if summary == c.Summary && oldCat == categoryID && likes == c.Likes && readMinutes == c.Minutes &&
 		glued == c.Glued && slices.Equal(oldTags, tagIDs) {
 		im.stats.Unchanged++
-		return id, nil
+		return id, oldRaw == c.Raw, nil
+	}
+	// The pages that show the card's old text keep it (see migration 0009).
+	if oldRaw != c.Raw {
+		if _, err := im.exec(`UPDATE page_cards SET raw = ? WHERE card_id = ? AND raw = ''`, oldRaw, id); err != nil {
+			return 0, false, err
+		}
 	}
 	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
 		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line, id); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	im.stats.Updated++
 	im.changed = true
-	return id, im.insertCardTags(id, tagIDs, published)
+	return id, true, im.insertCardTags(id, tagIDs, published)
 }
 
 func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
@@ -574,7 +587,8 @@ func (s *Store) ExportPage(ctx context.Context, tagSlug string, number int, w in
 	if _, err := w.WriteString(cands[0].header); err != nil {
 		return err
 	}
-	cr, err := s.db.QueryContext(ctx, `SELECT raw FROM page_cards WHERE page_id = ? ORDER BY position`, cands[0].id)
+	cr, err := s.db.QueryContext(ctx, `SELECT CASE WHEN pc.raw = '' THEN c.raw ELSE pc.raw END
+		FROM page_cards pc JOIN cards c ON c.id = pc.card_id WHERE pc.page_id = ? ORDER BY pc.position`, cands[0].id)
 	if err != nil {
 		return err
 	}
