@@ -97,7 +97,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	q.Set("immutable", "1")
 	q.Set("_query_only", "1")
 	q.Set("_busy_timeout", "5000")
-	q.Set("_cache_size", "-16384") // 16 MiB per connection: the OS page cache holds the rest
+	q.Set("_cache_size", "-8192") // 8 MiB per connection: the OS page cache holds the rest
 	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, err
