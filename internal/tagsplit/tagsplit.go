@@ -369,7 +369,9 @@ func (m *Model) search(s, ctx string, n int) []scored {
 			continue
 		}
 		i := pos[a]
-		if i < len(s) && s[i] == ' ' {
+		// A tag neither starts nor ends with white space (any, not only
+		// ' ': "\v" alone is no tag).
+		if r, _ := utf8.DecodeRuneInString(s[i:]); i < len(s) && unicode.IsSpace(r) {
 			continue
 		}
 		for b := a + 1; b < len(pos); b++ {
@@ -378,7 +380,7 @@ func (m *Model) search(s, ctx string, n int) []scored {
 				break
 			}
 			t := s[i:j]
-			if t[len(t)-1] == ' ' {
+			if r, _ := utf8.DecodeLastRuneInString(t); unicode.IsSpace(r) {
 				continue
 			}
 			c := math.Inf(1)
