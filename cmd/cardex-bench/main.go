@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
 func main() {
@@ -119,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	b := &bench{cfg: c, tools: tools, out: stdout, start: time.Now()}
-	defer b.stopAll()
+	defer b.procs.StopAll()
 	b.res.Machine = machineFacts(tools)
 	b.res.Started = b.start
 	err = b.run(ctx)
@@ -166,7 +168,7 @@ type bench struct {
 	tools tools
 	out   io.Writer
 	start time.Time
-	procs []*proc
+	procs procs.Group // the servers this run started
 	res   results
 	// Copies made by prepare: the cardex binary and the store benchmark.
 	cardex, storeTest string

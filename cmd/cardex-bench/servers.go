@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,60 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
-// proc is a server this run started; stopAll stops it.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startProc starts a long-running process in its own process group, so
-// that stopping it stops its children (nginx's workers) too; the kernel
-// kills it if this program dies first.
-func (b *bench) startProc(name string, cmd *exec.Cmd) (*proc, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	b.procs = append(b.procs, p)
-	return p, nil
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM to the process group, then SIGKILL after 5 s.
-func (p *proc) stop() {
-	if p.exited() {
-		return
-	}
-	pgid := p.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.done
-	}
-}
-
-func (b *bench) stopAll() {
-	for i := len(b.procs) - 1; i >= 0; i-- {
-		b.procs[i].stop()
-	}
-	b.procs = nil
+// startProc starts a long-running process in the run's group (see
+// package procs).
+func (b *bench) startProc(name string, cmd *exec.Cmd) (*procs.Proc, error) {
+	return b.procs.Start(name, cmd)
 }
 
 // server is what the wrk rounds run against.
@@ -74,28 +28,18 @@ type server struct {
 	cardex    string // base URL of cardex serve
 	nginx     string // URL of the saved page on nginx
 	pid       int    // cardex serve's pid
-	cardexP   *proc
+	cardexP   *procs.Proc
 	pagePath  string // the page saved for nginx
 	pageBytes int
 	logLines  *lineCounter
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitHTTP waits until url answers 200.
-func waitHTTP(ctx context.Context, url string, p *proc, within time.Duration) error {
+func waitHTTP(ctx context.Context, url string, p *procs.Proc, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		if p.exited() {
-			return fmt.Errorf("%s exited: %v", p.name, p.cmd.ProcessState)
+		if p.Exited() {
+			return fmt.Errorf("%s exited: %v", p.Name, p.Cmd.ProcessState)
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -110,7 +54,7 @@ func waitHTTP(ctx context.Context, url string, p *proc, within time.Duration) er
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("%s did not answer %s within %s", p.name, url, within)
+	return fmt.Errorf("%s did not answer %s within %s", p.Name, url, within)
 }
 
 // lineCounter keeps cardex serve's log out of the way: it counts the
@@ -141,7 +85,7 @@ func (b *bench) startServers(ctx context.Context, db string) (*server, error) {
 		io.Copy(io.Discard, f)
 		f.Close()
 	}
-	port, err := freePort()
+	port, err := procs.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +130,7 @@ func (b *bench) startNginx(ctx context.Context, s *server, page []byte) error {
 	if err := os.WriteFile(s.pagePath, page, 0o644); err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := procs.FreePort()
 	if err != nil {
 		return err
 	}

@@ -442,8 +442,8 @@ func (b *bench) rounds(ctx context.Context, s *server, wl *workloads) error {
 	for i := range c.rounds {
 		round := map[string]wrkResult{}
 		for _, r := range runs {
-			if s.cardexP.exited() {
-				return fmt.Errorf("cardex serve exited during the rounds: %v", s.cardexP.cmd.ProcessState)
+			if s.cardexP.Exited() {
+				return fmt.Errorf("cardex serve exited during the rounds: %v", s.cardexP.Cmd.ProcessState)
 			}
 			if r.name == "a" {
 				// Page 1 of a popular tag is in the response cache in real

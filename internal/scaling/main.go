@@ -22,6 +22,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
 // The fixed loopback ports of the demo.
@@ -66,5 +68,6 @@ type demo struct {
 	out   io.Writer
 	dir   string // data/scaling
 	doc   string
-	procs []*proc
+	procs procs.Group // the servers this run started
+	logs  []*os.File  // their output, closed when they stop
 }

@@ -11,20 +11,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
-// proc is a server this run started.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *os.File
-}
-
-// start starts a long-running process in its own process group (so that
-// stopping it stops its children, nginx's workers, too), with its output
-// in logPath; the kernel kills it if this program dies first.
-func (d *demo) start(name, logPath string, argv ...string) (*proc, error) {
+// start starts a long-running process in the run's group (see package
+// procs), with its output in logPath.
+func (d *demo) start(name, logPath string, argv ...string) (*procs.Proc, error) {
 	d.say("$ %s &> %s", strings.Join(argv, " "), logPath)
 	log, err := os.Create(logPath)
 	if err != nil {
@@ -32,61 +25,43 @@ func (d *demo) start(name, logPath string, argv ...string) (*proc, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	p, err := d.procs.Start(name, cmd)
+	if err != nil {
 		log.Close()
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), log: log}
-	go func() { cmd.Wait(); close(p.done) }()
-	d.procs = append(d.procs, p)
+	d.logs = append(d.logs, log)
 	return p, nil
 }
 
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM to the process group (for nginx: a fast shutdown),
-// then SIGKILL after 5 s.
-func (p *proc) stop() {
-	defer p.log.Close()
-	if p.exited() {
-		return
-	}
-	pgid := p.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.done
-	}
-}
-
-// stopAll stops every process this run started, the last started first.
+// stopAll stops every process this run started, the last started first,
+// and closes their logs.
 func (d *demo) stopAll() {
-	if len(d.procs) > 0 {
+	if d.procs.Len() > 0 {
 		d.say("==> stopping nginx and the replicas")
 	}
-	for i := len(d.procs) - 1; i >= 0; i-- {
-		d.procs[i].stop()
+	d.procs.StopAll()
+	for _, f := range d.logs {
+		f.Close()
 	}
-	d.procs = nil
+	d.logs = nil
+}
+
+// logName is where p's output goes.
+func logName(p *procs.Proc) string {
+	if f, ok := p.Cmd.Stdout.(*os.File); ok {
+		return f.Name()
+	}
+	return "its output"
 }
 
 // waitHealthy polls url until it answers 200, p exits, or limit passes.
-func (d *demo) waitHealthy(p *proc, url string, limit time.Duration) error {
+func (d *demo) waitHealthy(p *procs.Proc, url string, limit time.Duration) error {
 	c := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(limit)
 	for {
-		if p.exited() {
-			return fmt.Errorf("%s exited before it answered; see %s", p.name, p.log.Name())
+		if p.Exited() {
+			return fmt.Errorf("%s exited before it answered; see %s", p.Name, logName(p))
 		}
 		ctx, cancel := context.WithTimeout(d.ctx, time.Second)
 		resp, err := fetch(ctx, c, url, nil)
@@ -95,7 +70,7 @@ func (d *demo) waitHealthy(p *proc, url string, limit time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer %s within %s; see %s", p.name, url, limit, p.log.Name())
+			return fmt.Errorf("%s did not answer %s within %s; see %s", p.Name, url, limit, logName(p))
 		}
 		select {
 		case <-d.ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"cardex/internal/procs"
 	"cardex/internal/sqlite"
 )
 
@@ -108,7 +109,7 @@ func (s *soak) crashSafety() error {
 			return err
 		}
 		line := fmt.Sprintf("    kill %2d/%d at %6.2f s of CPU (%3.0f%% of a full import), %6.2f s wall: ", i+1, s.cfg.kills, at.Seconds(), 100*at.Seconds()/c.Seconds(), wall.Seconds())
-		spent += p.wall
+		spent += p.Wall()
 		phases[phase]++
 		var problems []string
 		outcome := ""
@@ -116,8 +117,8 @@ func (s *soak) crashSafety() error {
 			// The import published: the new database, whole.
 			finished++
 			v, verr := dbVersion(s, db)
-			if p.exitCode() != 0 || verr != nil || v != newVersion {
-				problems = append(problems, fmt.Sprintf("finished with exit %d, version %d (want %d): %v %s", p.exitCode(), v, newVersion, verr, out.String()))
+			if p.ExitCode() != 0 || verr != nil || v != newVersion {
+				problems = append(problems, fmt.Sprintf("finished with exit %d, version %d (want %d): %v %s", p.ExitCode(), v, newVersion, verr, out.String()))
 			}
 			outcome = "the import finished first: the new database, whole"
 		} else {
@@ -176,25 +177,25 @@ func (s *soak) crashSafety() error {
 
 // killAt sends SIGKILL to the import p once it has used cpu of CPU time,
 // and says what it was doing then (from the files beside db) and when.
-func (s *soak) killAt(p *proc, cpu time.Duration, db string, baseSize int64) (string, time.Duration, error) {
+func (s *soak) killAt(p *procs.Proc, cpu time.Duration, db string, baseSize int64) (string, time.Duration, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case <-s.ctx.Done():
-			p.kill()
+			p.Kill()
 			return "", 0, s.ctx.Err()
-		case <-p.done:
-			return "finished before the kill", p.wall, nil
+		case <-p.Done():
+			return "finished before the kill", p.Wall(), nil
 		case <-tick.C:
 		}
-		used, err := procCPU(p.pid())
+		used, err := procCPU(p.Pid())
 		if err != nil || used < cpu {
 			continue // an error: the process is exiting; p.done tells
 		}
-		phase := importPhase(db, p.pid(), baseSize)
-		wall := time.Since(p.t0)
-		p.kill()
+		phase := importPhase(db, p.Pid(), baseSize)
+		wall := time.Since(p.Started())
+		p.Kill()
 		return phase, wall, nil
 	}
 }

@@ -27,7 +27,7 @@ func (s *soak) sustainedLoad() error {
 	if err != nil {
 		return err
 	}
-	pid := srv.p.pid()
+	pid := srv.p.Pid()
 	mix, err := s.urlMix(srv.base)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ sampling:
 		case <-s.ctx.Done():
 			tick.Stop()
 			return s.ctx.Err()
-		case <-w.done:
+		case <-w.Done():
 			break sampling
 		case <-tick.C:
 			r, err := procStatus(pid, "VmRSS")
@@ -152,7 +152,7 @@ sampling:
 		s.say("      log: %s", l)
 	}
 	s.record("7", "ERROR lines in the server log, whole run", strconv.FormatInt(all.errors, 10)+" ("+strconv.FormatInt(all.warns, 10)+" WARN)", "0", all.errors == 0)
-	srv.p.stop()
+	srv.p.Stop()
 	return nil
 }
 

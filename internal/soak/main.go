@@ -31,6 +31,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
 func main() {
@@ -127,7 +129,7 @@ type soak struct {
 	base string // the base database: the seeds, imported
 
 	mu      sync.Mutex
-	procs   []*proc
+	procs   procs.Group // the processes this run started
 	mounts  []string
 	results []result
 	started time.Time
@@ -184,7 +186,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			s.record(p.name, "phase ran to the end", err.Error(), "no error", false)
 		}
 		s.say("==> %s: %s", p.name, time.Since(t0).Round(100*time.Millisecond))
-		s.stopAll()
+		s.procs.StopAll()
 	}
 	return s.summary()
 }

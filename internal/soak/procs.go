@@ -13,127 +13,37 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"cardex/internal/procs"
 )
 
-// proc is a process this run started. Each runs in its own process group,
-// so that stopping it stops its children too, and gets SIGKILL from the
-// kernel if this program dies first.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // cmd.Wait's, once done is closed
-	t0   time.Time
-	wall time.Duration
-}
-
-// start starts argv with its output going to stdout and stderr (nil:
-// discarded).
-func (s *soak) start(name string, stdout, stderr io.Writer, argv ...string) (*proc, error) {
+// start starts argv in the run's group (see package procs), with its
+// output going to stdout and stderr (nil: discarded).
+func (s *soak) start(name string, stdout, stderr io.Writer, argv ...string) (*procs.Proc, error) {
 	if err := s.ctx.Err(); err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	p.t0 = time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		p.wall = time.Since(p.t0)
-		close(p.done)
-	}()
-	s.mu.Lock()
-	s.procs = append(s.procs, p)
-	s.mu.Unlock()
-	return p, nil
-}
-
-func (p *proc) pid() int { return p.cmd.Process.Pid }
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return s.procs.Start(name, cmd)
 }
 
 // wait waits for the process to exit, or for the run to stop (then it
 // kills it).
-func (s *soak) wait(p *proc) error {
+func (s *soak) wait(p *procs.Proc) error {
 	select {
-	case <-p.done:
-		return p.err
+	case <-p.Done():
+		return p.Err()
 	case <-s.ctx.Done():
-		p.kill()
+		p.Kill()
 		return s.ctx.Err()
-	}
-}
-
-// waitFor waits at most d for the process to exit by itself.
-func (p *proc) waitFor(d time.Duration) bool {
-	select {
-	case <-p.done:
-		return true
-	case <-time.After(d):
-		return false
-	}
-}
-
-// kill sends SIGKILL to the process group and waits for the process.
-func (p *proc) kill() {
-	if p.exited() {
-		return
-	}
-	syscall.Kill(-p.pid(), syscall.SIGKILL)
-	<-p.done
-}
-
-// stop sends SIGTERM to the process group, then SIGKILL after 5 s.
-func (p *proc) stop() {
-	if p.exited() {
-		return
-	}
-	syscall.Kill(-p.pid(), syscall.SIGTERM)
-	if !p.waitFor(5 * time.Second) {
-		p.kill()
-	}
-}
-
-// maxRSS is the process's peak resident set, in bytes (Linux reports
-// ru_maxrss in KiB).
-func (p *proc) maxRSS() int64 {
-	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss << 10
-	}
-	return 0
-}
-
-// cpu is the process's user and system time.
-func (p *proc) cpu() time.Duration {
-	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
-}
-
-// stopAll stops every process still running, the last started first.
-func (s *soak) stopAll() {
-	s.mu.Lock()
-	procs := s.procs
-	s.procs = nil
-	s.mu.Unlock()
-	for i := len(procs) - 1; i >= 0; i-- {
-		procs[i].stop()
 	}
 }
 
 // cleanup stops every process and undoes every mount; it runs on every
 // way out.
 func (s *soak) cleanup() {
-	s.stopAll()
+	s.procs.StopAll()
 	s.mu.Lock()
 	mounts := s.mounts
 	s.mounts = nil
@@ -142,9 +52,6 @@ func (s *soak) cleanup() {
 		unmount(mounts[i])
 	}
 }
-
-// exitCode is the process's exit status, or -1 if a signal ended it.
-func (p *proc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
 
 // execResult is a short command run to its end.
 type execResult struct {
@@ -167,8 +74,8 @@ func (s *soak) execute(name string, argv ...string) (execResult, error) {
 	if err != nil && !errors.As(err, &ee) {
 		return execResult{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return execResult{stdout: out.String(), stderr: errb.String(), code: p.exitCode(),
-		wall: p.wall, cpu: p.cpu(), maxRSS: p.maxRSS()}, nil
+	return execResult{stdout: out.String(), stderr: errb.String(), code: p.ExitCode(),
+		wall: p.Wall(), cpu: p.CPU(), maxRSS: p.MaxRSS()}, nil
 }
 
 // mountTmpfs mounts a tmpfs of size bytes at dir (created).

@@ -268,6 +268,6 @@ func (s *soak) reloadUnderLoad() error {
 	}
 	left := temps(db)
 	s.record("9", "temp files beside the database after the imports", strconv.Itoa(len(left))+" "+strings.Join(left, " "), "0", len(left) == 0)
-	srv.p.stop()
+	srv.p.Stop()
 	return os.WriteFile(filepath.Join(s.run, "reload-expected.txt"), []byte(fmt.Sprint(expected)), 0o644)
 }

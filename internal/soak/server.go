@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"cardex/internal/procs"
 )
 
 //go:embed soak.lua
@@ -22,7 +23,7 @@ var soakLua []byte
 
 // server is a `cardex serve` this run started, with its log counted.
 type server struct {
-	p    *proc
+	p    *procs.Proc
 	base string // http://127.0.0.1:port
 	log  *logCounter
 }
@@ -54,21 +55,17 @@ func (s *soak) serve(name, db string, prefix []string, extra ...string) (*server
 
 // freeAddr returns a loopback address with a port free right now.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	port, err := procs.FreePort()
+	return "127.0.0.1:" + strconv.Itoa(port), err
 }
 
 // waitHealthy polls base/healthz until it answers 200.
-func (s *soak) waitHealthy(p *proc, base string, limit time.Duration) error {
+func (s *soak) waitHealthy(p *procs.Proc, base string, limit time.Duration) error {
 	c := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(limit)
 	for {
-		if p.exited() {
-			return fmt.Errorf("%s exited before it answered (%v)", p.name, p.err)
+		if p.Exited() {
+			return fmt.Errorf("%s exited before it answered (%v)", p.Name, p.Err())
 		}
 		if resp, err := c.Get(base + "/healthz"); err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -78,7 +75,7 @@ func (s *soak) waitHealthy(p *proc, base string, limit time.Duration) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer %s/healthz within %s", p.name, base, limit)
+			return fmt.Errorf("%s did not answer %s/healthz within %s", p.Name, base, limit)
 		}
 		if err := s.sleep(50 * time.Millisecond); err != nil {
 			return err
@@ -227,7 +224,7 @@ func (w wrkResult) String() string {
 }
 
 // startWrk starts wrk for d against base, cycling through the paths.
-func (s *soak) startWrk(name, base string, paths []string, threads, conns int, d time.Duration, out *bytes.Buffer) (*proc, error) {
+func (s *soak) startWrk(name, base string, paths []string, threads, conns int, d time.Duration, out *bytes.Buffer) (*procs.Proc, error) {
 	script := filepath.Join(s.run, "soak.lua")
 	if err := os.WriteFile(script, soakLua, 0o644); err != nil {
 		return nil, err

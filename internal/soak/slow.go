@@ -112,11 +112,11 @@ func (s *soak) attack(name, base string, args ...string) (probeStats, string, er
 		return st, "", err
 	}
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-s.ctx.Done():
-		p.kill()
+		p.Kill()
 	case <-time.After(s.cfg.slowTime + 30*time.Second):
-		p.kill()
+		p.Kill()
 	}
 	close(stop)
 	wg.Wait()
@@ -175,7 +175,7 @@ func (s *soak) slowClients() error {
 	if err != nil {
 		return err
 	}
-	s.say("    cardex serve: %s", openFilesLimit(srv.p.pid()))
+	s.say("    cardex serve: %s", openFilesLimit(srv.p.Pid()))
 	conns, rate := strconv.Itoa(s.cfg.slowConns), "50"
 	loris := []string{"-H", "-c", conns, "-r", rate, "-i", "10", "-x", "24", "-t", "GET"}
 	st, summary, err := s.attack("slowloris-cardex", srv.base, append(loris, "-u", srv.base+"/")...)
@@ -195,7 +195,7 @@ func (s *soak) slowClients() error {
 		st.String()+"; "+summary, "every probe 200 in < 100 ms", st.failed == 0 && st.slow == 0 && st.n > 0)
 	errs := srv.log.counts().errors
 	s.record("8", "ERROR lines in cardex's log during both attacks", strconv.FormatInt(errs, 10), "0", errs == 0)
-	srv.p.stop()
+	srv.p.Stop()
 
 	// The control: the same attack on a server without ReadHeaderTimeout.
 	self, err := os.Executable()
@@ -221,13 +221,13 @@ func (s *soak) slowClients() error {
 	if err := s.waitHealthy(ctl, base, 10*time.Second); err != nil {
 		return err
 	}
-	s.say("    control server: %s", openFilesLimit(ctl.pid()))
+	s.say("    control server: %s", openFilesLimit(ctl.Pid()))
 	st, summary, err = s.attack("slowloris-control", base, append(loris, "-u", base+"/")...)
 	if err != nil {
 		return err
 	}
 	s.say("      %s", summary)
-	ctl.stop()
+	ctl.Stop()
 	logged, _ := os.ReadFile(ctlLog.Name())
 	emfile := strings.Count(string(logged), "too many open files")
 	s.record("8", "control: the same slowloris on a server without ReadHeaderTimeout", fmt.Sprintf("%s; %s; %d accept errors \"too many open files\" logged",
