@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -46,9 +45,7 @@ func (e environment) serve(args []string) error {
 	// A soft memory limit, unless GOMEMLIMIT sets one: the live heap is
 	// mostly the response cache (32 MiB gzipped, 8 MiB plain copies), and
 	// without a limit the collector lets the heap reach twice the live size.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serveMemoryLimit)
-	}
+	defaultMemoryLimit(serveMemoryLimit)
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	db, err := openLive(e.ctx, *dbPath, *conns, log)
 	if err != nil {

@@ -61,8 +61,6 @@ type responseCache struct {
 	// writers holds the gzip writers, a few: each holds about a megabyte.
 	writers chan *gzip.Writer
 	readers sync.Pool
-	hits    int64
-	misses  int64
 }
 
 // gzipWriters is how many responses may be compressed at once.
@@ -86,11 +84,9 @@ func (c *responseCache) begin(key string) (hit *cachedResponse, wait <-chan stru
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byKey[key]; ok {
-		c.hits++
 		c.lru.MoveToFront(e)
 		return e.Value.(*cachedResponse), nil, false
 	}
-	c.misses++
 	if ch, ok := c.inflight[key]; ok {
 		return nil, ch, false
 	}

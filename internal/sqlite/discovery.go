@@ -60,7 +60,7 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 	// bounded amount of work per page.
 	var stored bool
 	if limit > 0 && limit <= storedRelated {
-		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&stored); err != nil {
+		if stored, err = s.facetsBuilt(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -121,6 +121,9 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 	if !single || q.IsEmpty() {
 		return nil, 0, false, nil
 	}
+	if built, err := s.facetsBuilt(ctx); err != nil || !built {
+		return nil, 0, false, err
+	}
 	listing, table, slug := facetOfTag, `tags`, ""
 	switch {
 	case len(q.Tags) == 1:
@@ -136,33 +139,61 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 	if listing == facetOfTag {
 		or = `coalesce(t.cards - f.n, 0)`
 	}
+	// The sidebar's entries (kinds up to facetYear), not the related tags.
 	r, err := s.db.QueryContext(ctx, `SELECT f.kind, coalesce(t.name, s.name, g.name, CAST(f.ref AS TEXT)),
 			coalesce(t.slug, s.slug, g.slug, CAST(f.ref AS TEXT)), f.n, `+or+`
 		FROM listing_facets f
 		LEFT JOIN tags t ON f.kind = 1 AND t.id = f.ref
 		LEFT JOIN sources s ON f.kind = 2 AND s.id = f.ref
 		LEFT JOIN categories g ON f.kind = 3 AND g.id = f.ref
-		WHERE f.listing = ? AND f.id = (SELECT id FROM `+table+` WHERE slug = ?)`, listing, slug)
+		WHERE f.listing = ? AND f.id = (SELECT id FROM `+table+` WHERE slug = ?) AND f.kind <= ?`, listing, slug, facetYear)
 	if err != nil {
 		return nil, 0, false, err
 	}
 	defer r.Close()
-	kinds := map[int]string{facetOfTag: "tag", facetOfSource: "source", facetOfCategory: "category", facetYear: "year"}
 	for r.Next() {
 		var kind int
 		var row facetRow
 		if err := r.Scan(&kind, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
 			return nil, 0, false, err
 		}
-		row.kind = kinds[kind]
+		row.kind = facetKindName(kind)
 		rows = append(rows, row)
 	}
-	if err := r.Err(); err != nil {
-		return nil, 0, false, err
+	return rows, total, true, r.Err()
+}
+
+// facetKindName names a listing_facets entry kind as facetRow does.
+func facetKindName(kind int) string {
+	switch kind {
+	case facetOfTag:
+		return "tag"
+	case facetOfSource:
+		return "source"
+	case facetOfCategory:
+		return "category"
+	case facetYear:
+		return "year"
 	}
-	// A listing with articles has at least its own entry; none means the
-	// table was not built (a database migrated since its last import).
-	return rows, total, len(rows) > 0 || total == 0, nil
+	return ""
+}
+
+// facetsBuilt reports whether listing_facets holds the sidebars, that is
+// whether an import has run since migration 0007 (until then sidebars,
+// related tags and pair totals are counted live). A read-only store, whose
+// data cannot change, asks once.
+func (s *Store) facetsBuilt(ctx context.Context) (bool, error) {
+	if b := s.builtFacets.Load(); b != nil {
+		return *b, nil
+	}
+	var built bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&built); err != nil {
+		return false, err
+	}
+	if s.readOnly {
+		s.builtFacets.Store(&built)
+	}
+	return built, nil
 }
 
 // pairCount returns the total of a listing of exactly two AND tags and

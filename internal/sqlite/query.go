@@ -96,13 +96,15 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			return catalog.ArticlePage{}, err
 		}
 	}
-	rank, unranked := ranked(q, total)
+	search := q.Search()
+	pos, _ := ftsMatch(search)
+	rank, unranked := ranked(q, pos, total)
 	page := catalog.ArticlePage{Query: q, Total: total, Names: names, Unranked: unranked}
 	if q.Offset() >= total {
 		return page, nil
 	}
 	match, only := searchOnly(q)
-	if pos, _ := ftsMatch(q.Search()); pos != "" && !rank && !fed && !only && !slices.ContainsFunc(q.Search().Terms, func(t catalog.Term) bool { return t.Prefix }) {
+	if pos != "" && !rank && !fed && !only && !slices.ContainsFunc(search.Terms, func(t catalog.Term) bool { return t.Prefix }) {
 		// A newest-first page of a search: walking the cards newest first
 		// and probing the index for each is cheaper than listing every
 		// match, as long as the page is near the front. Not for a prefix
@@ -131,13 +133,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		if page.Articles, err = s.searchPage(ctx, match, q, total); err != nil {
 			return catalog.ArticlePage{}, err
 		}
-		if err := s.attachTags(ctx, page.Articles); err != nil {
-			return catalog.ArticlePage{}, err
-		}
-		if err := s.attachStories(ctx, page.Articles); err != nil {
-			return catalog.ArticlePage{}, err
-		}
-		return page, nil
+		pos = "" // highlighted already
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
 		// A tag's feed is already in newest-first order: the page is an
 		// index range of the rarest tag, filtered by the rest of q.
@@ -170,13 +166,14 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
 		qargs = append(slices.Clone(args), limit, offset)
 	}
-	rows, err := s.db.QueryContext(ctx, query, qargs...)
-	if err != nil {
-		return catalog.ArticlePage{}, err
-	}
-	pos, _ := ftsMatch(q.Search())
-	if page.Articles, err = scanArticles(rows); err != nil {
-		return catalog.ArticlePage{}, err
+	if query != "" {
+		rows, err := s.db.QueryContext(ctx, query, qargs...)
+		if err != nil {
+			return catalog.ArticlePage{}, err
+		}
+		if page.Articles, err = scanArticles(rows); err != nil {
+			return catalog.ArticlePage{}, err
+		}
 	}
 	if err := s.attachTags(ctx, page.Articles); err != nil {
 		return catalog.ArticlePage{}, err
@@ -226,13 +223,14 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	}
 	// The same order as Articles: a search with too many matches to rank
 	// is newest first.
+	pos, _ := ftsMatch(q.Search())
 	rank := false
-	if r, _ := ranked(q, 0); r {
+	if r, _ := ranked(q, pos, 0); r {
 		total, err := s.count(ctx, q, cond, args)
 		if err != nil {
 			return err
 		}
-		rank, _ = ranked(q, total)
+		rank, _ = ranked(q, pos, total)
 	}
 	query, qargs := listSQL(q, rank, cond, args, order)
 	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
@@ -442,8 +440,8 @@ func searchOnly(q catalog.Query) (string, bool) {
 // ranked reports whether a listing of total matches of q is in bm25 order
 // (rank), and whether it was asked to be but had too many matches to rank
 // (unranked: then it is newest first).
-func ranked(q catalog.Query, total int) (rank, unranked bool) {
-	pos, _ := ftsMatch(q.Search())
+// pos is q's positive MATCH expression (ftsMatch).
+func ranked(q catalog.Query, pos string, total int) (rank, unranked bool) {
 	if q.EffectiveSort() != catalog.SortRelevance || pos == "" {
 		return false, false
 	}
@@ -962,8 +960,8 @@ func (s *Store) Sources(ctx context.Context) (_ []catalog.SourceSummary, err err
 	// co-tags), or, in a database migrated since its last import, live.
 	st := `SELECT f.id AS source_id, t.name, t.slug, f.n FROM listing_facets f JOIN tags t ON t.id = f.ref
 		WHERE f.listing = 2 AND f.kind = 1 AND t.cards * 100 < (SELECT n FROM total) * ?`
-	var stored bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listing_facets)`).Scan(&stored); err != nil {
+	stored, err := s.facetsBuilt(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if !stored {

@@ -32,6 +32,8 @@ type Store struct {
 	dataset atomic.Pointer[datasetInfo]
 	// searchCounts remembers the totals of searches on a read-only store.
 	searchCounts countCache
+	// builtFacets caches facetsBuilt on a read-only store.
+	builtFacets atomic.Pointer[bool]
 }
 
 // countCache is a small map of counts, emptied when it is full: the
