@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -18,13 +18,7 @@ import (
 
 	"cardex/internal/catalog"
 	"cardex/internal/gen"
-)
-
-var (
-	//go:embed report.lua
-	reportLua []byte
-	//go:embed urls.lua
-	urlsLua []byte
+	"cardex/internal/wrk"
 )
 
 // listing is one probed listing: its query and how many pages it has.
@@ -251,7 +245,7 @@ func (b *bench) buildWorkloads(ctx context.Context, s *server) (*workloads, erro
 	}
 	wl.uniform, wl.zpf = b.path("mix-uniform.txt"), b.path("mix-zipf.txt")
 	for name, data := range map[string]string{wl.uniform: uni.String(), wl.zpf: zpf.String(),
-		b.path("report.lua"): string(reportLua), b.path("urls.lua"): string(urlsLua)} {
+		b.path("cycle.lua"): string(wrk.Script)} {
 		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 			return nil, err
 		}
@@ -311,37 +305,10 @@ func fetch(ctx context.Context, url string) ([]byte, error) {
 	return body, err
 }
 
-// wrkResult is one wrk run, as report.lua prints it.
+// wrkResult is one wrk run, with cardex serve's largest VmRSS during it.
 type wrkResult struct {
-	Requests   int64   `json:"requests"`
-	DurationUS int64   `json:"duration_us"`
-	Bytes      int64   `json:"bytes"`
-	Connect    int64   `json:"connect"`
-	Read       int64   `json:"read"`
-	Write      int64   `json:"write"`
-	Status     int64   `json:"status"` // responses not 2xx or 3xx
-	Timeout    int64   `json:"timeout"`
-	P50US      int64   `json:"p50_us"`
-	P90US      int64   `json:"p90_us"`
-	P99US      int64   `json:"p99_us"`
-	MaxUS      int64   `json:"max_us"`
-	MeanUS     float64 `json:"mean_us"`
-	RSSKiB     int64   `json:"-"` // cardex serve's largest VmRSS during the run
-}
-
-func (w wrkResult) RPS() float64 {
-	if w.DurationUS == 0 {
-		return 0
-	}
-	return float64(w.Requests) / (float64(w.DurationUS) / 1e6)
-}
-
-// GoodRPS counts only the responses that were 2xx or 3xx.
-func (w wrkResult) GoodRPS() float64 {
-	if w.DurationUS == 0 {
-		return 0
-	}
-	return float64(w.Requests-w.Status) / (float64(w.DurationUS) / 1e6)
+	wrk.Result
+	RSSKiB int64 `json:"-"`
 }
 
 // answered reports whether the run got responses, most of them not
@@ -349,21 +316,28 @@ func (w wrkResult) GoodRPS() float64 {
 // measures the deadline, not the page.
 func (w wrkResult) answered() bool { return w.Requests > 0 && w.Status*2 <= w.Requests }
 
-func (w wrkResult) SocketErrors() int64 { return w.Connect + w.Read + w.Write + w.Timeout }
-
 // wrk runs wrk against url (with the paths of urls cycled when it is not
 // "") and samples pid's RSS meanwhile.
 func (b *bench) wrk(ctx context.Context, url, urls string, d time.Duration, pid int) (wrkResult, error) {
 	c := b.cfg
 	args := []string{"-t", fmt.Sprint(c.threads), "-c", fmt.Sprint(c.conns), "-d", fmt.Sprintf("%ds", max(int(d.Seconds()), 1)),
 		"--timeout", fmt.Sprintf("%ds", max(int(c.wrkTimeout.Seconds()), 1))}
-	switch file, nocache := strings.CutSuffix(urls, "|nocache"); {
-	case urls == "":
-		args = append(args, "-s", b.path("report.lua"), url)
-	case nocache:
-		args = append(args, "-s", b.path("urls.lua"), url, "--", file, "nocache")
-	default:
-		args = append(args, "-s", b.path("urls.lua"), url, "--", file)
+	if urls == "" {
+		// One URL: a list of one path, against its origin.
+		u, err := neturl.Parse(url)
+		if err != nil {
+			return wrkResult{}, err
+		}
+		urls = b.path("one-" + strings.Trim(strings.NewReplacer("/", "-", "?", "-", "&", "-", "=", "-").Replace(u.Path), "-") + ".txt")
+		if err := os.WriteFile(urls, []byte(u.RequestURI()+"\n"), 0o644); err != nil {
+			return wrkResult{}, err
+		}
+		url = u.Scheme + "://" + u.Host + "/"
+	}
+	file, nocache := strings.CutSuffix(urls, "|nocache")
+	args = append(args, "-s", b.path("cycle.lua"), url, "--", file)
+	if nocache {
+		args = append(args, "nocache")
 	}
 	wctx, cancel := context.WithTimeout(ctx, d+c.wrkTimeout+time.Minute)
 	defer cancel()
@@ -397,17 +371,8 @@ func (b *bench) wrk(ctx context.Context, url, urls string, d time.Duration, pid 
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("wrk %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
-	var res wrkResult
-	for _, line := range strings.Split(out.String(), "\n") {
-		if j, ok := strings.CutPrefix(line, "BENCHJSON "); ok {
-			if err := json.Unmarshal([]byte(j), &res); err != nil {
-				return res, fmt.Errorf("wrk output %q: %v", j, err)
-			}
-			res.RSSKiB = peak
-			return res, nil
-		}
-	}
-	return res, fmt.Errorf("no figures in wrk's output:\n%s", out.String())
+	res, err := wrk.Parse(out.String())
+	return wrkResult{Result: res, RSSKiB: peak}, err
 }
 
 // rounds runs the interleaved wrk rounds.
@@ -425,7 +390,7 @@ func (b *bench) rounds(ctx context.Context, s *server, wl *workloads) error {
 		{"c", s.cardex + "/", wl.zpf, c.duration, s.pid},
 	}
 	// Workload d measures the queries: every request is new to the
-	// response cache (see urls.lua), or page 1 and the deepest page would
+	// response cache (see package wrk's cycle.lua), or page 1 and the deepest page would
 	// both be cache hits after the first request.
 	for _, k := range deepKinds {
 		var files [2]string

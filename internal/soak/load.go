@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"cardex/internal/wrk"
 )
 
 // sustainedLoad is point 7: wrk on a mixed URL set gives no socket error
@@ -88,7 +90,7 @@ sampling:
 		}
 	}
 	tick.Stop()
-	res, err := wrkOutcome(out.String())
+	res, err := wrk.Parse(out.String())
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ sampling:
 	s.say("    wrk: %s", res)
 	s.say("    server log: %s", during)
 	s.record("7", fmt.Sprintf("%s of wrk -t2 -c%d", s.cfg.loadTime, s.cfg.loadConns), fmt.Sprintf("%d requests (%.0f req/s), p99 %.0f ms; socket errors %d",
-		res.Requests, res.rps(), float64(res.P99US)/1000, res.socketErrors()), "0 socket errors", res.socketErrors() == 0 && res.Requests > 0)
+		res.Requests, res.RPS(), float64(res.P99US)/1000, res.SocketErrors()), "0 socket errors", res.SocketErrors() == 0 && res.Requests > 0)
 	s.record("7", "responses by status (server log)", fmt.Sprintf("%d × 2xx, %d × 3xx, %d × 4xx, %d × 5xx (wrk: %d not 2xx/3xx)",
 		during.byClass[2], during.byClass[3], during.byClass[4], during.byClass[5], res.Status), "0 × 5xx", during.byClass[5] == 0 && during.requests > 0)
 	hwm, _ := procStatus(pid, "VmHWM")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"cardex/internal/wrk"
 )
 
 // etagVersion is the dataset version an ETag names ("v12.<time>-<hash>"),
@@ -196,7 +198,7 @@ func (s *soak) reloadUnderLoad() error {
 	if werr != nil && s.ctx.Err() != nil {
 		return werr
 	}
-	res, err := wrkOutcome(out.String())
+	res, err := wrk.Parse(out.String())
 	if err != nil {
 		return err
 	}
@@ -242,10 +244,10 @@ func (s *soak) reloadUnderLoad() error {
 	for _, im := range imports {
 		took = max(took, im.took)
 	}
-	failed := int64(obs.failed) + res.socketErrors() + res.Status
+	failed := int64(obs.failed) + res.SocketErrors() + res.Status
 	s.record("9", fmt.Sprintf("%d re-imports during %s of load", len(imports), s.cfg.reloadTime),
 		fmt.Sprintf("wrk %d requests (%.0f req/s): %d socket errors, %d not 2xx/3xx; checking clients %d requests, %d failed; server log: %d × 4xx, %d × 5xx",
-			res.Requests, res.rps(), res.socketErrors(), res.Status, obs.n, obs.failed, during.byClass[4], during.byClass[5]),
+			res.Requests, res.RPS(), res.SocketErrors(), res.Status, obs.n, obs.failed, during.byClass[4], during.byClass[5]),
 		"0 failed requests", failed == 0 && during.byClass[4]+during.byClass[5] == 0 && len(imports) == s.cfg.reimports)
 	s.record("9", "every response wholly one dataset",
 		fmt.Sprintf("%d versions seen by the checking clients (of %d published), %d JSON responses: %d mixed or wrong totals, %d inconsistent pages",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,10 +15,8 @@ import (
 	"time"
 
 	"cardex/internal/procs"
+	"cardex/internal/wrk"
 )
-
-//go:embed soak.lua
-var soakLua []byte
 
 // server is a `cardex serve` this run started, with its log counted.
 type server struct {
@@ -193,40 +190,10 @@ func (l *logCounter) keptLines() []string {
 	return append([]string(nil), l.kept...)
 }
 
-// wrkResult is one wrk run, as soak.lua prints it.
-type wrkResult struct {
-	Requests   int64 `json:"requests"`
-	DurationUS int64 `json:"duration_us"`
-	Bytes      int64 `json:"bytes"`
-	Connect    int64 `json:"connect"`
-	Read       int64 `json:"read"`
-	Write      int64 `json:"write"`
-	Status     int64 `json:"status"`
-	Timeout    int64 `json:"timeout"`
-	P50US      int64 `json:"p50_us"`
-	P99US      int64 `json:"p99_us"`
-	MaxUS      int64 `json:"max_us"`
-}
-
-func (w wrkResult) socketErrors() int64 { return w.Connect + w.Read + w.Write + w.Timeout }
-
-func (w wrkResult) rps() float64 {
-	if w.DurationUS == 0 {
-		return 0
-	}
-	return float64(w.Requests) / (float64(w.DurationUS) / 1e6)
-}
-
-func (w wrkResult) String() string {
-	return fmt.Sprintf("%d requests, %.0f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms; socket errors: %d connect, %d read, %d write, %d timeout; %d responses not 2xx/3xx",
-		w.Requests, w.rps(), float64(w.P50US)/1000, float64(w.P99US)/1000, float64(w.MaxUS)/1000,
-		w.Connect, w.Read, w.Write, w.Timeout, w.Status)
-}
-
 // startWrk starts wrk for d against base, cycling through the paths.
 func (s *soak) startWrk(name, base string, paths []string, threads, conns int, d time.Duration, out *bytes.Buffer) (*procs.Proc, error) {
-	script := filepath.Join(s.run, "soak.lua")
-	if err := os.WriteFile(script, soakLua, 0o644); err != nil {
+	script := filepath.Join(s.run, "cycle.lua")
+	if err := os.WriteFile(script, wrk.Script, 0o644); err != nil {
 		return nil, err
 	}
 	list := filepath.Join(s.run, name+"-urls.txt")
@@ -237,17 +204,6 @@ func (s *soak) startWrk(name, base string, paths []string, threads, conns int, d
 		"--timeout", "10s", "-s", script, base, "--", list}
 	s.say("    $ %s   (%d paths)", strings.Join(argv, " "), len(paths))
 	return s.start("wrk", out, out, argv...)
-}
-
-// wrkOutcome reads wrk's SOAKJSON line.
-func wrkOutcome(out string) (wrkResult, error) {
-	var res wrkResult
-	for _, line := range strings.Split(out, "\n") {
-		if j, ok := strings.CutPrefix(line, "SOAKJSON "); ok {
-			return res, json.Unmarshal([]byte(j), &res)
-		}
-	}
-	return res, fmt.Errorf("no figures in wrk's output:\n%s", out)
 }
 
 // get fetches a URL without following redirects and returns its status

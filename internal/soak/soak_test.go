@@ -77,18 +77,3 @@ func TestSlowSummary(t *testing.T) {
 		t.Errorf("slowSummary = %q, want %q", got, want)
 	}
 }
-
-func TestWrkOutcome(t *testing.T) {
-	out := "Running 1s test @ http://127.0.0.1:1\n" +
-		`SOAKJSON {"requests":100,"duration_us":2000000,"bytes":5,"connect":0,"read":1,"write":0,"status":3,"timeout":2,"p50_us":10,"p99_us":20,"max_us":30}` + "\n"
-	r, err := wrkOutcome(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Requests != 100 || r.socketErrors() != 3 || r.Status != 3 || r.rps() != 50 {
-		t.Errorf("got %+v", r)
-	}
-	if _, err := wrkOutcome("no figures"); err == nil {
-		t.Error("no error without a SOAKJSON line")
-	}
-}
