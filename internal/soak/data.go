@@ -52,12 +52,8 @@ func (s *soak) prepare() error {
 	if res.code != 0 {
 		return fmt.Errorf("importing seeds/ into %s: exit %d\n%s", s.base, res.code, res.stderr)
 	}
-	sum, _, err := fileSHA256(s.base)
-	if err != nil {
-		return err
-	}
 	// The checksum file sqlite.Verify compares a database with.
-	return os.WriteFile(s.base+".sha256", []byte(sum+"  base.db\n"), 0o644)
+	return sqlite.WriteChecksum(s.base)
 }
 
 // corpus returns the folder of a generated corpus of n cards, generating
@@ -185,17 +181,6 @@ func (s *soak) freshCopy(dir string) (string, error) {
 	return db, copyFile(s.base, db)
 }
 
-func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	return hex.EncodeToString(h.Sum(nil)), n, err
-}
-
 // dumpSHA256 hashes the database's dump (sqlite.Store.Dump): equal dumps,
 // equal content.
 func (s *soak) dumpSHA256(path string) (string, error) {
@@ -215,7 +200,7 @@ func (s *soak) dumpSHA256(path string) (string, error) {
 // bytes (sqlite.Verify against the base's checksum), sealed, passing
 // PRAGMA integrity_check, with the same dump. It returns why not.
 func (s *soak) intact(path, baseDump string) error {
-	v, err := sqlite.Verify(s.ctx, path, s.base+".sha256")
+	v, err := sqlite.Verify(s.ctx, path, sqlite.ChecksumPath(s.base))
 	if err != nil {
 		return err
 	}

@@ -89,11 +89,26 @@ func Snapshot(ctx context.Context, src, dst string, overwrite bool) (SnapshotInf
 	}
 	sumTmp := ChecksumPath(tmp)
 	defer os.Remove(sumTmp)
-	line := info.SHA256 + "  " + filepath.Base(dst) + "\n"
-	if err := os.WriteFile(sumTmp, []byte(line), 0o644); err != nil {
+	if err := os.WriteFile(sumTmp, checksumLine(info.SHA256, dst), 0o644); err != nil {
 		return info, err
 	}
 	return info, publish(sumTmp, ChecksumPath(abs))
+}
+
+// checksumLine is the line of a checksum file for the file at path whose
+// digest is sum, in sha256sum's format.
+func checksumLine(sum, path string) []byte {
+	return []byte(sum + "  " + filepath.Base(path) + "\n")
+}
+
+// WriteChecksum writes the checksum file of the database at path
+// (ChecksumPath), which Verify compares a copy with.
+func WriteChecksum(path string) error {
+	sum, _, err := fileSHA256(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(ChecksumPath(path), checksumLine(sum, path), 0o644)
 }
 
 // vacuumInto writes a compacted copy of src to dst, which must not exist.
