@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 
@@ -42,13 +41,8 @@ func (e environment) printAliasSummary(store *sqlite.Store, stats catalog.Import
 // aliases lists the tag aliases the importer merged and the pairs it
 // proposes without merging.
 func (e environment) aliases(args []string) error {
-	fs := flag.NewFlagSet("aliases", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("aliases", "usage: cardex aliases [--db PATH]\n\nLists the tag spellings merged into one tag, then the look-alike tags left apart for you to check.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex aliases [--db PATH]\n\nLists the tag spellings merged into one tag, then the look-alike tags left apart for you to check.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}

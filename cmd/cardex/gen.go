@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,17 +12,12 @@ import (
 
 // gen writes a synthetic corpus of listing pages (see internal/gen).
 func (e environment) gen(args []string) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("gen", "usage: cardex gen --cards N [--seed S] [--out DIR] [--per-page P] [--truth FILE]\n\nWrites a deterministic synthetic corpus in the listing format, for benchmarks.")
 	cards := fs.Int("cards", 10_000, "cards to generate")
 	seed := fs.Uint64("seed", 1, "the seed: the same seed and sizes give the same bytes")
 	out := fs.String("out", "data/gen", "the directory to write the pages into (created; must hold no .txt file)")
 	perPage := fs.Int("per-page", gen.DefaultPerPage, "cards per page")
 	truth := fs.String("truth", "", "also write each card's true tags to this file, as JSON lines {file, line, tags}")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex gen --cards N [--seed S] [--out DIR] [--per-page P] [--truth FILE]\n\nWrites a deterministic synthetic corpus in the listing format, for benchmarks.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,13 +57,8 @@ func newSplitter(lexiconFile string, known func(fn func(string, int)) error, pat
 }
 
 func (e environment) parse(args []string) error {
-	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("parse", "usage: cardex parse [--lexicon FILE] FILE|DIR...\n\nPrints each card as one JSON object per line; diagnostics go to stderr as FILE:LINE: message.")
 	lexicon := fs.String("lexicon", "", "an extra lexicon file (one tag per line)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex parse [--lexicon FILE] FILE|DIR...\n\nPrints each card as one JSON object per line; diagnostics go to stderr as FILE:LINE: message.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
@@ -105,8 +99,7 @@ func (e environment) parse(args []string) error {
 }
 
 func (e environment) importCmd(args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("import", "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to import into (created if missing)")
 	lexicon := fs.String("lexicon", "", "an extra lexicon file (one tag per line)")
 	strict := fs.Bool("strict", false, "fail (and store nothing) if any card is malformed")
@@ -114,10 +107,6 @@ func (e environment) importCmd(args []string) error {
 	resplit := fs.Bool("resplit", false, "split the tags of cards already stored again (after a lexicon change)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file (for performance work)")
 	memprofile := fs.String("memprofile", "", "write a heap profile to this file once the splitter has learned, before the first card is stored (for performance work)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex import [--db PATH] [--lexicon FILE] [--strict] FILE|DIR...")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
@@ -241,8 +230,7 @@ func (e environment) importCmd(args []string) error {
 }
 
 func (e environment) splits(args []string) error {
-	fs := flag.NewFlagSet("splits", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("splits", "usage: cardex splits [--db PATH]\n\nLists the tag splits the importer was not sure of: the glued tags, the split chosen, the runner-up, the margin and FILE:LINE of a card, closest calls first.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
@@ -263,8 +251,7 @@ func (e environment) splits(args []string) error {
 }
 
 func (e environment) export(args []string) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("export", "usage: cardex export [--db PATH] --page N [--tag SLUG] | --list\n\nWrites a stored page back, byte for byte, or lists the stored pages.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database")
 	number := fs.Int("page", 0, "the page number to write")
 	tag := fs.String("tag", "", "the slug of the page's tag, when pages of several tags have that number")
@@ -288,7 +275,7 @@ func (e environment) export(args []string) error {
 		return nil
 	}
 	if *number < 1 {
-		fmt.Fprintln(e.stderr, "usage: cardex export [--db PATH] --page N [--tag SLUG] | --list")
+		fs.Usage()
 		return exitError{code: 2}
 	}
 	var b strings.Builder

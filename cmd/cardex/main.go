@@ -15,6 +15,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -121,4 +122,16 @@ func (e environment) defaultDB() string {
 		return p
 	}
 	return "data/cardex.db"
+}
+
+// flags returns a subcommand's flag set: its errors and its usage (the
+// usage line and what the command does, then the flags) go to stderr.
+func (e environment) flags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
 }

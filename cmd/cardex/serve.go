@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,8 +31,7 @@ const (
 )
 
 func (e environment) serve(args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("serve", "usage: cardex serve [--db PATH] [--addr HOST:PORT] [--conns N] [--reload D] [--query-timeout D]\n\nServes the database read-only over HTTP, and reopens it when an import publishes a new one.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to serve (opened read-only)")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
 	conns := fs.Int("conns", 4, "read-only SQLite connections in the pool")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -13,15 +12,10 @@ import (
 // snapshot writes what replicas serve: a compacted, sealed, read-only copy
 // of the database with a checksum file beside it (web/docs/scaling.md).
 func (e environment) snapshot(args []string) error {
-	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("snapshot", "usage: cardex snapshot [--db PATH] --out FILE [--force]\n\nWrites a compacted, read-only copy of the database (VACUUM INTO) and FILE.sha256.")
 	dbPath := fs.String("db", e.defaultDB(), "the published database to copy")
 	out := fs.String("out", "", "the snapshot file to write (its checksum goes to FILE.sha256)")
 	force := fs.Bool("force", false, "replace FILE if it exists")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex snapshot [--db PATH] --out FILE [--force]\n\nWrites a compacted, read-only copy of the database (VACUUM INTO) and FILE.sha256.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
@@ -53,14 +47,9 @@ func (e environment) snapshot(args []string) error {
 // verify checks a snapshot before it is put into service: its checksum,
 // that it is sealed, and SQLite's integrity check.
 func (e environment) verify(args []string) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("verify", "usage: cardex verify --db FILE [--sum FILE.sha256]\n\nChecks FILE against its checksum and runs SQLite's integrity check; exit status 1 if anything is wrong.")
 	dbPath := fs.String("db", "", "the snapshot file to check (read-only)")
 	sum := fs.String("sum", "", "the checksum file (default: FILE.sha256)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: cardex verify --db FILE [--sum FILE.sha256]\n\nChecks FILE against its checksum and runs SQLite's integrity check; exit status 1 if anything is wrong.")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
 	}
