@@ -40,11 +40,7 @@ func (c cardView) BodyHTML() template.HTML {
 func (c cardView) writeBody(b *strings.Builder) {
 	b.WriteString("\n  <p class=\"meta\">")
 	if c.Source != nil {
-		b.WriteString("<a class=\"source\" href=\"")
-		writeURL(b, c.SourceURL)
-		b.WriteString("\">")
-		b.WriteString(escapeText(c.Source.Name))
-		b.WriteString("</a>")
+		writeLink(b, "source", c.SourceURL, c.Source.Name, false)
 	} else {
 		b.WriteString("<span class=\"source none\">No source</span>")
 	}
@@ -56,11 +52,8 @@ func (c cardView) writeBody(b *strings.Builder) {
 		b.WriteString("</time>")
 	}
 	if c.Category != nil {
-		b.WriteString(" · <a class=\"category\" href=\"")
-		writeURL(b, c.CategoryURL)
-		b.WriteString("\">")
-		b.WriteString(escapeText(c.Category.Name))
-		b.WriteString("</a>")
+		b.WriteString(" · ")
+		writeLink(b, "category", c.CategoryURL, c.Category.Name, false)
 	}
 	b.WriteString("\n  </p>\n  <p class=\"summary\">")
 	b.WriteString(string(marked(c.Summary, c.MarkedSummary)))
@@ -71,26 +64,16 @@ func (c cardView) writeBody(b *strings.Builder) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("<a href=\"")
-			writeURL(b, l.URL)
-			b.WriteString("\">")
-			b.WriteString(escapeText(l.Text))
-			b.WriteString("</a>")
+			writeLink(b, "", l.URL, l.Text, false)
 		}
 		b.WriteString("</p>")
 	}
 	if len(c.Tags) > 0 {
 		b.WriteString("\n  <ul class=\"tags\" aria-label=\"Tags\">")
 		for _, t := range c.Tags {
-			b.WriteString("\n    <li><a href=\"")
-			writeURL(b, t.URL)
-			b.WriteString("\"")
-			if t.Active {
-				b.WriteString(" aria-current=\"true\"")
-			}
-			b.WriteString(">")
-			b.WriteString(escapeText(t.Name))
-			b.WriteString("</a></li>")
+			b.WriteString("\n    <li>")
+			writeLink(b, "", t.URL, t.Name, t.Active)
+			b.WriteString("</li>")
 		}
 		b.WriteString("\n  </ul>")
 	}
@@ -99,6 +82,24 @@ func (c cardView) writeBody(b *strings.Builder) {
 	b.WriteString("</span> · <span>")
 	b.WriteString(strconv.Itoa(c.ReadMinutes))
 	b.WriteString(" min read</span></p>\n")
+}
+
+// writeLink writes a link to url with text: of class class (if any),
+// marked aria-current when current.
+func writeLink(b *strings.Builder, class, url, text string, current bool) {
+	b.WriteString("<a")
+	if class != "" {
+		b.WriteString(` class="` + class + `"`)
+	}
+	b.WriteString(` href="`)
+	writeURL(b, url)
+	b.WriteString(`"`)
+	if current {
+		b.WriteString(` aria-current="true"`)
+	}
+	b.WriteString(">")
+	b.WriteString(escapeText(text))
+	b.WriteString("</a>")
 }
 
 // writeURL writes u as html/template writes a URL into a quoted href: a
