@@ -92,6 +92,11 @@ func DefaultParams() Params {
 
 // Model holds the evidence for splitting. Use New, then Observe and Train.
 // A Model is not safe for concurrent use.
+//
+// Its corpus is stored compactly, for the importer streams in bounded
+// memory: each glued string once, its split as cut offsets into it (tags
+// are substrings of the string, so none is stored apart), and the words of
+// titles and summaries as hashes.
 type Model struct {
 	p        Params
 	dict     *Dictionary
@@ -100,19 +105,45 @@ type Model struct {
 	prior    map[string]float64 // lexicon and database counts
 	counts   map[string]float64 // prior plus the corpus's current segmentation
 	total    float64
-	// Keys are copied in once and never stored again: assigning to a
-	// string key already in a map stores the new key, which would keep the
-	// line it was cut from alive. So corpus counts through a pointer.
-	corpus map[string]*int // glued string -> times observed
+	// corpus indexes entries by glued string while the corpus is
+	// observed; Train sorts entries by string and drops it.
+	corpus  map[string]int32
+	entries []entry
+	cuts    []uint16 // the entries' splits (entry.seg)
+	alts    []alt    // the entries' close calls (entry.alt)
+	altCuts []uint16 // the close calls' splits (alt.seg)
+	trained bool     // Train's last round ran
 	// text holds the words of the corpus's titles and summaries, exact
-	// case, by hash: a set of 200,000 words in 5 MB instead of 17.
-	text     map[uint64]struct{}
-	textSeed maphash.Seed
-	segs     map[string][]string // current segmentation of each corpus string
-	final    map[string][]scored // the close calls of the last training round
-	wcost    map[string]float64  // word cost cache
-	known    map[string]bool     // knownWord cache
+	// case, by hash: a set while they are observed, then a sorted slice
+	// (200,000 words in 1.6 MB).
+	text       map[uint64]struct{}
+	textSorted []uint64
+	textSeed   maphash.Seed
+	wcost      map[string]float64 // word cost cache
+	known      map[string]bool    // knownWord cache
+	tagBuf     []string           // scratch for adjust
 }
+
+// entry is one distinct glued string of the corpus.
+type entry struct {
+	key  string
+	n    int32  // times observed
+	seg  int32  // its current split: cut offsets at cuts[seg:seg+nseg-1]
+	alt  int32  // its close calls: alts[alt:alt+nalt]
+	nseg uint16 // tags in its split; 0: none
+	nalt uint8  // close calls of the last round, kept when 2 or more
+}
+
+// alt is a close call: a split of an entry and its cost.
+type alt struct {
+	cost float64
+	seg  int32 // cut offsets at altCuts[seg:seg+nseg-1]
+	nseg uint16
+}
+
+// maxGluedBytes bounds the strings Train learns from: cut offsets are
+// 16-bit. A real glued string is a few hundred bytes at most.
+const maxGluedBytes = math.MaxUint16
 
 // New returns a model with the word knowledge of dict and no tags known.
 func New(dict *Dictionary, p Params) *Model {
@@ -123,10 +154,9 @@ func New(dict *Dictionary, p Params) *Model {
 		lexLower: map[string]bool{},
 		prior:    map[string]float64{},
 		counts:   map[string]float64{},
-		corpus:   map[string]*int{},
+		corpus:   map[string]int32{},
 		text:     map[uint64]struct{}{},
 		textSeed: maphash.MakeSeed(),
-		segs:     map[string][]string{},
 		wcost:    map[string]float64{},
 	}
 }
@@ -170,18 +200,43 @@ func (m *Model) addPrior(tag string, n float64) {
 const (
 	MaxCorpusStrings = 60_000  // distinct glued strings trained on
 	MaxTextWords     = 200_000 // distinct words of titles and summaries
-	maxCacheEntries  = 50_000  // word-cost and known-word caches (each emptied when full)
+	maxCacheEntries  = 20_000  // word-cost and known-word caches (each emptied when full)
 )
 
 // Observe adds a glued string of the corpus being imported. Past
 // MaxCorpusStrings distinct strings, new ones only count if already seen.
 func (m *Model) Observe(glued string) {
-	if n, ok := m.corpus[glued]; ok {
-		*n++
-	} else if len(m.corpus) < MaxCorpusStrings {
-		one := 1
-		m.corpus[strings.Clone(glued)] = &one // not to keep the line it is cut from
+	if len(glued) > maxGluedBytes {
+		return
 	}
+	if m.corpus == nil { // observed again after Train
+		m.corpus = make(map[string]int32, len(m.entries))
+		for k, e := range m.entries {
+			m.corpus[e.key] = int32(k)
+		}
+	}
+	if k, ok := m.corpus[glued]; ok {
+		m.entries[k].n++
+	} else if len(m.entries) < MaxCorpusStrings {
+		key := strings.Clone(glued) // not to keep the line it is cut from
+		m.corpus[key] = int32(len(m.entries))
+		m.entries = append(m.entries, entry{key: key, n: 1})
+	}
+}
+
+// lookup returns the entry of glued, or nil.
+func (m *Model) lookup(glued string) *entry {
+	if m.corpus != nil {
+		if k, ok := m.corpus[glued]; ok {
+			return &m.entries[k]
+		}
+		return nil
+	}
+	k, ok := slices.BinarySearchFunc(m.entries, glued, func(e entry, g string) int { return strings.Compare(e.key, g) })
+	if !ok {
+		return nil
+	}
+	return &m.entries[k]
 }
 
 // ObserveText adds the words of a title or summary: a word that the
@@ -196,11 +251,14 @@ func (m *Model) ObserveText(s string) {
 			continue
 		}
 		if !m.inText(w) {
-			if len(m.text) >= MaxTextWords {
+			if len(m.text)+len(m.textSorted) >= MaxTextWords {
 				continue
 			}
 			delete(m.wcost, w)
 			delete(m.known, w)
+			if m.text == nil {
+				m.text = map[uint64]struct{}{}
+			}
 			m.text[maphash.String(m.textSeed, w)] = struct{}{}
 		}
 	}
@@ -209,46 +267,107 @@ func (m *Model) ObserveText(s string) {
 // inText reports whether the corpus's titles and summaries use w (by a
 // 64-bit hash: a false yes is a chance of about one in 10^14 per word).
 func (m *Model) inText(w string) bool {
-	_, ok := m.text[maphash.String(m.textSeed, w)]
+	h := maphash.String(m.textSeed, w)
+	if _, ok := m.text[h]; ok {
+		return true
+	}
+	_, ok := slices.BinarySearch(m.textSorted, h)
 	return ok
+}
+
+// freeze turns the observation structures into their sorted, compact
+// forms: entries by glued string, the text words' hashes in a slice.
+func (m *Model) freeze() {
+	if m.corpus != nil {
+		m.corpus = nil
+		slices.SortFunc(m.entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+		m.entries = slices.Clip(m.entries)
+	}
+	if len(m.text) > 0 {
+		s := make([]uint64, 0, len(m.textSorted)+len(m.text))
+		s = append(s, m.textSorted...)
+		for h := range m.text {
+			s = append(s, h)
+		}
+		slices.Sort(s)
+		m.textSorted, m.text = s, nil
+	}
 }
 
 // Train segments the observed corpus rounds times, each time with the
 // counts of the previous round, leaving each string's own previous
 // segmentation out while it is re-segmented.
 func (m *Model) Train(rounds int) {
-	keys := make([]string, 0, len(m.corpus))
-	for g := range m.corpus {
-		keys = append(keys, g)
-	}
-	sort.Strings(keys)
-	m.final = nil
+	m.freeze()
+	m.alts, m.altCuts, m.trained = nil, nil, false
 	for round := range rounds {
 		last := round == rounds-1
-		if last {
-			m.final = make(map[string][]scored, len(keys))
-		}
-		for _, g := range keys {
-			n := float64(*m.corpus[g])
-			m.adjust(m.segs[g], -n)
+		next := make([]uint16, 0, len(m.cuts))
+		for k := range m.entries {
+			e := &m.entries[k]
+			n := float64(e.n)
+			m.adjust(m.tags(e.key, m.cuts, e.seg, e.nseg), -n)
 			want := 1
 			if last {
 				want = m.p.Beam
 			}
-			hyps := m.search(g, "", want)
+			hyps := m.search(e.key, "", want)
 			var tags []string
 			if len(hyps) > 0 {
 				tags = hyps[0].tags
 			}
+			e.seg, e.nseg, next = appendSplit(next, tags)
+			e.alt, e.nalt = 0, 0
 			// Only real close calls are kept: a string with one split in
-			// reach has it in segs, and most strings have one.
+			// reach has it as its split, and most strings have one.
 			if calls := m.closeCalls(hyps); last && len(calls) > 1 {
-				m.final[g] = calls
+				calls = calls[:min(len(calls), math.MaxUint8)]
+				e.alt, e.nalt = int32(len(m.alts)), uint8(len(calls))
+				for _, c := range calls {
+					a := alt{cost: c.cost}
+					a.seg, a.nseg, m.altCuts = appendSplit(m.altCuts, c.tags)
+					m.alts = append(m.alts, a)
+				}
 			}
-			m.segs[g] = tags
 			m.adjust(tags, n)
 		}
+		m.cuts = next
 	}
+	m.trained = rounds > 0
+}
+
+// appendSplit appends the inner cut offsets of tags (contiguous
+// substrings of one string, in order) to cuts.
+func appendSplit(cuts []uint16, tags []string) (seg int32, nseg uint16, out []uint16) {
+	seg = int32(len(cuts))
+	off := 0
+	for k, t := range tags {
+		off += len(t)
+		if k < len(tags)-1 {
+			cuts = append(cuts, uint16(off))
+		}
+	}
+	return seg, uint16(len(tags)), cuts
+}
+
+// tags returns the split of key stored at cuts[seg:], in m.tagBuf: valid
+// until the next call.
+func (m *Model) tags(key string, cuts []uint16, seg int32, nseg uint16) []string {
+	m.tagBuf = appendTags(m.tagBuf[:0], key, cuts, seg, nseg)
+	return m.tagBuf
+}
+
+// appendTags appends the tags of key's split stored at cuts[seg:] to out.
+func appendTags(out []string, key string, cuts []uint16, seg int32, nseg uint16) []string {
+	if nseg == 0 {
+		return out
+	}
+	from := 0
+	for _, c := range cuts[seg : seg+int32(nseg)-1] {
+		out = append(out, key[from:c])
+		from = int(c)
+	}
+	return append(out, key[from:])
 }
 
 // closeCalls keeps the splits that a card's own text could still promote
@@ -291,22 +410,29 @@ type Result = catalog.SplitResult
 // model, so it may be called from several goroutines at once.
 func (m *Model) Split(glued, context string) Result {
 	var hyps []scored
-	if cached, ok := m.final[glued]; ok {
+	e := m.lookup(glued)
+	switch {
+	case e != nil && m.trained && e.nalt > 1:
+		cached := make([]scored, e.nalt)
+		for k, a := range m.alts[e.alt : e.alt+int32(e.nalt)] {
+			cached[k] = scored{cost: a.cost, tags: appendTags(nil, e.key, m.altCuts, a.seg, a.nseg)}
+		}
 		hyps = m.rerank(cached, normalizeContext(context))
-	} else if tags := m.segs[glued]; len(tags) > 0 && m.final != nil && m.corpus[glued] != nil {
+	case e != nil && m.trained && e.nseg > 0:
 		// Trained, with no close call: the split of the last round.
-		hyps = []scored{{tags: tags}}
-	} else {
+		hyps = []scored{{tags: appendTags(nil, e.key, m.cuts, e.seg, e.nseg)}}
+	default:
 		// Leave the string's own training segmentation out, as Train does,
 		// so that it does not vouch for itself.
-		if p := m.corpus[glued]; p != nil {
-			n := float64(*p)
-			own := m.segs[glued]
+		if e != nil {
+			n := float64(e.n)
+			own := appendTags(nil, e.key, m.cuts, e.seg, e.nseg)
 			m.adjust(own, -n)
 			defer m.adjust(own, n)
 		}
 		hyps = m.search(glued, normalizeContext(context), 2)
 	}
+
 	if len(hyps) == 0 {
 		return Result{Tags: []string{glued}, Certain: false}
 	}

@@ -135,6 +135,22 @@ func TestSplitUsesCorpus(t *testing.T) {
 	}
 }
 
+// A corpus observed again after training is trained again, and a glued
+// string too long for the compact corpus (16-bit cut offsets) is not
+// learned from but still split.
+func TestCorpusBounds(t *testing.T) {
+	long := strings.Repeat("Kafka", 14_000) // 70,000 bytes
+	m := newModel(t, false, "Distributed SystemsFlink", long)
+	m.Observe("Distributed SystemsPulsar")
+	m.Observe("Distributed SystemsFlinkPulsar")
+	m.Train(3)
+	if got := m.Split("Distributed SystemsFlinkPulsar", ""); !slices.Equal(got.Tags, []string{"Distributed Systems", "Flink", "Pulsar"}) {
+		t.Errorf("after a second training: %q", got.Tags)
+	}
+	got := m.Split(long, "")
+	checkSplit(t, long, got.Tags, got.Certain)
+}
+
 // A close call is reported with its runner-up so a person can settle it.
 func TestSplitReportsUncertainty(t *testing.T) {
 	m := newModel(t, false)

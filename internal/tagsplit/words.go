@@ -6,6 +6,8 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,9 +27,13 @@ const (
 	wordAcronym             // the list has it in capitals ("NASA")
 )
 
-// Dictionary is a set of English words, keyed by their lowercase form.
+// Dictionary is a set of English words, keyed by their lowercase form:
+// the words sorted in one string, found by binary search (about 1 MB,
+// against 4 in a map of strings).
 type Dictionary struct {
-	words map[string]uint8
+	blob  string   // the lowercase words, sorted, end to end
+	start []uint32 // word k is blob[start[k]:start[k+1]]
+	flag  []uint8  // word k's flags
 }
 
 // EnglishWords returns the embedded English word list.
@@ -36,31 +42,62 @@ func EnglishWords() (*Dictionary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tagsplit: word list: %w", err)
 	}
-	d := &Dictionary{words: make(map[string]uint8, 80000)}
+	words := make(map[string]uint8, 80000)
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
-		d.Add(sc.Text())
+		addWord(words, sc.Text())
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("tagsplit: word list: %w", err)
 	}
-	return d, nil
+	return newDictionary(words), nil
 }
 
-// Add adds one word to the dictionary.
-func (d *Dictionary) Add(w string) {
+// addWord adds one word of the list to words, by its lowercase form.
+func addWord(words map[string]uint8, w string) {
 	if w == "" {
 		return
 	}
 	lw := strings.ToLower(w)
 	switch {
 	case w == lw:
-		d.words[lw] |= wordLower
+		words[lw] |= wordLower
 	case isAllUpper(w):
-		d.words[lw] |= wordAcronym
+		words[lw] |= wordAcronym
 	default:
-		d.words[lw] |= wordProper
+		words[lw] |= wordProper
 	}
+}
+
+func newDictionary(words map[string]uint8) *Dictionary {
+	keys := make([]string, 0, len(words))
+	size := 0
+	for w := range words {
+		keys = append(keys, w)
+		size += len(w)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(size)
+	d := &Dictionary{start: make([]uint32, 0, len(keys)+1), flag: make([]uint8, 0, len(keys))}
+	for _, w := range keys {
+		d.start = append(d.start, uint32(b.Len()))
+		d.flag = append(d.flag, words[w])
+		b.WriteString(w)
+	}
+	d.start = append(d.start, uint32(b.Len()))
+	d.blob = b.String()
+	return d
+}
+
+// word returns the flags of the lowercase word lw, 0 if the list lacks it.
+func (d *Dictionary) word(lw string) uint8 {
+	n := len(d.flag)
+	k := sort.Search(n, func(k int) bool { return d.blob[d.start[k]:d.start[k+1]] >= lw })
+	if k < n && d.blob[d.start[k]:d.start[k+1]] == lw {
+		return d.flag[k]
+	}
+	return 0
 }
 
 // flags returns the flags of the lowercase word lw, trying common English
@@ -71,7 +108,7 @@ func (d *Dictionary) flags(lw string) (f uint8, derived bool) {
 }
 
 func (d *Dictionary) flagsDepth(lw string, depth int) (f uint8, derived bool) {
-	if f = d.words[lw]; f != 0 {
+	if f = d.word(lw); f != 0 {
 		return f, false
 	}
 	if depth == 0 || utf8.RuneCountInString(lw) < 4 {
@@ -87,7 +124,7 @@ func (d *Dictionary) flagsDepth(lw string, depth int) (f uint8, derived bool) {
 		}
 		// Doubled consonant: "mapping" -> "map".
 		if sx.add == "" && len(stem) > 3 && stem[len(stem)-1] == stem[len(stem)-2] {
-			if f := d.words[stem[:len(stem)-1]] & wordLower; f != 0 {
+			if f := d.word(stem[:len(stem)-1]) & wordLower; f != 0 {
 				return f, true
 			}
 		}
