@@ -40,17 +40,28 @@ type ratio struct{ num, den int }
 // point at a story.
 const storyCommonWord = 1000
 
+// storySummaryCache is how many normalized summaries clusterStories keeps
+// at most.
+const storySummaryCache = 1024
+
+// storySize is what clusterStories is told in advance, to allocate once:
+// the number of cards and the bytes of their titles (0 if not known).
+type storySize struct{ cards, titleBytes int }
+
 // storyCard is what clustering reads of a card.
 type storyCard struct {
 	ID    int64
 	Title string
 }
 
-// clusterStories returns the story of each card (by index): the smallest
-// id among the cards of its group; and compared, the number of pairs of
-// cards it compared beyond equal titles, which is its work. summary
-// returns a card's summary; it is asked only about pairs whose titles are
-// near-equal.
+// clusterStories returns the id and story of each card that cards
+// yields, in its order: the story is the smallest id among the cards of
+// its group; and compared, the number of pairs of cards it compared
+// beyond equal titles, which is its work. cards yields each card once;
+// titleOf and summary return a card's title again and its summary, asked
+// only about cards whose title words are equal or near-equal. No title or
+// summary is kept for every card: at 190,000 cards that was 20 MB of an
+// importer that streams in 64 MB.
 //
 // It never compares all pairs. Cards with the same title words meet by
 // sorting on a hash of those words, and equal normalized titles are joined
@@ -81,44 +92,41 @@ type storyCard struct {
 // storyCommonWord titles have those words. The caps count titles, not
 // cards seen so far, so the stories do not depend on the order of the
 // cards.
-func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (stories []int64, compared int, err error) {
-	n := len(cards)
-	sets := newUnionFind(n)
-
+func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary func(id int64) (string, error)) (ids, stories []int64, compared int, err error) {
 	// Each title's words become word ids, card i's in flat[at[i]:at[i+1]]:
 	// no title or word slice is kept for every card.
-	ids := map[string]int32{}
+	words := map[string]int32{}
 	var (
 		vocab []string // by id
 		df    []int32  // titles with the word, by id
+		flat  = make([]int32, 0, size.titleBytes/6) // a word and its space are about six bytes
+		at    = make([]int32, 1, size.cards+1)
+		bySet = make([]hashedCard, 0, size.cards)
+		h     maphash.Hash
 	)
-	size := 0
-	for _, c := range cards {
-		size += len(c.Title)
-	}
-	flat := make([]int32, 0, size/6) // a word and its space are about six bytes
-	at := make([]int, n+1)
-	bySet := make([]hashedCard, n)
-	var h maphash.Hash
-	for i, c := range cards {
+	ids = make([]int64, 0, size.cards)
+	for c := range cards {
 		h.Reset()
 		for _, w := range textWords(normalizeText(c.Title)) {
 			h.WriteString(w)
 			h.WriteByte(0) // not in a word
-			id, ok := ids[w]
+			id, ok := words[w]
 			if !ok {
 				w = strings.Clone(w) // not to keep the title
 				id = int32(len(vocab))
-				ids[w] = id
+				words[w] = id
 				vocab, df = append(vocab, w), append(df, 0)
 			}
 			df[id]++
 			flat = append(flat, id)
 		}
-		at[i+1] = len(flat)
-		bySet[i] = hashedCard{h.Sum64(), int32(i)}
+		at = append(at, int32(len(flat)))
+		bySet = append(bySet, hashedCard{h.Sum64(), int32(len(ids))})
+		ids = append(ids, c.ID)
 	}
-	ids = nil
+	words = nil
+	n := len(ids)
+	sets := newUnionFind(n)
 
 	// Word ids become ranks, rarest first, and each title a sorted set of
 	// ranks. The ranks below rare are of the words that propose candidates.
@@ -149,17 +157,22 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 		norm  string
 		words []string
 	}
+	// The summaries of the cards last compared: a card near others is
+	// compared with them one after the other.
 	summaries := map[int]text{}
 	summaryOf := func(i int) (text, error) {
 		if s, ok := summaries[i]; ok {
 			return s, nil
 		}
-		raw, err := summary(cards[i].ID)
+		raw, err := summary(ids[i])
 		if err != nil {
-			return text{}, fmt.Errorf("summary of card %d: %w", cards[i].ID, err)
+			return text{}, fmt.Errorf("summary of card %d: %w", ids[i], err)
 		}
 		s := text{norm: normalizeText(raw)}
 		s.words = textWords(s.norm)
+		if len(summaries) >= storySummaryCache {
+			clear(summaries)
+		}
 		summaries[i] = s
 		return s, nil
 	}
@@ -192,7 +205,11 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 	for run := range hashRuns(bySet) {
 		first := make(map[string]int32, len(run)) // normalized title -> first card with it
 		for _, c := range run {
-			norm := normalizeText(cards[c.card].Title)
+			t, err := titleOf(ids[c.card])
+			if err != nil {
+				return nil, nil, compared, fmt.Errorf("title of card %d: %w", ids[c.card], err)
+			}
+			norm := normalizeText(t)
 			if j, ok := first[norm]; ok {
 				sets.union(int(c.card), int(j))
 			} else {
@@ -205,7 +222,7 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 		for a := 1; a < len(run); a++ {
 			for b := range a {
 				if err := compare(int(run[a].card), int(run[b].card)); err != nil {
-					return nil, compared, err
+					return nil, nil, compared, err
 				}
 			}
 		}
@@ -226,7 +243,7 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 				}
 				seen[j] = int32(i + 1)
 				if err := compare(i, int(j)); err != nil {
-					return nil, compared, err
+					return nil, nil, compared, err
 				}
 			}
 			index[w] = append(index[w], int32(i))
@@ -236,18 +253,15 @@ func clusterStories(cards []storyCard, summary func(id int64) (string, error)) (
 
 	// A group's root is one of its cards: it gathers the smallest id, which
 	// every card then reads.
-	stories = make([]int64, n)
-	for i, c := range cards {
-		stories[i] = c.ID
-	}
-	for i, c := range cards {
+	stories = slices.Clone(ids)
+	for i, id := range ids {
 		r := sets.find(i)
-		stories[r] = min(stories[r], c.ID)
+		stories[r] = min(stories[r], id)
 	}
-	for i := range cards {
+	for i := range ids {
 		stories[i] = stories[sets.find(i)]
 	}
-	return stories, compared, nil
+	return ids, stories, compared, nil
 }
 
 // hashedCard is a card (by index) under a hash of its title's words.
@@ -396,20 +410,56 @@ func (im *Import) updateStories() error {
 			return nil
 		}
 	}
-	cards, stored, err := im.storyCards()
+	// Each card's id, title and stored story, read once: the titles
+	// are not kept (clusterStories asks again for the few it needs).
+	var size storySize
+	if err := im.queryRow(`SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
+		return err
+	}
+	stored := make([]int64, 0, size.cards) // 0: none yet
+	var readErr error
+	cards := func(yield func(storyCard) bool) {
+		rows, err := im.tx.QueryContext(im.ctx, `SELECT id, title, story FROM cards ORDER BY id`)
+		if err != nil {
+			readErr = err
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c storyCard
+			var s sql.NullInt64
+			if err := rows.Scan(&c.ID, &c.Title, &s); err != nil {
+				readErr = err
+				return
+			}
+			stored = append(stored, s.Int64)
+			if !yield(c) {
+				return
+			}
+		}
+		readErr = rows.Err()
+	}
+	title, err := im.tx.PrepareContext(im.ctx, `SELECT title FROM cards WHERE id = ?`)
 	if err != nil {
 		return err
 	}
+	defer title.Close()
 	get, err := im.tx.PrepareContext(im.ctx, `SELECT summary FROM cards WHERE id = ?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	stories, _, err := clusterStories(cards, func(id int64) (string, error) {
-		var s string
-		err := get.QueryRowContext(im.ctx, id).Scan(&s)
-		return s, err
-	})
+	column := func(stmt *sql.Stmt) func(int64) (string, error) {
+		return func(id int64) (string, error) {
+			var s string
+			err := stmt.QueryRowContext(im.ctx, id).Scan(&s)
+			return s, err
+		}
+	}
+	ids, stories, _, err := clusterStories(size, cards, column(title), column(get))
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
 		return err
 	}
@@ -418,38 +468,16 @@ func (im *Import) updateStories() error {
 		return err
 	}
 	defer set.Close()
-	for i, c := range cards {
-		if stored[i].Valid && stored[i].Int64 == stories[i] {
+	for i, id := range ids {
+		if stored[i] == stories[i] {
 			continue
 		}
-		if _, err := set.ExecContext(im.ctx, stories[i], c.ID); err != nil {
+		if _, err := set.ExecContext(im.ctx, stories[i], id); err != nil {
 			return err
 		}
 		im.changed = true
 	}
 	return nil
-}
-
-// storyCards reads every card's id, title and stored story.
-func (im *Import) storyCards() ([]storyCard, []sql.NullInt64, error) {
-	rows, err := im.tx.QueryContext(im.ctx, `SELECT id, title, story FROM cards ORDER BY id`)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var (
-		cards  []storyCard
-		stored []sql.NullInt64
-	)
-	for rows.Next() {
-		var c storyCard
-		var s sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.Title, &s); err != nil {
-			return nil, nil, err
-		}
-		cards, stored = append(cards, c), append(stored, s)
-	}
-	return cards, stored, rows.Err()
 }
 
 // collapseStories narrows cond, a condition on "cards c" from where, to

@@ -63,7 +63,7 @@ func TestClusterStories(t *testing.T) {
 				cards = append(cards, storyCard{ID: int64(i + 1), Title: c.title})
 				summaries[int64(i+1)] = c.summary
 			}
-			got, _, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id], nil })
+			got, _, err := clusterSlice(cards, func(id int64) (string, error) { return summaries[id], nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func TestClusterStoriesMatchesAllPairs(t *testing.T) {
 		for i, ti := range titles {
 			cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
 		}
-		got, _, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id-1], nil })
+		got, _, err := clusterSlice(cards, func(id int64) (string, error) { return summaries[id-1], nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestClusterStoriesCommonWords(t *testing.T) {
 	for i, ti := range titles {
 		cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
 	}
-	got, compared, err := clusterStories(cards, func(id int64) (string, error) { return summaries[id-1], nil })
+	got, compared, err := clusterSlice(cards, func(id int64) (string, error) { return summaries[id-1], nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestClusterStoriesCommonWordEdge(t *testing.T) {
 		for i, ti := range titles {
 			cards = append(cards, storyCard{ID: int64(i + 1), Title: ti})
 		}
-		got, _, err := clusterStories(cards, func(id int64) (string, error) { return "same", nil })
+		got, _, err := clusterSlice(cards, func(id int64) (string, error) { return "same", nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,7 @@ func BenchmarkClusterStories(b *testing.B) {
 				}
 				for b.Loop() {
 					calls := 0
-					_, compared, err := clusterStories(cards, func(id int64) (string, error) { calls++; return summaries[id-1], nil })
+					_, compared, err := clusterSlice(cards, func(id int64) (string, error) { calls++; return summaries[id-1], nil })
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -321,4 +321,25 @@ func BenchmarkClusterStories(b *testing.B) {
 			})
 		}
 	}
+}
+
+// clusterSlice runs clusterStories over cards, with their titles and the
+// summaries summary gives, and returns their stories.
+func clusterSlice(cards []storyCard, summary func(id int64) (string, error)) ([]int64, int, error) {
+	titles := map[int64]string{}
+	for _, c := range cards {
+		titles[c.ID] = c.Title
+	}
+	title := func(id int64) (string, error) { return titles[id], nil }
+	ids, stories, compared, err := clusterStories(storySize{}, slices.Values(cards), title, summary)
+	if err == nil && !slices.Equal(ids, slices.Collect(func(yield func(int64) bool) {
+		for _, c := range cards {
+			if !yield(c.ID) {
+				return
+			}
+		}
+	})) {
+		return nil, 0, fmt.Errorf("clusterStories returned ids %v, not the cards' in order", ids)
+	}
+	return stories, compared, err
 }
