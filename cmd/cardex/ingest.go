@@ -132,11 +132,13 @@ func (e environment) importCmd(args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	// A soft memory limit for the importer, unless GOMEMLIMIT sets one:
-	// its live heap stays under ~90 MB whatever the input (the splitter's
-	// corpus and caches are capped), and without a limit the collector
-	// lets the heap reach twice that between collections. Measured on a
-	// 113 MB import: peak RSS 223 MB without, 146 MB with, 23% slower.
+	// A soft memory limit for the importer, unless GOMEMLIMIT sets one.
+	// Its live heap is about 20 MB at a 113 MB import: the splitter's
+	// state, compact and capped (about 10 MB), then the stories' arrays
+	// (about 40 bytes a card); and without a limit the collector lets the
+	// heap reach twice that between collections. The limit keeps the
+	// importer's peak RSS under 64 MB there (docs/reliability.md, point
+	// 3); a far bigger import only makes the collector work harder.
 	defaultMemoryLimit(importMemoryLimit)
 	progress := newProgress(e.stderr, *quiet)
 	var m *tagsplit.Model
@@ -306,7 +308,7 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 }
 
 // importMemoryLimit is the importer's default soft memory limit.
-const importMemoryLimit = 128 << 20
+const importMemoryLimit = 40 << 20
 
 // defaultMemoryLimit sets the Go runtime's soft memory limit to n bytes,
 // unless the GOMEMLIMIT environment variable sets one.
