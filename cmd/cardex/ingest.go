@@ -140,6 +140,9 @@ func (e environment) importCmd(args []string) error {
 	// importer's peak RSS under 64 MB there (docs/reliability.md, point
 	// 3); a far bigger import only makes the collector work harder.
 	defaultMemoryLimit(importMemoryLimit)
+	if err := sqlite.LimitHeap(e.ctx, importSQLiteHeap); err != nil {
+		return err
+	}
 	progress := newProgress(e.stderr, *quiet)
 	var m *tagsplit.Model
 	// The splitter learns from the tags already stored and from every file
@@ -187,9 +190,11 @@ func (e environment) importCmd(args []string) error {
 			}
 			progress.file(p, page.Cards, page.Rejected)
 		}
-		// Every card is split: the splitter (~50 MB) can go before the
-		// importer computes stories and facets.
+		// Every card is split: the splitter (~10 MB) can go, and the
+		// memory it and the parsing used goes back to the system, before
+		// the importer computes stories and facets.
 		m = nil
+		debug.FreeOSMemory()
 		return nil
 	})
 	progress.done()
@@ -307,8 +312,11 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 	return sqlite.OpenReadOnly(e.ctx, path, 1)
 }
 
+// importSQLiteHeap is the importer's soft limit on SQLite's own heap.
+const importSQLiteHeap = 8 << 20
+
 // importMemoryLimit is the importer's default soft memory limit.
-const importMemoryLimit = 40 << 20
+const importMemoryLimit = 34 << 20
 
 // defaultMemoryLimit sets the Go runtime's soft memory limit to n bytes,
 // unless the GOMEMLIMIT environment variable sets one.

@@ -179,7 +179,9 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 		slug := catalog.Slugify(t)
 		im.pageTags[slug]++
 		if _, ok := im.pageTagNm[slug]; !ok {
-			im.pageTagNm[slug] = t
+			// A copy: t is cut from the card's text, which a page of
+			// 100 MB would otherwise keep for each of its tags.
+			im.pageTagNm[slug] = strings.Clone(t)
 		}
 	}
 	return nil

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,19 +99,14 @@ func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary 
 	// no title or word slice is kept for every card.
 	words := map[string]int32{}
 	var (
-		vocab []string // by id
-		df    []int32  // titles with the word, by id
+		vocab []string                              // by id
+		df    []int32                               // titles with the word, by id
 		flat  = make([]int32, 0, size.titleBytes/6) // a word and its space are about six bytes
 		at    = make([]int32, 1, size.cards+1)
-		bySet = make([]hashedCard, 0, size.cards)
-		h     maphash.Hash
 	)
 	ids = make([]int64, 0, size.cards)
 	for c := range cards {
-		h.Reset()
 		for _, w := range textWords(normalizeText(c.Title)) {
-			h.WriteString(w)
-			h.WriteByte(0) // not in a word
 			id, ok := words[w]
 			if !ok {
 				w = strings.Clone(w) // not to keep the title
@@ -121,12 +118,25 @@ func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary 
 			flat = append(flat, id)
 		}
 		at = append(at, int32(len(flat)))
-		bySet = append(bySet, hashedCard{h.Sum64(), int32(len(ids))})
 		ids = append(ids, c.ID)
 	}
 	words = nil
 	n := len(ids)
 	sets := newUnionFind(n)
+
+	// A hash of each title's words, in order (by id: one id is one word),
+	// made once the word map is gone, which the peak of memory is.
+	bySet := make([]hashedCard, n)
+	var h maphash.Hash
+	var buf [4]byte
+	for i := range n {
+		h.Reset()
+		for _, id := range flat[at[i]:at[i+1]] {
+			binary.LittleEndian.PutUint32(buf[:], uint32(id))
+			h.Write(buf[:])
+		}
+		bySet[i] = hashedCard{h.Sum64(), int32(i)}
+	}
 
 	// Word ids become ranks, rarest first, and each title a sorted set of
 	// ranks. The ranks below rare are of the words that propose candidates.
@@ -463,6 +473,12 @@ func (im *Import) updateStories() error {
 	if err != nil {
 		return err
 	}
+	// The clustering's arrays (about 40 bytes a card) are garbage now:
+	// return them to the system before the statements over every card
+	// that follow, which allocate in C, where the Go heap's limit does not
+	// reach.
+	stored = slices.Clip(stored)
+	debug.FreeOSMemory()
 	set, err := im.tx.PrepareContext(im.ctx, `UPDATE cards SET story = ? WHERE id = ?`)
 	if err != nil {
 		return err
