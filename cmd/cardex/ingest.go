@@ -133,13 +133,19 @@ func (e environment) importCmd(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	// A soft memory limit for the importer, unless GOMEMLIMIT sets one.
-	// Its live heap is about 20 MB at a 113 MB import: the splitter's
-	// state, compact and capped (about 10 MB), then the stories' arrays
-	// (about 40 bytes a card); and without a limit the collector lets the
-	// heap reach twice that between collections. The limit keeps the
-	// importer's peak RSS under 64 MB there (docs/reliability.md, point
-	// 3); a far bigger import only makes the collector work harder.
+	// Its live heap is at most about 20 MB on a 113 MB listing: the
+	// splitter's compact, capped state (about 10 MB) while cards are
+	// read, then the stories' arrays (about 40 bytes a card); without a
+	// limit the collector lets the heap reach twice that between
+	// collections. With it, and SQLite's heap limited too, that import
+	// peaks at about 55 MB of RSS (docs/reliability.md, point 3); a far
+	// bigger import only makes the collector work harder in its stories.
 	defaultMemoryLimit(importMemoryLimit)
+	if *memprofile == "" {
+		// No heap profile wanted: no sampling of allocations either (its
+		// stack records were 1.7 MB of the importer's memory).
+		runtime.MemProfileRate = 0
+	}
 	if err := sqlite.LimitHeap(e.ctx, importSQLiteHeap); err != nil {
 		return err
 	}
@@ -316,7 +322,7 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 const importSQLiteHeap = 8 << 20
 
 // importMemoryLimit is the importer's default soft memory limit.
-const importMemoryLimit = 34 << 20
+const importMemoryLimit = 30 << 20
 
 // defaultMemoryLimit sets the Go runtime's soft memory limit to n bytes,
 // unless the GOMEMLIMIT environment variable sets one.

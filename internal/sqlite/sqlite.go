@@ -221,9 +221,9 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 
 // LimitHeap sets SQLite's soft heap limit, for the whole process, to n
 // bytes (0: none). Past it SQLite recycles page-cache pages before it
-// allocates more, and sorters write their runs to temporary files sooner:
-// the importer's statements over every card stay in a few MB of C memory,
-// which the Go runtime's own limit does not see.
+// allocates more, and its sorters write their runs to temporary files
+// sooner: the importer's statements over every card stay in a few MB of
+// C memory, which the Go runtime's own limit does not see.
 func LimitHeap(ctx context.Context, n int64) error {
 	db, err := sql.Open("sqlite3", "file::memory:")
 	if err != nil {
