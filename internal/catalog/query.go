@@ -333,6 +333,11 @@ func toSlug(name, s string) (string, error) {
 	if slug == "-" {
 		return "", Invalid(name, "%q names nothing: use a slug like \"distributed-systems\"", clipValue(s))
 	}
+	if len(slug) > maxValue {
+		// The slug is the canonical form, which links carry: "#" is
+		// "-sharp-", so a name within the limit can give a slug past it.
+		return "", Invalid(name, "value makes a slug of %d bytes; the limit is %d", len(slug), maxValue)
+	}
 	return slug, nil
 }
 
