@@ -124,8 +124,9 @@ func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary 
 	n := len(ids)
 	sets := newUnionFind(n)
 
-	// A hash of each title's words, in order (by id: one id is one word),
-	// made once the word map is gone, which the peak of memory is.
+	// A hash of each title's words, in order (by id: one id is one word).
+	// It is made after the word map is gone, so that the two are never
+	// live at once.
 	bySet := make([]hashedCard, n)
 	var h maphash.Hash
 	var buf [4]byte
