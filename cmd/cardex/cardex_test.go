@@ -186,11 +186,7 @@ func TestImportIdempotent(t *testing.T) {
 // A re-import of a page whose cards changed updates them in place and
 // keeps their ids.
 func TestImportUpdates(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
-	if _, _, err := cardex(t, "import", "-q", "--db", db, seed); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := importedSeed(t)
 	orig, _ := os.ReadFile(seed)
 	changed := strings.Replace(string(orig), "0 likes · 10 min read\nDesign and Architecture of Youzan", "7 likes · 10 min read\nDesign and Architecture of Youzan", 1)
 	p := filepath.Join(dir, "distributed-systems-page-21.txt")
@@ -215,11 +211,7 @@ func TestImportUpdates(t *testing.T) {
 // card's text is stored once, and a page keeps its own copy only when the
 // card changes under it).
 func TestImportUpdateFromAnotherPage(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
-	if _, _, err := cardex(t, "import", "-q", "--db", db, seed); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := importedSeed(t)
 	orig, _ := os.ReadFile(seed)
 	// Page 3 of another tag: its header, then the seed's first card with
 	// more likes.
@@ -252,11 +244,7 @@ func TestImportUpdateFromAnotherPage(t *testing.T) {
 // A file that is not a listing page fails the import and leaves the
 // database exactly as it was.
 func TestImportRejectsBadFileAtomically(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
-	if _, _, err := cardex(t, "import", "-q", "--db", db, seed); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := importedSeed(t)
 	before := dumpDB(t, db)
 	bad := filepath.Join(dir, "bad.txt")
 	if err := os.WriteFile(bad, []byte("Tagged articles\n1 articles\nPage 1 of 1\nX\nX\nMay 1, 2020 · Y\n\nT\n\nS\n\nKafka\n1 likes · 1 min read\nT\n\x00\x01binary"), 0o644); err != nil {
@@ -312,4 +300,16 @@ func dumpDB(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// importedSeed imports the seed page into a new database in a temporary
+// folder and returns both.
+func importedSeed(t *testing.T) (dir, db string) {
+	t.Helper()
+	dir = t.TempDir()
+	db = filepath.Join(dir, "cardex.db")
+	if _, stderr, err := cardex(t, "import", "-q", "--db", db, seed); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	return dir, db
 }

@@ -115,11 +115,7 @@ func startServe(t *testing.T, db string, extra ...string) (string, *syncBuffer) 
 // under load, without failing a request; every response comes wholly from
 // one dataset version.
 func TestReloadUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "cardex.db")
-	if _, stderr, err := cardex(t, "import", "-q", "--db", db, seed); err != nil {
-		t.Fatalf("import: %v\n%s", err, stderr)
-	}
+	dir, db := importedSeed(t)
 	base, log := startServe(t, db, "--reload", "20ms")
 
 	var (

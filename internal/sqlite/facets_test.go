@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
 	"cardex/internal/sqlite/sqlitetest"
 )
 
@@ -122,16 +123,24 @@ func generatedDB(tb testing.TB, cards []catalog.Card) string {
 	return path
 }
 
+// openGenerated imports cards, opens the database read-only and returns
+// it with its tags, by name.
+func openGenerated(t *testing.T, cards []catalog.Card) (*sqlite.Store, []catalog.Ref) {
+	t.Helper()
+	s := sqlitetest.OpenReadOnly(t, generatedDB(t, cards))
+	tags, err := s.Tags(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, tags
+}
+
 // The total of a two-tag listing is read from the kept co-tag counts when
 // the pair is there, and counted live when not: both are the true count.
 func TestTwoTagTotals(t *testing.T) {
 	ctx := context.Background()
 	cards := generated(3000)
-	s := sqlitetest.OpenReadOnly(t, generatedDB(t, cards))
-	tags, err := s.Tags(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, tags := openGenerated(t, cards)
 	slugs := make([]map[string]bool, len(cards))
 	for i, c := range cards {
 		slugs[i] = map[string]bool{}
@@ -199,11 +208,7 @@ func TestSourceTopTagsStoredAreLive(t *testing.T) {
 // live (asked for all of them, which the kept ones cannot answer).
 func TestRelatedTagsStoredAreLive(t *testing.T) {
 	ctx := context.Background()
-	s := sqlitetest.OpenReadOnly(t, generatedDB(t, generated(3000)))
-	tags, err := s.Tags(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, tags := openGenerated(t, generated(3000))
 	some := 0
 	for _, tag := range tags {
 		if tag.Count > 1000 {

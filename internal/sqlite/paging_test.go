@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"cardex/internal/catalog"
-	"cardex/internal/sqlite/sqlitetest"
 )
 
 // Pages in a listing's second half are read from its end, in reverse (see
@@ -14,11 +13,7 @@ import (
 // listing in order, as EachArticle streams it in one forward pass.
 func TestPagesFromEitherEnd(t *testing.T) {
 	ctx := context.Background()
-	s := sqlitetest.OpenReadOnly(t, generatedDB(t, generated(3000)))
-	tags, err := s.Tags(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, tags := openGenerated(t, generated(3000))
 	for _, q := range []catalog.Query{
 		{},                             // all: the date index
 		{Tags: []string{tags[0].Slug}}, // a tag's feed
