@@ -302,9 +302,11 @@ type aliasProposal struct {
 // deletions up in a map instead of comparing every pair, so it stays
 // linear in the tags. Pairs come sorted by slug.
 func proposeAliases(tags []aliasTag) []aliasProposal {
+	akeys := make([]string, len(tags)) // by tag
 	keys := make(map[string]int, len(tags))
 	for i, t := range tags {
-		keys[catalog.AliasKey(t.name)] = i
+		akeys[i] = catalog.AliasKey(t.name)
+		keys[akeys[i]] = i
 	}
 	seen := map[[2]int]bool{}
 	var out []aliasProposal
@@ -330,8 +332,7 @@ func proposeAliases(tags []aliasTag) []aliasProposal {
 		blanks []blanked
 		h      maphash.Hash
 	)
-	for i, t := range tags {
-		k := catalog.AliasKey(t.name)
+	for i, k := range akeys {
 		r := []rune(k)
 		if j, ok := keys[k+"s"]; ok && len(r) >= 3 {
 			add(i, j, reasonPlural)
@@ -354,7 +355,7 @@ func proposeAliases(tags []aliasTag) []aliasProposal {
 	}
 	slices.SortFunc(blanks, func(a, b blanked) int { return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.tag, b.tag)) })
 	blankedKey := func(b blanked) string {
-		r := []rune(catalog.AliasKey(tags[b.tag].name))
+		r := []rune(akeys[b.tag])
 		return string(r[:b.pos]) + string(r[b.pos+1:])
 	}
 	for rest := blanks; len(rest) > 0; {

@@ -478,7 +478,6 @@ func (im *Import) updateStories() error {
 	// return them to the system before the statements over every card
 	// that follow, which allocate in C, where the Go heap's limit does not
 	// reach.
-	stored = slices.Clip(stored)
 	debug.FreeOSMemory()
 	set, err := im.tx.PrepareContext(im.ctx, `UPDATE cards SET story = ? WHERE id = ?`)
 	if err != nil {

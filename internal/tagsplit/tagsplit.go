@@ -281,7 +281,6 @@ func (m *Model) freeze() {
 	if m.corpus != nil {
 		m.corpus = nil
 		slices.SortFunc(m.entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
-		m.entries = slices.Clip(m.entries)
 	}
 	if len(m.text) > 0 {
 		s := make([]uint64, 0, len(m.textSorted)+len(m.text))
