@@ -34,11 +34,13 @@ GOSEC := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 #   G202 (SQL built by concatenation), internal/sqlite: only constant SQL
 #        fragments and placeholders(n) are concatenated, every value is a
 #        ? argument; Dump's table names come from sqlite_master, quoted.
-#   G203 (template.HTML), render.go, cardhtml.go and markdown.go: the
-#        places that turn text into HTML, by escaping it (render.go, and
-#        cardhtml.go, which writes cards with html/template's own escaping
-#        rules; TestCardHTMLIsTheTemplate checks it byte for byte against
-#        the template) or with goldmark's safe renderer (markdown.go);
+#   G203 (template.HTML), render.go, cardhtml.go, listinghtml.go and
+#        markdown.go: the places that turn text into HTML, by escaping it
+#        (render.go, and cardhtml.go and listinghtml.go, which write cards
+#        and listings with html/template's own escaping rules;
+#        TestCardHTMLIsTheTemplate and TestListingHTMLIsTheTemplate check
+#        them byte for byte against the templates) or with goldmark's safe
+#        renderer (markdown.go);
 #        TestStoredXSS checks the result.
 #   G304 (file path from a variable), cmd/cardex, internal/gen and
 #        internal/sqlite/{publish,snapshot}.go: a CLI that reads and writes
@@ -74,7 +76,7 @@ GOSEC := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 GOSEC_FLAGS := -quiet -fmt text -color=false -tags $(TAGS) \
 	-nosec-require-rules -nosec-require-justification \
 	-exclude G104 \
-	-exclude-rules 'internal/sqlite/.*:G202;internal/server/(render|cardhtml)\.go:G203;internal/markdown/markdown\.go:G203;cmd/cardex/.*:G304,G301;internal/gen/.*:G304,G115;internal/sqlite/(publish|snapshot)\.go:G304,G302,G306;internal/sqlite/stories\.go:G115;internal/tagsplit/.*:G115;cmd/cardex-bench/.*:G204,G304,G703,G301,G306,G404;internal/scaling/.*:G204,G304,G703,G301,G306,G404;internal/soak/.*:G204,G304,G703,G301,G306,G404'
+	-exclude-rules 'internal/sqlite/.*:G202;internal/server/(render|cardhtml|listinghtml)\.go:G203;internal/markdown/markdown\.go:G203;cmd/cardex/.*:G304,G301;internal/gen/.*:G304,G115;internal/sqlite/(publish|snapshot)\.go:G304,G302,G306;internal/sqlite/stories\.go:G115;internal/tagsplit/.*:G115;cmd/cardex-bench/.*:G204,G304,G703,G301,G306,G404;internal/scaling/.*:G204,G304,G703,G301,G306,G404;internal/soak/.*:G204,G304,G703,G301,G306,G404'
 # govulncheck runs against a vulnerability database built here, offline,
 # from the pinned golang.org/x/vulndb module (its OSV files and its
 # cmd/indexdb): the online database cannot be reached. Bump VULNDB_VERSION

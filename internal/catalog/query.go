@@ -509,10 +509,63 @@ func (q Query) URL(ext string) string {
 		}
 		p += ext
 	}
-	if enc := rest.Values().Encode(); enc != "" {
+	if enc := rest.Encode(); enc != "" {
 		return p + "?" + enc
 	}
 	return p
+}
+
+// Encode returns q.Values().Encode(), the same bytes, without building
+// the map: a listing page writes a few hundred URLs.
+func (q Query) Encode() string {
+	q.normalize()
+	var b strings.Builder
+	add := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(v))
+	}
+	// In the order of the keys, as url.Values.Encode sorts them.
+	for _, t := range q.Any {
+		add("any", t)
+	}
+	if q.Category != "" {
+		add("category", q.Category)
+	}
+	if q.Collapse {
+		add("collapse", "1")
+	}
+	if !q.From.IsZero() {
+		add("from", q.From.Text)
+	}
+	for _, t := range q.Not {
+		add("not", t)
+	}
+	if q.Page > 1 {
+		add("page", strconv.Itoa(q.Page))
+	}
+	if q.Per != 0 {
+		add("per", strconv.Itoa(q.Per))
+	}
+	if q.Q != "" {
+		add("q", q.Q)
+	}
+	if q.Sort != "" {
+		add("sort", string(q.Sort))
+	}
+	if q.Source != "" {
+		add("source", q.Source)
+	}
+	for _, t := range q.Tags {
+		add("tag", t)
+	}
+	if !q.To.IsZero() {
+		add("to", q.To.Text)
+	}
+	return b.String()
 }
 
 // WithPage returns q on page n.

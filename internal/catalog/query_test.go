@@ -129,7 +129,8 @@ func TestDateBound(t *testing.T) {
 // The query string is untrusted: parsing never panics, and a query that
 // parses encodes to a URL that parses back to the same query.
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"tag=kafka&page=2", "from=2016&to=2016", "page=-1", "tag=%00", "any=a&any=b&not=c&sort=oldest&per=50", "%zz", "collapse=on&source=x"} {
+	for _, s := range []string{"tag=kafka&page=2", "from=2016&to=2016", "page=-1", "tag=%00", "any=a&any=b&not=c&sort=oldest&per=50", "%zz", "collapse=on&source=x",
+		"tag=b&tag=a&any=c&any=e&not=d&source=s&category=c&from=2016&to=2017-05&q=x+y%26z&sort=oldest&per=50&collapse=1&page=3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -151,6 +152,9 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		_ = pu
 		back := q.Values().Encode()
+		if enc := q.Encode(); enc != back {
+			t.Fatalf("Encode %q, Values().Encode() %q", enc, back)
+		}
 		v2, _ := url.ParseQuery(back)
 		q2, err := catalog.ParseQuery(v2)
 		if err != nil {

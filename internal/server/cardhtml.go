@@ -18,14 +18,19 @@ import (
 func (c cardView) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(1024)
+	c.write(&b)
+	return template.HTML(b.String()) //nolint:gosec // every value escaped, see write
+}
+
+// write writes the card as HTML returns it.
+func (c cardView) write(b *strings.Builder) {
 	b.WriteString("\n<article class=\"card\">\n  <h2><a href=\"")
-	writeURL(&b, c.URL)
+	writeURL(b, c.URL)
 	b.WriteString("\">")
 	b.WriteString(string(marked(c.Title, c.MarkedTitle)))
 	b.WriteString("</a></h2>")
-	c.writeBody(&b)
+	c.writeBody(b)
 	b.WriteString("\n</article>\n")
-	return template.HTML(b.String()) //nolint:gosec // every value escaped above, see writeURL and marked
 }
 
 // BodyHTML is the card without its title: source, date, category,
