@@ -175,6 +175,28 @@ type captureWriter struct {
 	status int
 	buf    bytes.Buffer
 	over   bool
+	skip   bool // the handler said not to keep the response
+}
+
+// dontKeep tells the response cache not to keep the response written to w:
+// a listing asked for by a URL that is not its canonical one (parameters
+// in another order, page=1, a parameter cardex ignores). The app's links
+// are all canonical, so such URLs are rare in real use; but each would
+// take a place in the cache, and a client adding a random parameter to
+// every request (a cache-busting crawler, or an attack) would push every
+// popular page out.
+func dontKeep(w http.ResponseWriter) {
+	for w != nil {
+		if cw, ok := w.(*captureWriter); ok {
+			cw.skip = true
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (w *captureWriter) WriteHeader(code int) {
@@ -248,7 +270,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		// away or the deadline passed mid-way (a dropped CSV download
 		// would otherwise answer later requests with its first rows),
 		// and streamed CSVs are not kept at all.
-		if cw.status != http.StatusOK || cw.over || r.Method == http.MethodHead || w.Header().Get("ETag") == "" ||
+		if cw.status != http.StatusOK || cw.over || cw.skip || r.Method == http.MethodHead || w.Header().Get("ETag") == "" ||
 			r.Context().Err() != nil || strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
 			return
 		}

@@ -151,6 +151,9 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			// A feed is the first page, newest first.
 			q = q.Refine(func(q *catalog.Query) { q.Sort = catalog.SortNewest })
 		}
+		if r.URL.RequestURI() != q.URL(string(f)) {
+			dontKeep(w)
+		}
 		if done, err := s.conditional(w, r, string(f)+" "+q.URL("")); done || err != nil {
 			return err
 		}
