@@ -234,3 +234,67 @@ func TestRelatedTagsStoredAreLive(t *testing.T) {
 		t.Fatalf("only %d tags have 10 related tags: the test does not exercise the cut", some)
 	}
 }
+
+// A read-only store remembers each listing's sidebar and live total,
+// whatever the page, order and page size: so the sidebar and total of any
+// page, order and size must be those of page 1, as a fresh store counts
+// them.
+func TestFacetsAndTotalsRememberedPerListing(t *testing.T) {
+	ctx := context.Background()
+	cards := generated(3000)
+	path := generatedDB(t, cards)
+	warm, tags := sqlitetest.OpenReadOnly(t, path), []string{}
+	all, err := warm.Tags(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all[:6] {
+		tags = append(tags, r.Slug)
+	}
+	for _, base := range []catalog.Query{
+		{Tags: []string{tags[0], tags[3]}},
+		{Any: []string{tags[1], tags[4]}, Not: []string{tags[2]}},
+		{Tags: []string{tags[5]}, Source: "source01"},
+		{Q: "article"},
+		{Q: "article", Tags: []string{tags[0]}},
+		{Tags: []string{tags[0]}, Collapse: true},
+	} {
+		if _, err := warm.Facets(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := warm.Articles(ctx, base); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []func(*catalog.Query){
+			func(q *catalog.Query) { q.Page = 3 },
+			func(q *catalog.Query) { q.Sort = catalog.SortOldest },
+			func(q *catalog.Query) { q.Sort, q.Per = catalog.SortShortest, 50 },
+		} {
+			q := base
+			v(&q)
+			fresh := sqlitetest.OpenReadOnly(t, path)
+			want, err := fresh.Facets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := warm.Facets(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: remembered sidebar differs from a fresh count:\n%+v\n%+v", q.URL(""), got, want)
+			}
+			wp, err := fresh.Articles(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gp, err := warm.Articles(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gp.Total != wp.Total || len(want.Tags) == 0 || wp.Total == 0 {
+				t.Errorf("%s: total %d remembered, %d fresh (%d tags)", q.URL(""), gp.Total, wp.Total, len(want.Tags))
+			}
+		}
+	}
+}

@@ -412,17 +412,18 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 // once).
 func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
 	var n int
+	query := `SELECT count(*) FROM cards c WHERE ` + cond
 	if pos, ok := searchOnly(q); ok {
-		if n, ok := s.searchCounts.get(pos); ok {
-			return n, nil
-		}
-		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, pos).Scan(&n)
-		if err == nil && s.readOnly {
-			s.searchCounts.put(pos, n)
-		}
-		return n, err
+		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
 	}
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards c WHERE `+cond, args...).Scan(&n)
+	key := query + fmt.Sprintf("\x00%q", args)
+	if n, ok := s.counts.get(key); ok {
+		return n, nil
+	}
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	if err == nil && s.readOnly {
+		s.counts.put(key, n)
+	}
 	return n, err
 }
 
@@ -650,7 +651,20 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 // stories that the change would add or remove (see collapsedTagEffects).
 // It fails like Articles on a slug that names nothing.
 func (s *Store) Facets(ctx context.Context, q catalog.Query) (catalog.Facets, error) {
-	return s.facets(ctx, q, true)
+	if !s.readOnly {
+		return s.facets(ctx, q, true)
+	}
+	k := q
+	k.Page, k.Per, k.Sort = 0, 0, ""
+	key := k.URL("")
+	if f, ok := s.facetMemo.get(key); ok {
+		return f, nil
+	}
+	f, err := s.facets(ctx, q, true)
+	if err == nil {
+		s.facetMemo.put(key, f)
+	}
+	return f, err
 }
 
 // facets is Facets, from listing_facets when stored allows and q's
