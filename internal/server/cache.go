@@ -36,6 +36,9 @@ type cachedResponse struct {
 	// responses asked for plain (responseCache.hot); nil otherwise.
 	plain []byte
 	hot   *list.Element
+	// protected is set once the response was asked for again (or was
+	// warmed): it is then in the cache's protected segment.
+	protected bool
 }
 
 // cost is what a response counts against the budget.
@@ -45,8 +48,15 @@ type responseCache struct {
 	mu     sync.Mutex
 	budget int
 	used   int
-	lru    *list.List // of *cachedResponse, most recent first
-	byKey  map[string]*list.Element
+	// The cache is a segmented LRU: a new response enters probation,
+	// and moves to the protected segment (at most protectedShare of the
+	// budget) when it is asked for again. A burst of URLs asked for once
+	// (a crawler, a user paging deep) then only churns probation, and the
+	// pages people keep coming back to stay.
+	probation     *list.List // of *cachedResponse, most recent first
+	protected     *list.List
+	protectedUsed int
+	byKey         map[string]*list.Element
 	// inflight has a channel for each key being computed, closed when the
 	// computation ends: concurrent misses of one URL wait for the first
 	// instead of each asking the store (64 clients on one cold page would
@@ -67,7 +77,7 @@ type responseCache struct {
 const gzipWriters = 2
 
 func newResponseCache(budget int) *responseCache {
-	c := &responseCache{budget: budget, lru: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		hot: list.New(), hotBudget: budget / 4, writers: make(chan *gzip.Writer, gzipWriters)}
 	for range gzipWriters {
 		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
@@ -84,8 +94,14 @@ func (c *responseCache) begin(key string) (hit *cachedResponse, wait <-chan stru
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byKey[key]; ok {
-		c.lru.MoveToFront(e)
-		return e.Value.(*cachedResponse), nil, false
+		r := e.Value.(*cachedResponse)
+		if r.protected {
+			c.protected.MoveToFront(e)
+		} else {
+			c.probation.Remove(e)
+			c.protect(r)
+		}
+		return r, nil, false
 	}
 	if ch, ok := c.inflight[key]; ok {
 		return nil, ch, false
@@ -104,7 +120,12 @@ func (c *responseCache) end(key string) {
 	}
 }
 
-func (c *responseCache) put(r *cachedResponse) {
+// protectedShare is the part of the budget the protected segment may use.
+const protectedShare = 0.8
+
+// put keeps r: in probation, or protected when protect is set (a page
+// warmed because it is popular).
+func (c *responseCache) put(r *cachedResponse, protect bool) {
 	size := r.cost()
 	if size > c.budget/8 {
 		return
@@ -114,15 +135,43 @@ func (c *responseCache) put(r *cachedResponse) {
 	if _, ok := c.byKey[r.key]; ok {
 		return
 	}
-	c.byKey[r.key] = c.lru.PushFront(r)
 	c.used += size
+	if protect {
+		c.protect(r)
+	} else {
+		c.byKey[r.key] = c.probation.PushFront(r)
+	}
 	for c.used > c.budget {
-		e := c.lru.Back()
+		l := c.probation
+		if l.Len() == 0 {
+			l = c.protected
+		}
+		e := l.Back()
 		old := e.Value.(*cachedResponse)
-		c.lru.Remove(e)
+		l.Remove(e)
 		delete(c.byKey, old.key)
 		c.used -= old.cost()
+		if old.protected {
+			c.protectedUsed -= old.cost()
+		}
 		c.cool(old)
+	}
+}
+
+// protect puts r, in no list, at the front of the protected segment, and
+// moves the segment's least recently used responses back to probation
+// while it is over its share. c.mu is held.
+func (c *responseCache) protect(r *cachedResponse) {
+	r.protected = true
+	c.byKey[r.key] = c.protected.PushFront(r)
+	c.protectedUsed += r.cost()
+	for float64(c.protectedUsed) > protectedShare*float64(c.budget) && c.protected.Len() > 1 {
+		e := c.protected.Back()
+		old := e.Value.(*cachedResponse)
+		c.protected.Remove(e)
+		old.protected = false
+		c.protectedUsed -= old.cost()
+		c.byKey[old.key] = c.probation.PushFront(old)
 	}
 }
 
@@ -244,8 +293,14 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			return
 		}
 		// The store's identity, version and import time name the dataset;
-		// the host and scheme appear in feeds' absolute URLs.
-		key := fmt.Sprintf("%p %d %d %s %s %s", st, version, updated.UnixNano(), r.Host, r.Header.Get("X-Forwarded-Proto"), r.URL.RequestURI())
+		// the host and scheme appear in the absolute URLs of feeds,
+		// sitemaps and the OpenSearch description, and nowhere else (so a
+		// page warmed by the server itself serves every host name).
+		host := ""
+		if strings.HasSuffix(r.URL.Path, ".atom") || strings.HasSuffix(r.URL.Path, ".xml") {
+			host = r.Host + " " + r.Header.Get("X-Forwarded-Proto")
+		}
+		key := fmt.Sprintf("%p %d %d %s %s", st, version, updated.UnixNano(), host, r.URL.RequestURI())
 		c, wait, lead := s.cache.begin(key)
 		if wait != nil {
 			// Another request is computing this response: wait for it,
@@ -284,7 +339,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		if err != nil {
 			return
 		}
-		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len()})
+		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len()}, r.Context().Value(warmKey{}) != nil)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -221,5 +222,72 @@ func TestResponseCacheKeepsCanonicalURLsOnly(t *testing.T) {
 	get(t, h, "/tags/kafka.json")
 	if n := st.articles.Load() - before; n != 1 {
 		t.Errorf("canonical URLs asked again: the store was asked %d times, want 1", n)
+	}
+}
+
+// signalHandler is a slog handler that records messages and signals one.
+type signalHandler struct {
+	mu   *sync.Mutex
+	msgs *[]string
+	on   string
+	ch   chan struct{}
+}
+
+func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	*h.msgs = append(*h.msgs, r.Message)
+	if r.Message == h.on {
+		close(h.ch)
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// With WarmPages, the popular pages are rendered into the response cache
+// when the store is first served, before anyone asks: the home page, the
+// biggest tags and sources. The warming requests are not in the access log.
+func TestWarmingRendersPopularPages(t *testing.T) {
+	st := &countingStore{Store: sqlitetest.SeedStore(t)}
+	var msgs []string
+	warmed := make(chan struct{})
+	log := slog.New(signalHandler{mu: &sync.Mutex{}, msgs: &msgs, on: "warmed the response cache", ch: warmed})
+	h, err := server.New(st, server.Config{Web: web.FS, TagDocs: seeds.FS, Logger: log, WarmPages: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-warmed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("not warmed after 30 s")
+	}
+	// The seed has 92 cards: 5 pages of all, and only its biggest tag
+	// and source have a page 2.
+	if n := st.articles.Load(); n < 8 || n > 12 {
+		t.Errorf("warming asked for %d listings, want 8 to 12", n)
+	}
+	tags, err := st.Tags(context.Background(), catalog.TagsByCount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := st.articles.Load()
+	for _, u := range []string{"/", "/?page=2", "/tags/" + tags[0].Slug, "/tags/" + tags[1].Slug} {
+		if p := get(t, h, u); p.status != http.StatusOK {
+			t.Fatalf("%s: %d", u, p.status)
+		}
+	}
+	if n := st.articles.Load() - before; n != 0 {
+		t.Errorf("popular pages after warming: the store was asked %d times, want 0", n)
+	}
+	if p := get(t, h, "/tags/"+tags[len(tags)-1].Slug); p.status != http.StatusOK || st.articles.Load() != before+1 {
+		t.Errorf("a rare tag's page was warmed too (store asked %d times)", st.articles.Load()-before)
+	}
+	for i, m := range msgs {
+		if m == "request" && i < len(msgs)-5 {
+			t.Errorf("message %d of %q: warming requests are logged", i, msgs)
+			break
+		}
 	}
 }

@@ -73,6 +73,9 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		if r.Context().Value(warmKey{}) != nil {
+			return
+		}
 		level := s.log.Info
 		if sw.status >= 500 {
 			level = s.log.Warn

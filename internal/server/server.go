@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"cardex/internal/catalog"
@@ -52,6 +53,9 @@ type Config struct {
 	// CacheBytes is the response cache's budget: 0 means
 	// DefaultCacheBytes, a negative value turns the cache off.
 	CacheBytes int
+	// WarmPages is how many popular pages to render into the response
+	// cache, in the background, when a store is first served (0: none).
+	WarmPages int
 }
 
 // DefaultQueryTimeout is the store time one request may take.
@@ -69,6 +73,9 @@ type server struct {
 	pages     map[string]*template.Template
 	static    map[string]staticFile // by hashed name
 	staticURL map[string]string     // plain name -> /static/hashed name
+	handler   http.Handler          // the whole of it, for warming requests
+	warmPages int
+	warmed    atomic.Pointer[warmedStore]
 }
 
 // New returns the cardex HTTP handler. It parses every template and
@@ -99,7 +106,9 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
-	return s.routes(), nil
+	s.handler, s.warmPages = s.routes(), cfg.WarmPages
+	s.maybeWarm(s.current())
+	return s.handler, nil
 }
 
 type storeKey struct{}
@@ -116,7 +125,9 @@ func (s *server) pinStore(next http.Handler) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		ctx = context.WithValue(ctx, storeKey{}, s.current())
+		st := s.current()
+		s.maybeWarm(st)
+		ctx = context.WithValue(ctx, storeKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

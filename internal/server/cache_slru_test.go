@@ -1,0 +1,82 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The response cache is scan resistant: a response asked for twice stays
+// while many responses asked for once come and go, and its accounting
+// stays within the budget.
+func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
+	entry := func(key string) *cachedResponse {
+		return &cachedResponse{key: key, gz: make([]byte, 1000-512-len(key))}
+	}
+	c := newResponseCache(10_000) // ten entries of 1,000
+	hit := func(key string) bool {
+		r, _, lead := c.begin(key)
+		if lead {
+			c.end(key)
+		}
+		return r != nil
+	}
+	for _, k := range []string{"popular", "warm-ish", "once"} {
+		hit(k)
+		c.put(entry(k), false)
+	}
+	c.put(entry("warmed"), true)
+	if !hit("popular") || !hit("popular") || !hit("warm-ish") {
+		t.Fatal("a kept response is not served")
+	}
+	for i := range 100 {
+		k := fmt.Sprintf("scan-%d", i)
+		if hit(k) {
+			t.Fatalf("%s served before it was kept", k)
+		}
+		c.put(entry(k), false)
+		check(t, c)
+	}
+	for k, want := range map[string]bool{"popular": true, "warm-ish": true, "warmed": true, "once": false, "scan-0": false, "scan-99": true} {
+		if got := hit(k); got != want {
+			t.Errorf("after the scan, %s kept: %v, want %v", k, got, want)
+		}
+	}
+	// The protected segment is bounded: asking for every response twice
+	// demotes the oldest back to probation, and the newest stay.
+	for i := range 20 {
+		k := fmt.Sprintf("again-%d", i)
+		hit(k)
+		c.put(entry(k), false)
+		hit(k)
+		check(t, c)
+	}
+	if !hit("again-19") || hit("again-0") {
+		t.Error("the protected segment does not keep the most recent repeats")
+	}
+}
+
+// check verifies the cache's accounting.
+func check(t *testing.T, c *responseCache) {
+	t.Helper()
+	used, prot := 0, 0
+	for e := c.probation.Front(); e != nil; e = e.Next() {
+		r := e.Value.(*cachedResponse)
+		if r.protected || c.byKey[r.key] != e {
+			t.Fatalf("probation entry %s: protected %v, indexed %v", r.key, r.protected, c.byKey[r.key] == e)
+		}
+		used += r.cost()
+	}
+	for e := c.protected.Front(); e != nil; e = e.Next() {
+		r := e.Value.(*cachedResponse)
+		if !r.protected || c.byKey[r.key] != e {
+			t.Fatalf("protected entry %s: protected %v, indexed %v", r.key, r.protected, c.byKey[r.key] == e)
+		}
+		used += r.cost()
+		prot += r.cost()
+	}
+	if used != c.used || prot != c.protectedUsed || used > c.budget || float64(prot) > protectedShare*float64(c.budget) ||
+		len(c.byKey) != c.probation.Len()+c.protected.Len() {
+		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), budget %d, %d keys for %d+%d entries",
+			c.used, used, c.protectedUsed, prot, c.budget, len(c.byKey), c.probation.Len(), c.protected.Len())
+	}
+}
