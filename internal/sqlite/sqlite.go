@@ -44,15 +44,20 @@ type Store struct {
 	builtFacets atomic.Pointer[bool]
 }
 
-// memo is a small map of results, emptied when it is full. Only a
-// read-only store fills one: its data cannot change while it is open.
+// memo is a small map of results, emptied when it holds max of them (a
+// sidebar is about 10 KB, a total a few bytes). Only a read-only store
+// fills one: its data cannot change while it is open.
 type memo[V any] struct {
-	mu sync.Mutex
-	m  map[string]V
+	mu  sync.Mutex
+	m   map[string]V
+	max int
 }
 
-// memoMax bounds a memo.
-const memoMax = 2_000
+// Bounds of the memos.
+const (
+	countsMax = 10_000
+	facetsMax = 500
+)
 
 func (c *memo[V]) get(key string) (V, bool) {
 	c.mu.Lock()
@@ -64,7 +69,7 @@ func (c *memo[V]) get(key string) (V, bool) {
 func (c *memo[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= memoMax {
+	if c.m == nil || len(c.m) >= c.max {
 		c.m = map[string]V{}
 	}
 	c.m[key] = v
@@ -107,7 +112,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	q.Set("immutable", "1")
 	q.Set("_query_only", "1")
 	q.Set("_busy_timeout", "5000")
-	q.Set("_cache_size", "-8192") // 8 MiB per connection: the OS page cache holds the rest
+	q.Set("_cache_size", "-4096") // 4 MiB per connection: the OS page cache holds the rest
 	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, err
@@ -117,7 +122,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{db: db, readOnly: true}
+	s := &Store{db: db, readOnly: true, counts: memo[int]{max: countsMax}, facetMemo: memo[catalog.Facets]{max: facetsMax}}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
