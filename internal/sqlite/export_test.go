@@ -24,3 +24,10 @@ func (c *memo[V]) forget() {
 	defer c.mu.Unlock()
 	c.m = nil
 }
+
+// PrefixWords returns the words prefix was expanded into, nil when it was
+// left to FTS5 or not looked up.
+func PrefixWords(s *Store, prefix string) []string {
+	w, _ := s.prefixWords(prefix)
+	return w
+}

@@ -61,11 +61,14 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return catalog.ArticlePage{}, err
+	}
 	order, err := orderBy(q.EffectiveSort())
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
-	cond, args, err := where(q)
+	cond, args, err := s.where(q)
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
@@ -76,7 +79,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 		ok = true
 	}
-	feed, feedCond, feedArgs, fed := feedOf(q, names)
+	feed, feedCond, feedArgs, fed := s.feedOf(q, names)
 	if !ok {
 		if total, ok, err = s.pairCount(ctx, q); err != nil {
 			return catalog.ArticlePage{}, err
@@ -97,13 +100,13 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 	}
 	search := q.Search()
-	pos, _ := ftsMatch(search)
+	pos, _ := s.ftsMatch(search)
 	rank, unranked := ranked(q, pos, total)
 	page := catalog.ArticlePage{Query: q, Total: total, Names: names, Unranked: unranked}
 	if q.Offset() >= total {
 		return page, nil
 	}
-	match, only := searchOnly(q)
+	match, only := s.searchOnly(q)
 	if pos != "" && !rank && !fed && !only && !slices.ContainsFunc(search.Terms, func(t catalog.Term) bool { return t.Prefix }) {
 		// A newest-first page of a search: walking the cards newest first
 		// and probing the index for each is cheaper than listing every
@@ -115,7 +118,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			return catalog.ArticlePage{}, err
 		}
 		if int64(q.Offset()+q.EffectivePer())*int64(all) <= int64(searchProbeMax)*int64(total) {
-			if cond, args, err = whereSearch(q, true); err != nil {
+			if cond, args, err = s.whereSearch(q, true); err != nil {
 				return catalog.ArticlePage{}, err
 			}
 		}
@@ -123,7 +126,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	var query string
 	var qargs []any
 	if rank {
-		query, qargs = listSQL(q, true, cond, args, order)
+		query, qargs = s.listSQL(q, true, cond, args, order)
 		query += ` LIMIT ? OFFSET ?`
 		qargs = append(qargs, q.EffectivePer(), q.Offset())
 	} else if only && (unranked || q.EffectiveSort() == catalog.SortNewest) {
@@ -191,9 +194,11 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 
 // listSQL is the one SELECT of a listing: q's articles in q's order (by
 // bm25 first when rank is set, see ranked), without paging.
-func listSQL(q catalog.Query, rank bool, cond string, args []any, order string) (string, []any) {
+func (s *Store) listSQL(q catalog.Query, rank bool, cond string, args []any, order string) (string, []any) {
 	from, fromArgs := articleFrom, []any(nil)
-	if pos, _ := ftsMatch(q.Search()); rank {
+	// Ranked, the prefix stays a prefix for bm25: an OR of the words
+	// it expands to would score a card with two of them higher.
+	if pos, _ := ftsMatchWith(q.Search(), leavePrefixes); rank {
 		from = `cards c JOIN (SELECT rowid AS rid, bm25(cards_fts, ` + bm25Weights + `) AS rank
 			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.seq ` + articleRefs
 		fromArgs = []any{pos}
@@ -213,17 +218,20 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	if _, err := s.names(ctx, q); err != nil {
 		return err
 	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return err
+	}
 	order, err := orderBy(q.EffectiveSort())
 	if err != nil {
 		return err
 	}
-	cond, args, err := where(q)
+	cond, args, err := s.where(q)
 	if err != nil {
 		return err
 	}
 	// The same order as Articles: a search with too many matches to rank
 	// is newest first.
-	pos, _ := ftsMatch(q.Search())
+	pos, _ := s.ftsMatch(q.Search())
 	rank := false
 	if r, _ := ranked(q, pos, 0); r {
 		total, err := s.count(ctx, q, cond, args)
@@ -232,7 +240,7 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 		}
 		rank, _ = ranked(q, pos, total)
 	}
-	query, qargs := listSQL(q, rank, cond, args, order)
+	query, qargs := s.listSQL(q, rank, cond, args, order)
 	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
 		(SELECT group_concat(t.name || char(31) || t.slug, char(30) ORDER BY ct.position)
 		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id), `+otherSourcesColumns, 1)
@@ -337,7 +345,7 @@ func knownTotal(q catalog.Query, names map[string]catalog.Ref) (int, bool) {
 // condition on "cards c" for the rest of q. ok is false when q has no AND
 // tag, a search (which has its own order) or collapses stories (whose rule
 // looks at every filter).
-func feedOf(q catalog.Query, names map[string]catalog.Ref) (slug, cond string, args []any, ok bool) {
+func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (slug, cond string, args []any, ok bool) {
 	if len(q.Tags) == 0 || q.Q != "" || q.Collapse {
 		return "", "", nil, false
 	}
@@ -349,7 +357,7 @@ func feedOf(q catalog.Query, names map[string]catalog.Ref) (slug, cond string, a
 	}
 	rest := q
 	rest.Tags = catalog.Without(q.Tags, slug)
-	cond, args, err := where(rest)
+	cond, args, err := s.where(rest)
 	if err != nil {
 		return "", "", nil, false
 	}
@@ -413,7 +421,7 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
 	var n int
 	query := `SELECT count(*) FROM cards c WHERE ` + cond
-	if pos, ok := searchOnly(q); ok {
+	if pos, ok := s.searchOnly(q); ok {
 		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
 	}
 	key := query + fmt.Sprintf("\x00%q", args)
@@ -431,10 +439,10 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 // nothing else (no filter, no exclusion, no collapsing): its matches in
 // listing order are the search index's rows in rowid order (seq,
 // migration 0008).
-func searchOnly(q catalog.Query) (string, bool) {
+func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 	only := q
 	only.Q = ""
-	pos, neg := ftsMatch(q.Search())
+	pos, neg := s.ftsMatch(q.Search())
 	return pos, pos != "" && neg == "" && only.IsEmpty() && !q.Collapse
 }
 
@@ -454,14 +462,14 @@ func ranked(q catalog.Query, pos string, total int) (rank, unranked bool) {
 // filters compose the same way on every page and in every format. With
 // q.Collapse the condition keeps one card of each story among the matches
 // (see collapseStories), so that counts and facets agree with the list.
-func where(q catalog.Query) (string, []any, error) {
-	return whereSearch(q, false)
+func (s *Store) where(q catalog.Query) (string, []any, error) {
+	return s.whereSearch(q, false)
 }
 
 // whereSearch is where, with the search as a probe of the index for each
 // card when probe is set (fast when the cards are walked in order and a
 // page is found early) or as the list of every match (fast when it drives).
-func whereSearch(q catalog.Query, probe bool) (string, []any, error) {
+func (s *Store) whereSearch(q catalog.Query, probe bool) (string, []any, error) {
 	var conds []string
 	var args []any
 	const cardsWith = `SELECT ct.card_id FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.slug `
@@ -509,7 +517,7 @@ func whereSearch(q catalog.Query, probe bool) (string, []any, error) {
 		args = append(args, b.day(b.bound).Format(time.DateOnly))
 	}
 	if q.Q != "" {
-		pos, neg := ftsMatch(q.Search())
+		pos, neg := s.ftsMatch(q.Search())
 		if pos == "" && neg == "" {
 			conds = append(conds, "0") // nothing searchable in q: no match
 		}
@@ -540,20 +548,99 @@ func whereSearch(q catalog.Query, probe bool) (string, []any, error) {
 // result must match, and neg, which no result may match ("" for none).
 // Each term becomes a quoted phrase, so no character the user typed is
 // ever FTS5 syntax; a prefix term gets the * outside its quotes.
-func ftsMatch(s catalog.Search) (pos, neg string) {
+func (st *Store) ftsMatch(s catalog.Search) (pos, neg string) {
+	return ftsMatchWith(s, st.prefixWords)
+}
+
+// ftsMatchWith is ftsMatch with words(prefix) giving the whole words of a
+// prefix term's last word, or ok false to leave the prefix to FTS5.
+func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) (pos, neg string) {
 	var ps, ns []string
+	quote := func(words []string) string {
+		return `"` + strings.ReplaceAll(strings.Join(words, " "), `"`, `""`) + `"`
+	}
 	for _, t := range s.Terms {
-		phrase := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+		phrase := quote(t.Words)
 		switch {
 		case t.Exclude:
 			ns = append(ns, phrase)
 		case t.Prefix:
+			last := t.Words[len(t.Words)-1]
+			if whole, ok := words(last); ok {
+				var alts []string
+				for _, w := range whole {
+					alts = append(alts, quote(append(slices.Clip(t.Words[:len(t.Words)-1]), w)))
+				}
+				ps = append(ps, "("+strings.Join(alts, " OR ")+")")
+				continue
+			}
 			ps = append(ps, phrase+"*")
 		default:
 			ps = append(ps, phrase)
 		}
 	}
 	return strings.Join(ps, " AND "), strings.Join(ns, " OR ")
+}
+
+// leavePrefixes leaves every prefix to FTS5.
+func leavePrefixes(string) ([]string, bool) { return nil, false }
+
+// prefixWordsMax is the most words a prefix is expanded into; past it
+// FTS5 expands the prefix itself.
+const prefixWordsMax = 16
+
+// prefixWords returns the words of the search index that start with
+// prefix, as expandPrefixes found them; ok is false when the prefix is
+// left to FTS5 (not looked up, not ASCII, no word, or too many).
+func (st *Store) prefixWords(prefix string) ([]string, bool) {
+	words, ok := st.prefixes.get(prefix)
+	return words, ok && len(words) > 0
+}
+
+// expandPrefixes looks up, on a read-only store, the whole words of each
+// prefix term of q's search in the index's vocabulary (cards_fts_vocab),
+// for ftsMatch. Only ASCII letters and digits are looked up: FTS5 folds
+// other text (diacritics) in ways a byte prefix would not follow.
+func (s *Store) expandPrefixes(ctx context.Context, q catalog.Query) error {
+	if !s.readOnly || q.Q == "" {
+		return nil
+	}
+	for _, t := range q.Search().Terms {
+		if !t.Prefix {
+			continue
+		}
+		prefix := t.Words[len(t.Words)-1]
+		if _, ok := s.prefixes.get(prefix); ok {
+			continue
+		}
+		if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
+			s.prefixes.put(prefix, nil)
+			continue
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT term FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
+			prefix, prefix+"\xff", prefixWordsMax+1)
+		if err != nil {
+			return err
+		}
+		var words []string
+		for rows.Next() {
+			var w string
+			if err := rows.Scan(&w); err != nil {
+				rows.Close()
+				return err
+			}
+			words = append(words, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(words) > prefixWordsMax {
+			words = nil
+		}
+		s.prefixes.put(prefix, words)
+	}
+	return nil
 }
 
 // bm25Weights rank a match in the title far above one in the summary;
@@ -678,6 +765,9 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 	if err != nil {
 		return catalog.Facets{}, err
 	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return catalog.Facets{}, err
+	}
 	var rows []facetRow
 	var total int
 	if stored {
@@ -741,7 +831,7 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 // facetSample of them), as rows for Facets, with the number of results
 // counted.
 func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, int, error) {
-	cond, args, err := where(q)
+	cond, args, err := s.where(q)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -762,7 +852,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any = nil
-		wcond, wa, err := where(widen)
+		wcond, wa, err := s.where(widen)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -778,13 +868,13 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	// feed when there is one.
 	results := `SELECT c.id, c.source_id, c.category_id, c.published FROM cards c WHERE ` + cond + `
 			ORDER BY c.published DESC, c.id DESC LIMIT ` + strconv.Itoa(facetSample)
-	if match, only := searchOnly(q); only {
+	if match, only := s.searchOnly(q); only {
 		// The newest matches of a search alone are the index's first rows.
 		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM
 			(SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(facetSample) + `) f
 			JOIN cards c ON c.seq = f.seq`
 		args = slices.Concat([]any{match}, args[condArgs:])
-	} else if feed, feedCond, feedArgs, fed := feedOf(q, names); fed {
+	} else if feed, feedCond, feedArgs, fed := s.feedOf(q, names); fed {
 		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM card_tags ft JOIN cards c ON c.id = ft.card_id
 			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
 			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)

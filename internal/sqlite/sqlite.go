@@ -40,6 +40,9 @@ type Store struct {
 	// the order or the page size, and a compound listing's costs 5 to 15
 	// ms to count.
 	facetMemo memo[catalog.Facets]
+	// prefixes remembers, on a read-only store, the words of the index
+	// that each prefix searched for starts (expandPrefixes).
+	prefixes memo[[]string]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 }
@@ -55,8 +58,9 @@ type memo[V any] struct {
 
 // Bounds of the memos.
 const (
-	countsMax = 10_000
-	facetsMax = 500
+	countsMax   = 10_000
+	facetsMax   = 500
+	prefixesMax = 10_000
 )
 
 func (c *memo[V]) get(key string) (V, bool) {
@@ -122,7 +126,8 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{db: db, readOnly: true, counts: memo[int]{max: countsMax}, facetMemo: memo[catalog.Facets]{max: facetsMax}}
+	s := &Store{db: db, readOnly: true, counts: memo[int]{max: countsMax},
+		facetMemo: memo[catalog.Facets]{max: facetsMax}, prefixes: memo[[]string]{max: prefixesMax}}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()

@@ -602,7 +602,7 @@ func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Art
 func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, tags []catalog.TagFacet) error {
 	plain := q
 	plain.Collapse = false
-	cond, args, err := where(plain)
+	cond, args, err := s.where(plain)
 	if err != nil {
 		return err
 	}
@@ -616,7 +616,7 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, tags [
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any, widen.Collapse = nil, false
-		wcond, wargs, err := where(widen)
+		wcond, wargs, err := s.where(widen)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,58 @@
+package sqlite_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// A read-only store expands a search's prefix terms into the index's
+// words ("kafk" into "kafka") and asks FTS5 for an OR of them; a writable
+// store leaves the prefix to FTS5. Both must give the same pages, totals,
+// highlights and sidebars, for every kind of search.
+func TestPrefixExpansionChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := sqlitetest.SeedDB(t)
+	plain, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	expanding := sqlitetest.OpenReadOnly(t, path)
+	searches := []string{
+		"kafk", "kafka", "k", "d", "distributed sys", "data", "micro servic", "multi-layer", `"message queue" kafk`,
+		"kafka -rabbit", "-kafka", "秒", "café", "vipshop", "zzzz", "stream process", "2016", "sys kafk", "e",
+	}
+	expanded := 0
+	for _, text := range searches {
+		for _, q := range []catalog.Query{
+			{Q: text}, {Q: text, Sort: catalog.SortRelevance}, {Q: text, Page: 2, Per: 10},
+			{Q: text, Sort: catalog.SortOldest}, {Q: text, Tags: []string{"kafka"}}, {Q: text, Collapse: true},
+		} {
+			want, werr := plain.Articles(ctx, q)
+			got, gerr := expanding.Articles(ctx, q)
+			if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: expanded\n%+v (%v)\nplain\n%+v (%v)", q.URL(""), got, gerr, want, werr)
+				continue
+			}
+			wf, werr := plain.Facets(ctx, q)
+			gf, gerr := expanding.Facets(ctx, q)
+			if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(gf, wf) {
+				t.Errorf("%s: sidebar expanded\n%+v\nplain\n%+v", q.URL(""), gf, wf)
+			}
+			if want.Total > 0 && q.Page == 0 {
+				expanded++
+			}
+		}
+	}
+	if expanded < 40 {
+		t.Errorf("only %d of the listings compared have matches", expanded)
+	}
+	if got := sqlite.PrefixWords(expanding, "kafk"); !reflect.DeepEqual(got, []string{"kafka"}) {
+		t.Errorf(`"kafk" expanded to %q, want [kafka]`, got)
+	}
+}
