@@ -586,8 +586,10 @@ func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) 
 func leavePrefixes(string) ([]string, bool) { return nil, false }
 
 // prefixWordsMax is the most words a prefix is expanded into; past it
-// FTS5 expands the prefix itself.
-const prefixWordsMax = 16
+// FTS5 expands the prefix itself. At 1M generated cards "service" starts
+// 17 words (made-up product names glued to it), and an OR of them is
+// still 0.7 ms for a page against 30 ms for the prefix.
+const prefixWordsMax = 64
 
 // prefixWords returns the words of the search index that start with
 // prefix, as expandPrefixes found them; ok is false when the prefix is

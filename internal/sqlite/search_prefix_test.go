@@ -25,7 +25,7 @@ func TestPrefixExpansionChangesNothing(t *testing.T) {
 	expanding := sqlitetest.OpenReadOnly(t, path)
 	searches := []string{
 		"kafk", "kafka", "k", "d", "distributed sys", "data", "micro servic", "multi-layer", `"message queue" kafk`,
-		"kafka -rabbit", "-kafka", "秒", "café", "vipshop", "zzzz", "stream process", "2016", "sys kafk", "e",
+		"kafka -rabbit", "-kafka", "秒", "café", "vipshop", "zzzz", "stream process", "2016", "sys kafk", "e", "s", "c",
 	}
 	expanded := 0
 	for _, text := range searches {
@@ -54,5 +54,9 @@ func TestPrefixExpansionChangesNothing(t *testing.T) {
 	}
 	if got := sqlite.PrefixWords(expanding, "kafk"); !reflect.DeepEqual(got, []string{"kafka"}) {
 		t.Errorf(`"kafk" expanded to %q, want [kafka]`, got)
+	}
+	// "s" starts too many words: it stays a prefix, and was compared too.
+	if got := sqlite.PrefixWords(expanding, "s"); got != nil {
+		t.Errorf(`"s" expanded to %d words, want none (left to FTS5)`, len(got))
 	}
 }
