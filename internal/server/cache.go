@@ -89,15 +89,20 @@ func newResponseCache(budget int) *responseCache {
 
 // begin looks key up. On a miss with nobody computing it, the caller
 // leads: it computes the response and must call end. On a miss that
-// another request is computing, wait is closed when that one ends.
-func (c *responseCache) begin(key string) (hit *cachedResponse, wait <-chan struct{}, lead bool) {
+// another request is computing, wait is closed when that one ends. A hit
+// counts as the response being asked for again (it is protected) unless
+// waited is set: the caller waited for the response's computation, so it
+// asked at the same time as the first, not again.
+func (c *responseCache) begin(key string, waited bool) (hit *cachedResponse, wait <-chan struct{}, lead bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byKey[key]; ok {
 		r := e.Value.(*cachedResponse)
-		if r.protected {
+		switch {
+		case waited:
+		case r.protected:
 			c.protected.MoveToFront(e)
-		} else {
+		default:
 			c.probation.Remove(e)
 			c.protect(r)
 		}
@@ -230,10 +235,12 @@ type captureWriter struct {
 // dontKeep tells the response cache not to keep the response written to w:
 // a listing asked for by a URL that is not its canonical one (parameters
 // in another order, page=1, a parameter cardex ignores). The app's links
-// are all canonical, so such URLs are rare in real use; but each would
-// take a place in the cache, and a client adding a random parameter to
-// every request (a cache-busting crawler, or an attack) would push every
-// popular page out.
+// and its search box's submissions are canonical (but for a search with
+// "~" or "*", which browsers and Go encode differently), so such URLs are
+// rare in real use; but each would take a place in the cache, and a
+// client adding a random parameter to every request (a cache-busting
+// crawler, or an attack) would fill probation with pages nobody asks for
+// again.
 func dontKeep(w http.ResponseWriter) {
 	for w != nil {
 		if cw, ok := w.(*captureWriter); ok {
@@ -301,14 +308,14 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			host = r.Host + " " + r.Header.Get("X-Forwarded-Proto")
 		}
 		key := fmt.Sprintf("%p %d %d %s %s", st, version, updated.UnixNano(), host, r.URL.RequestURI())
-		c, wait, lead := s.cache.begin(key)
+		c, wait, lead := s.cache.begin(key, false)
 		if wait != nil {
 			// Another request is computing this response: wait for it,
 			// then take it from the cache. If it was not kept (an error,
 			// a CSV) or this request's deadline comes first, compute.
 			select {
 			case <-wait:
-				c, _, lead = s.cache.begin(key)
+				c, _, lead = s.cache.begin(key, true)
 			case <-r.Context().Done():
 			}
 		}

@@ -14,7 +14,7 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	}
 	c := newResponseCache(10_000) // ten entries of 1,000
 	hit := func(key string) bool {
-		r, _, lead := c.begin(key)
+		r, _, lead := c.begin(key, false)
 		if lead {
 			c.end(key)
 		}
@@ -53,6 +53,12 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	}
 	if !hit("again-19") || hit("again-0") {
 		t.Error("the protected segment does not keep the most recent repeats")
+	}
+	// Waiting for a response computed for another request is not asking
+	// for it again: the response stays in probation.
+	c.put(entry("burst"), false)
+	if r, _, _ := c.begin("burst", true); r == nil || r.protected {
+		t.Errorf("a request that waited for burst protected it")
 	}
 }
 

@@ -243,7 +243,11 @@ func newSearchBox(q catalog.Query) searchBox {
 	v := rest.Values()
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		for _, val := range v[k] {
-			b.Hidden = append(b.Hidden, hiddenField{k, val})
+			if k < "q" {
+				b.Before = append(b.Before, hiddenField{k, val})
+			} else {
+				b.After = append(b.After, hiddenField{k, val})
+			}
 		}
 	}
 	return b

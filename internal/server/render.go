@@ -29,7 +29,11 @@ type layout struct {
 type searchBox struct {
 	Action string
 	Q      string
-	Hidden []hiddenField
+	// The hidden fields whose names sort before "q", and those after: a
+	// browser sends a form's fields in the page's order, so the search
+	// box's URL is then in canonical order (and its page is kept by the
+	// response cache, which keeps canonical URLs only).
+	Before, After []hiddenField
 }
 
 type hiddenField struct{ Name, Value string }

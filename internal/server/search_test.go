@@ -169,3 +169,34 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// A search from the box of a filtered listing goes to the search's
+// canonical URL: the browser sends the fields in the page's order, and
+// the response cache keeps canonical URLs only.
+func TestSearchBoxSubmitsTheCanonicalURL(t *testing.T) {
+	h := newServer(t)
+	for _, u := range []string{
+		"/tags/distributed-systems?any=kafka&any=rabbitmq&category=big-data&collapse=1&from=2016&not=microservices&per=50&source=architect&tag=kafka&to=2017",
+		"/tags/kafka?per=10", "/sources/architect?tag=kafka", "/?from=2016-05", "/",
+	} {
+		p := get(t, h, u)
+		if p.status != 200 {
+			t.Fatalf("%s: %d %s", u, p.status, p.body[max(0, len(p.body)-900):])
+		}
+		f := find(p.doc, "form", "role", "search")[0]
+		var fields []string
+		for _, in := range find(f, "input", "", "") {
+			v := attr(in, "value")
+			if attr(in, "name") == "q" {
+				v = "kafka streams"
+			}
+			fields = append(fields, url.QueryEscape(attr(in, "name"))+"="+url.QueryEscape(v))
+		}
+		target := attr(f, "action") + "?" + strings.Join(fields, "&")
+		s := get(t, h, target)
+		links := find(s.doc, "link", "rel", "canonical")
+		if s.status != 200 || len(links) != 1 || attr(links[0], "href") != target {
+			t.Errorf("search from %s: %s, %d, canonical %v", u, target, s.status, links)
+		}
+	}
+}

@@ -12,11 +12,13 @@ func (s *Store) LiveFacets(ctx context.Context, q catalog.Query) (catalog.Facets
 	return s.facets(ctx, q, false)
 }
 
-// Forget empties the store's memos (totals and sidebars of listings), so
-// that a benchmark times the queries, not a map lookup.
+// Forget empties the store's memos (totals and sidebars of listings, the
+// words of search prefixes), so that a benchmark times the queries, not a
+// map lookup.
 func (s *Store) Forget() {
 	s.counts.forget()
 	s.facetMemo.forget()
+	s.prefixes.forget()
 }
 
 func (c *memo[V]) forget() {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -424,7 +425,9 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 	if pos, ok := s.searchOnly(q); ok {
 		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
 	}
-	key := query + fmt.Sprintf("\x00%q", args)
+	// Keyed by a hash: the expanded MATCH text of a long search can be
+	// tens of kilobytes.
+	key := fmt.Sprintf("%x", sha256.Sum256(fmt.Appendf([]byte(query), "\x00%q", args)))
 	if n, ok := s.counts.get(key); ok {
 		return n, nil
 	}
@@ -751,6 +754,8 @@ func (s *Store) Facets(ctx context.Context, q catalog.Query) (catalog.Facets, er
 	}
 	f, err := s.facets(ctx, q, true)
 	if err == nil {
+		// Every caller with this listing gets these same slices: callers
+		// read a Facets, never change it.
 		s.facetMemo.put(key, f)
 	}
 	return f, err
