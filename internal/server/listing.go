@@ -229,7 +229,11 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		if q.EffectivePage() > 1 {
 			p.Title += fmt.Sprintf(" · page %d", q.EffectivePage())
 		}
-		s.render(w, r, http.StatusOK, "listing", p)
+		if s.templateListings {
+			s.render(w, r, http.StatusOK, "listing", p)
+			return nil
+		}
+		writeHTML(w, r, http.StatusOK, p.document())
 		return nil
 	}
 }

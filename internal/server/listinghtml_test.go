@@ -87,8 +87,8 @@ func hostileCards() []catalog.Card {
 
 // The Go listing writer writes what the templates write, byte for byte:
 // the whole page of every listing below, on the seed and on a database of
-// hostile names, through the real handler with the real and the spec
-// templates.
+// hostile names, through the real handler, once with the Go writer and
+// once with layout.html and the spec templates.
 func TestListingHTMLIsTheTemplate(t *testing.T) {
 	hostileDB := filepath.Join(t.TempDir(), "hostile.db")
 	sqlitetest.ImportCards(t, hostileDB, hostileCards())
@@ -98,7 +98,7 @@ func TestListingHTMLIsTheTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		spec, err := server.New(st, server.Config{Web: specWeb(t), TagDocs: seeds.FS, CacheBytes: -1})
+		spec, err := server.New(st, server.Config{Web: specWeb(t), TagDocs: seeds.FS, CacheBytes: -1, TemplateListings: true})
 		if err != nil {
 			t.Fatal(err)
 		}

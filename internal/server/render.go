@@ -71,15 +71,20 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	writeHTML(w, r, status, b.Bytes())
+}
+
+// writeHTML writes a rendered page with its status and headers.
+func writeHTML(w http.ResponseWriter, r *http.Request, status int, page []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "public, max-age=60")
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		w.Write(b.Bytes())
+		w.Write(page)
 	}
 }
 

@@ -56,6 +56,10 @@ type Config struct {
 	// WarmPages is how many popular pages to render into the response
 	// cache, in the background, when a store is first served (0: none).
 	WarmPages int
+	// TemplateListings renders listing pages with the "listing" page
+	// template instead of the Go writer of listinghtml.go: slower, and
+	// the reference TestListingHTMLIsTheTemplate checks the writer against.
+	TemplateListings bool
 }
 
 // DefaultQueryTimeout is the store time one request may take.
@@ -76,6 +80,8 @@ type server struct {
 	handler   http.Handler          // the whole of it, for warming requests
 	warmPages int
 	warmed    atomic.Pointer[warmedStore]
+	// templateListings: see Config.TemplateListings.
+	templateListings bool
 }
 
 // New returns the cardex HTTP handler. It parses every template and
@@ -106,7 +112,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
-	s.handler, s.warmPages = s.routes(), cfg.WarmPages
+	s.handler, s.warmPages, s.templateListings = s.routes(), cfg.WarmPages, cfg.TemplateListings
 	s.maybeWarm(s.current())
 	return s.handler, nil
 }
