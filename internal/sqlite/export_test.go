@@ -19,6 +19,7 @@ func (s *Store) Forget() {
 	s.counts.forget()
 	s.facetMemo.forget()
 	s.prefixes.forget()
+	s.relatedMemo.forget()
 }
 
 func (c *memo[V]) forget() {

@@ -251,6 +251,26 @@ func TestFacetsAndTotalsRememberedPerListing(t *testing.T) {
 	for _, r := range all[:6] {
 		tags = append(tags, r.Slug)
 	}
+	// A tag's related tags, remembered, are what a fresh store finds; a
+	// tag that does not exist stays an error.
+	for _, slug := range tags[:4] {
+		for _, limit := range []int{5, 12} {
+			want, err := sqlitetest.OpenReadOnly(t, path).RelatedTags(ctx, slug, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if got, err := warm.RelatedTags(ctx, slug, limit); err != nil || !reflect.DeepEqual(got, want) || len(got) == 0 {
+					t.Errorf("related tags of %s (%d): %v, %v; fresh %v", slug, limit, got, err, want)
+				}
+			}
+		}
+	}
+	for range 2 {
+		if _, err := warm.RelatedTags(ctx, "no-such-tag", 5); err == nil {
+			t.Error("related tags of a tag that does not exist: no error")
+		}
+	}
 	for _, base := range []catalog.Query{
 		{Tags: []string{tags[0], tags[3]}},
 		{Any: []string{tags[1], tags[4]}, Not: []string{tags[2]}},

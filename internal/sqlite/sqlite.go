@@ -43,6 +43,9 @@ type Store struct {
 	// prefixes remembers, on a read-only store, the words of the index
 	// that each prefix searched for starts (expandPrefixes).
 	prefixes memo[[]string]
+	// relatedMemo remembers, on a read-only store, each tag's related
+	// tags (RelatedTags).
+	relatedMemo memo[[]catalog.TagLift]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 }
@@ -58,9 +61,10 @@ type memo[V any] struct {
 
 // Bounds of the memos.
 const (
-	countsMax   = 10_000
-	facetsMax   = 500
-	prefixesMax = 10_000
+	countsMax      = 10_000
+	facetsMax      = 500
+	prefixesMax    = 10_000
+	relatedMemoMax = 2_000
 )
 
 func (c *memo[V]) get(key string) (V, bool) {
@@ -131,7 +135,8 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	s := &Store{db: db, readOnly: true, counts: memo[int]{max: countsMax},
-		facetMemo: memo[catalog.Facets]{max: facetsMax}, prefixes: memo[[]string]{max: prefixesMax}}
+		facetMemo: memo[catalog.Facets]{max: facetsMax}, prefixes: memo[[]string]{max: prefixesMax},
+		relatedMemo: memo[[]catalog.TagLift]{max: relatedMemoMax}}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
