@@ -114,7 +114,7 @@ func writeLink(b *strings.Builder, class, url, text string, current bool) {
 // (lower-case hex); then & and + are escaped for the attribute.
 func writeURL(b *strings.Builder, u string) {
 	if i := strings.IndexByte(u, ':'); i >= 0 && !strings.Contains(u[:i], "/") {
-		if scheme := strings.ToLower(u[:i]); scheme != "http" && scheme != "https" && scheme != "mailto" {
+		if scheme := u[:i]; !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
 			b.WriteString("#ZgotmplZ")
 			return
 		}

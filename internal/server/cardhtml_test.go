@@ -63,7 +63,7 @@ func TestCardHTMLIsTheTemplate(t *testing.T) {
 		}
 	}
 	hostile := []string{`<script>alert(1)</script>`, `"quoted" & 'single' + plus`, "nul\x00byte", "秒杀 — “curly” ‑ nb", `</title><img src=x onerror=alert(1)>`}
-	urls := []string{"javascript:alert(1)", "JavaScript:x", "data:text/html,x", "/tags/a b?x='y'&z=(1)+2", "/q?%41%zz%", "http://e.com/ü?a=\"b\"", "mailto:a@b.c", "/a:b", "//evil.com/x", "/tags/c++"}
+	urls := []string{"javascript:alert(1)", "JavaScript:x", "data:text/html,x", "/tags/a b?x='y'&z=(1)+2", "/q?%41%zz%", "http://e.com/ü?a=\"b\"", "mailto:a@b.c", "/a:b", "//evil.com/x", "/tags/c++", "HTTPS://e.com/x", "httpſ://e.com/x"}
 	for i, h := range hostile {
 		a := catalog.Article{ID: int64(i + 1), Title: h, Summary: h + " summary", Likes: i * 1001, ReadMinutes: i,
 			Source: &catalog.Ref{Name: h, Slug: "s"}, Category: &catalog.Ref{Name: h, Slug: "c"},

@@ -18,6 +18,12 @@ import (
 func (p listingPage) BodyHTML() template.HTML {
 	var b strings.Builder
 	b.Grow(8192 + 1536*len(p.Cards))
+	p.writeBody(&b)
+	return template.HTML(b.String()) //nolint:gosec // every value escaped, see writeBody
+}
+
+// writeBody writes the body as BodyHTML returns it.
+func (p listingPage) writeBody(b *strings.Builder) {
 	b.WriteString("\n<div class=\"with-aside\">\n<main id=\"main\" tabindex=\"-1\">\n  <h1>")
 	b.WriteString(escapeText(p.Heading))
 	b.WriteString("</h1>\n  <p class=\"sentence\" role=\"status\">")
@@ -31,7 +37,7 @@ func (p listingPage) BodyHTML() template.HTML {
 			b.WriteString(":</span> ")
 			b.WriteString(escapeText(c.Label))
 			b.WriteString(" <a href=\"")
-			writeURL(&b, c.RemoveURL)
+			writeURL(b, c.RemoveURL)
 			b.WriteString("\" aria-label=\"Remove filter ")
 			b.WriteString(escapeText(c.Kind))
 			b.WriteString(" ")
@@ -40,7 +46,7 @@ func (p listingPage) BodyHTML() template.HTML {
 		}
 		if len(p.Chips) > 1 {
 			b.WriteString("<li class=\"clear\"><a href=\"")
-			writeURL(&b, p.ResetURL)
+			writeURL(b, p.ResetURL)
 			b.WriteString("\">Clear all</a></li>")
 		}
 		b.WriteString("\n  </ul>")
@@ -51,27 +57,26 @@ func (p listingPage) BodyHTML() template.HTML {
 		b.WriteString("</div>")
 	}
 	b.WriteString("\n  <div class=\"controls\">\n    <p><span>Sort:</span>")
-	writeControls(&b, p.Sorts, "")
+	writeControls(b, p.Sorts, "")
 	b.WriteString("</p>\n    <p><span>Per page:</span>")
-	writeControls(&b, p.Pers, "")
+	writeControls(b, p.Pers, "")
 	b.WriteString("</p>\n    <p class=\"duplicates\"><span>Duplicates:</span>")
-	writeControls(&b, p.Duplicates, " |")
+	writeControls(b, p.Duplicates, " |")
 	b.WriteString("</p>\n  </div>")
 	if len(p.Cards) > 0 {
 		b.WriteString("\n  <div class=\"cards\">")
 		for _, c := range p.Cards {
-			c.write(&b)
+			c.write(b)
 		}
 		b.WriteString("\n  </div>")
 	} else {
 		b.WriteString("\n  <p class=\"empty\">No article matches these filters. Remove one above, or <a href=\"/\">start over</a>.</p>")
 	}
 	b.WriteString("\n  ")
-	p.Pagination.write(&b)
+	p.Pagination.write(b)
 	b.WriteString("\n</main>\n")
-	p.Facets.write(&b)
+	p.Facets.write(b)
 	b.WriteString("\n</div>\n")
-	return template.HTML(b.String()) //nolint:gosec // every value escaped above, see escapeText and writeURL
 }
 
 // writeControls writes links as " <a href=…>text</a>", with sep between
@@ -315,7 +320,7 @@ func (p listingPage) document() []byte {
 	b.WriteString("\" placeholder=\"Search articles\" maxlength=\"500\">")
 	hidden(l.Search.After)
 	b.WriteString("\n    <button type=\"submit\">Search</button>\n  </form>\n</header>\n")
-	b.WriteString(string(p.BodyHTML()))
+	p.writeBody(&b)
 	b.WriteString("\n<footer class=\"site\">")
 	if len(l.Alternates) > 0 {
 		b.WriteString("\n  <p class=\"formats\">This page as:")

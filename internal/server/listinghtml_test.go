@@ -108,6 +108,8 @@ func TestListingHTMLIsTheTemplate(t *testing.T) {
 			"/?from=2016&to=2016", "/?from=2015-03&to=2017", "/?to=2016", "/?from=2016-05-22",
 			"/sources/21cto", "/categories/big-data", "/archive/2016", "/archive/2016/05",
 			"/tags/distributed-systems?source=21cto&category=big-data&q=data&not=kafka",
+			// Markup in the search: in the title, the search box and the chips.
+			"/?q=%22%3E%3C%2Ftitle%3E%3Cscript%3E%27%2B%26", "/tags/kafka?per=10&q=%22%3E%3C%2Ftitle%3E%27%2B%26&source=architect",
 		}
 		if name == "hostile" {
 			urls = append(urls, "/tags/c", "/tags/script-alert-1-script", "/tags/javascript-alert-1?page=2&per=10",

@@ -50,6 +50,7 @@ func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []ca
 	}
 	lifts, err := s.relatedTags(ctx, slug, limit)
 	if err == nil {
+		lifts = slices.Clone(lifts) // not the whole array it was cut from
 		s.relatedMemo.put(key, lifts)
 	}
 	return lifts, err

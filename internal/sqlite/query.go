@@ -427,13 +427,17 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 	}
 	// Keyed by a hash: the expanded MATCH text of a long search can be
 	// tens of kilobytes.
-	key := fmt.Sprintf("%x", sha256.Sum256(fmt.Appendf([]byte(query), "\x00%q", args)))
-	if n, ok := s.counts.get(key); ok {
+	key := []byte(query)
+	for _, a := range args {
+		key = fmt.Appendf(key, "\x00%T:%#v", a, a) // typed and quoted: no two argument lists alike
+	}
+	key = fmt.Appendf(nil, "%x", sha256.Sum256(key))
+	if n, ok := s.counts.get(string(key)); ok {
 		return n, nil
 	}
 	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
 	if err == nil && s.readOnly {
-		s.counts.put(key, n)
+		s.counts.put(string(key), n)
 	}
 	return n, err
 }
