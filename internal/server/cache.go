@@ -39,6 +39,9 @@ type cachedResponse struct {
 	// protected is set once the response was asked for again (or was
 	// warmed): it is then in the cache's protected segment.
 	protected bool
+	// probationOnly: the response was asked for by a URL that is not its
+	// canonical one, and is never protected (see noPromote).
+	probationOnly bool
 }
 
 // cost is what a response counts against the budget.
@@ -102,6 +105,8 @@ func (c *responseCache) begin(key string, waited bool) (hit *cachedResponse, wai
 		case waited:
 		case r.protected:
 			c.protected.MoveToFront(e)
+		case r.probationOnly:
+			c.probation.MoveToFront(e)
 		default:
 			c.probation.Remove(e)
 			c.protect(r)
@@ -229,22 +234,22 @@ type captureWriter struct {
 	status int
 	buf    bytes.Buffer
 	over   bool
-	skip   bool // the handler said not to keep the response
+	noPromote bool // the handler said the response stays in probation
 }
 
-// dontKeep tells the response cache not to keep the response written to w:
-// a listing asked for by a URL that is not its canonical one (parameters
-// in another order, page=1, a parameter cardex ignores). The app's links
-// and its search box's submissions are canonical (but for a search with
-// "~" or "*", which browsers and Go encode differently), so such URLs are
-// rare in real use; but each would take a place in the cache, and a
-// client adding a random parameter to every request (a cache-busting
-// crawler, or an attack) would fill probation with pages nobody asks for
-// again.
-func dontKeep(w http.ResponseWriter) {
+// noPromote tells the response cache to keep the response written to w in
+// probation only, never protected: a listing asked for by a URL that is
+// not its canonical one (parameters in another order, page=1, a parameter
+// cardex ignores). Such URLs are rare from the app's own links and search
+// box, but scripts and hand-made links use them, and repeat them (they are
+// kept, and answered from the cache while they stay in it); and a client
+// that makes every URL unique (a cache-busting crawler, an attack, make
+// bench's uncached runs) can then only churn probation, never push out
+// the pages people keep asking for.
+func noPromote(w http.ResponseWriter) {
 	for w != nil {
 		if cw, ok := w.(*captureWriter); ok {
-			cw.skip = true
+			cw.noPromote = true
 			return
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -332,7 +337,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		// away or the deadline passed mid-way (a dropped CSV download
 		// would otherwise answer later requests with its first rows),
 		// and streamed CSVs are not kept at all.
-		if cw.status != http.StatusOK || cw.over || cw.skip || r.Method == http.MethodHead || w.Header().Get("ETag") == "" ||
+		if cw.status != http.StatusOK || cw.over || r.Method == http.MethodHead || w.Header().Get("ETag") == "" ||
 			r.Context().Err() != nil || strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
 			return
 		}
@@ -346,7 +351,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		if err != nil {
 			return
 		}
-		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len()}, r.Context().Value(warmKey{}) != nil)
+		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len(), probationOnly: cw.noPromote}, r.Context().Value(warmKey{}) != nil && !cw.noPromote)
 	})
 }
 

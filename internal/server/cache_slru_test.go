@@ -54,6 +54,27 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	if !hit("again-19") || hit("again-0") {
 		t.Error("the protected segment does not keep the most recent repeats")
 	}
+	// A response kept for a URL that is not canonical stays in probation
+	// however often it is asked for: a scan pushes it out, and not the
+	// protected responses.
+	odd := entry("odd")
+	odd.probationOnly = true
+	c.put(odd, false)
+	for range 3 {
+		if !hit("odd") {
+			t.Fatal("a non-canonical response is not served")
+		}
+	}
+	if odd.protected {
+		t.Error("a non-canonical response was protected")
+	}
+	for i := range 20 {
+		c.put(entry(fmt.Sprintf("scan2-%d", i)), false)
+		check(t, c)
+	}
+	if hit("odd") || !hit("again-19") {
+		t.Error("after a scan: the non-canonical response stayed, or a protected one went")
+	}
 	// Waiting for a response computed for another request is not asking
 	// for it again: the response stays in probation.
 	c.put(entry("burst"), false)

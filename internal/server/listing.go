@@ -152,7 +152,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			q = q.Refine(func(q *catalog.Query) { q.Sort = catalog.SortNewest })
 		}
 		if r.URL.RequestURI() != q.URL(string(f)) {
-			dontKeep(w)
+			noPromote(w)
 		}
 		if done, err := s.conditional(w, r, string(f)+" "+q.URL("")); done || err != nil {
 			return err
