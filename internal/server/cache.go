@@ -40,7 +40,8 @@ type cachedResponse struct {
 	// warmed): it is then in the cache's protected segment.
 	protected bool
 	// probationOnly: the response was asked for by a URL that is not its
-	// canonical one, and is never protected (see noPromote).
+	// canonical one: it is kept in the odd segment, never protected (see
+	// noPromote).
 	probationOnly bool
 }
 
@@ -56,9 +57,15 @@ type responseCache struct {
 	// budget) when it is asked for again. A burst of URLs asked for once
 	// (a crawler, a user paging deep) then only churns probation, and the
 	// pages people keep coming back to stay.
+	//
+	// Responses to non-canonical URLs (see noPromote) have a segment of
+	// their own, odd, of oddShare of the budget: a client making every URL
+	// unique churns that segment only.
 	probation     *list.List // of *cachedResponse, most recent first
 	protected     *list.List
 	protectedUsed int
+	odd           *list.List
+	oddUsed       int
 	byKey         map[string]*list.Element
 	// inflight has a channel for each key being computed, closed when the
 	// computation ends: concurrent misses of one URL wait for the first
@@ -80,7 +87,7 @@ type responseCache struct {
 const gzipWriters = 2
 
 func newResponseCache(budget int) *responseCache {
-	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		hot: list.New(), hotBudget: budget / 4, writers: make(chan *gzip.Writer, gzipWriters)}
 	for range gzipWriters {
 		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
@@ -106,7 +113,7 @@ func (c *responseCache) begin(key string, waited bool) (hit *cachedResponse, wai
 		case r.protected:
 			c.protected.MoveToFront(e)
 		case r.probationOnly:
-			c.probation.MoveToFront(e)
+			c.odd.MoveToFront(e)
 		default:
 			c.probation.Remove(e)
 			c.protect(r)
@@ -130,19 +137,42 @@ func (c *responseCache) end(key string) {
 	}
 }
 
-// protectedShare is the part of the budget the protected segment may use.
-const protectedShare = 0.8
+// protectedShare is the part of the main budget (all but the odd segment's)
+// the protected segment may use; oddShare the part of the budget the odd
+// segment may use.
+const (
+	protectedShare = 0.8
+	oddShare       = 0.1
+)
+
+// oddBudget and mainBudget split the budget between the odd segment and
+// the others.
+func (c *responseCache) oddBudget() int  { return int(oddShare * float64(c.budget)) }
+func (c *responseCache) mainBudget() int { return c.budget - c.oddBudget() }
 
 // put keeps r: in probation, or protected when protect is set (a page
-// warmed because it is popular).
+// warmed because it is popular), or in the odd segment when r.probationOnly.
 func (c *responseCache) put(r *cachedResponse, protect bool) {
 	size := r.cost()
-	if size > c.budget/8 {
+	if size > c.budget/8 || (r.probationOnly && size > c.oddBudget()) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.byKey[r.key]; ok {
+		return
+	}
+	if r.probationOnly {
+		c.byKey[r.key] = c.odd.PushFront(r)
+		c.oddUsed += size
+		for c.oddUsed > c.oddBudget() {
+			e := c.odd.Back()
+			old := e.Value.(*cachedResponse)
+			c.odd.Remove(e)
+			delete(c.byKey, old.key)
+			c.oddUsed -= old.cost()
+			c.cool(old)
+		}
 		return
 	}
 	c.used += size
@@ -151,7 +181,7 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	} else {
 		c.byKey[r.key] = c.probation.PushFront(r)
 	}
-	for c.used > c.budget {
+	for c.used > c.mainBudget() {
 		l := c.probation
 		if l.Len() == 0 {
 			l = c.protected
@@ -175,7 +205,7 @@ func (c *responseCache) protect(r *cachedResponse) {
 	r.protected = true
 	c.byKey[r.key] = c.protected.PushFront(r)
 	c.protectedUsed += r.cost()
-	for float64(c.protectedUsed) > protectedShare*float64(c.budget) && c.protected.Len() > 1 {
+	for float64(c.protectedUsed) > protectedShare*float64(c.mainBudget()) && c.protected.Len() > 1 {
 		e := c.protected.Back()
 		old := e.Value.(*cachedResponse)
 		c.protected.Remove(e)
@@ -231,9 +261,9 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 // captureWriter records a response while passing it through.
 type captureWriter struct {
 	http.ResponseWriter
-	status int
-	buf    bytes.Buffer
-	over   bool
+	status    int
+	buf       bytes.Buffer
+	over      bool
 	noPromote bool // the handler said the response stays in probation
 }
 

@@ -54,11 +54,12 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	if !hit("again-19") || hit("again-0") {
 		t.Error("the protected segment does not keep the most recent repeats")
 	}
-	// A response kept for a URL that is not canonical stays in probation
-	// however often it is asked for: a scan pushes it out, and not the
-	// protected responses.
-	odd := entry("odd")
-	odd.probationOnly = true
+	// A response kept for a URL that is not canonical stays in the odd
+	// segment however often it is asked for: a scan of canonical URLs
+	// leaves it, a scan of other non-canonical ones pushes it out, and
+	// neither touches the protected responses.
+	oddEntry := func(k string) *cachedResponse { r := entry(k); r.probationOnly = true; return r }
+	odd := oddEntry("odd")
 	c.put(odd, false)
 	for range 3 {
 		if !hit("odd") {
@@ -72,8 +73,15 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 		c.put(entry(fmt.Sprintf("scan2-%d", i)), false)
 		check(t, c)
 	}
-	if hit("odd") || !hit("again-19") {
-		t.Error("after a scan: the non-canonical response stayed, or a protected one went")
+	if !hit("odd") {
+		t.Error("a scan of canonical URLs pushed out a non-canonical response")
+	}
+	for i := range 20 {
+		c.put(oddEntry(fmt.Sprintf("odd-scan-%d", i)), false)
+		check(t, c)
+	}
+	if hit("odd") || !hit("again-19") || !hit("scan2-19") {
+		t.Error("after a scan of non-canonical URLs: the old one stayed, or a canonical one went")
 	}
 	// Waiting for a response computed for another request is not asking
 	// for it again: the response stays in probation.
@@ -102,9 +110,17 @@ func check(t *testing.T, c *responseCache) {
 		used += r.cost()
 		prot += r.cost()
 	}
-	if used != c.used || prot != c.protectedUsed || used > c.budget || float64(prot) > protectedShare*float64(c.budget) ||
-		len(c.byKey) != c.probation.Len()+c.protected.Len() {
-		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), budget %d, %d keys for %d+%d entries",
-			c.used, used, c.protectedUsed, prot, c.budget, len(c.byKey), c.probation.Len(), c.protected.Len())
+	odd := 0
+	for e := c.odd.Front(); e != nil; e = e.Next() {
+		r := e.Value.(*cachedResponse)
+		if r.protected || !r.probationOnly || c.byKey[r.key] != e {
+			t.Fatalf("odd entry %s: protected %v, indexed %v", r.key, r.protected, c.byKey[r.key] == e)
+		}
+		odd += r.cost()
+	}
+	if used != c.used || prot != c.protectedUsed || odd != c.oddUsed || used > c.mainBudget() || odd > c.oddBudget() ||
+		float64(prot) > protectedShare*float64(c.mainBudget()) || len(c.byKey) != c.probation.Len()+c.protected.Len()+c.odd.Len() {
+		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), odd %d (counted %d), budget %d, %d keys for %d+%d+%d entries",
+			c.used, used, c.protectedUsed, prot, c.oddUsed, odd, c.budget, len(c.byKey), c.probation.Len(), c.protected.Len(), c.odd.Len())
 	}
 }
