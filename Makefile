@@ -90,11 +90,20 @@ VULNDB := data/vulndb
 build:
 	$(GO) build $(GOFLAGS_TAGS) -o bin/cardex ./cmd/cardex
 
-# The database is rebuilt when it is missing or older than the seeds.
-$(DB): $(SEEDS) seeds/lexicon.tags | build
+# The database is rebuilt when it is missing or older than the seeds, and
+# migrated in place (an import applies the pending migrations, keeping
+# what else was imported) when only a migration is newer: the server
+# refuses a database that needs one.
+MIGRATIONS := $(wildcard migrations/*.sql)
+$(DB): $(SEEDS) seeds/lexicon.tags $(MIGRATIONS) | build
 	@mkdir -p data
-	rm -f $(DB) $(DB)-wal $(DB)-shm
+	@if [ -f $(DB) ] && [ -z "$(filter $(SEEDS) seeds/lexicon.tags,$?)" ]; then \
+		echo "migrating $(DB): a migration is newer than it"; \
+	else \
+		rm -f $(DB) $(DB)-wal $(DB)-shm; \
+	fi
 	bin/cardex import --db $(DB) seeds/
+	@touch $(DB)
 
 import: build $(DB)
 
