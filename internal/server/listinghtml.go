@@ -1,28 +1,19 @@
 package server
 
 import (
-	"html/template"
 	"strconv"
 	"strings"
 )
 
-// A listing's body (everything but the frame of layout.html) is written
-// here, in Go, as the cards are (cardhtml.go): with its cards done, the
-// template of the rest (the sidebar's 60 to 100 links, the pagination bar,
-// the controls) was still 40% of the CPU of an uncached listing, most of
-// it html/template calling its escapers through reflection. The output is
-// byte for byte what the templates in listingTemplateSpec
-// (listinghtml_test.go) render, which that test checks.
+// A listing page is written here, in Go, as the cards are (cardhtml.go):
+// with its cards done, the templates of the rest (the sidebar's 60 to 100
+// links, the pagination bar, the controls, then layout.html's frame) were
+// still half of the CPU of an uncached listing, most of it html/template
+// calling its escapers through reflection. The output is byte for byte
+// what layout.html and the templates in testdata/listing-spec render,
+// which TestListingHTMLIsTheTemplate checks.
 
-// BodyHTML is the listing page's body.
-func (p listingPage) BodyHTML() template.HTML {
-	var b strings.Builder
-	b.Grow(8192 + 1536*len(p.Cards))
-	p.writeBody(&b)
-	return template.HTML(b.String()) //nolint:gosec // every value escaped, see writeBody
-}
-
-// writeBody writes the body as BodyHTML returns it.
+// writeBody writes the page's body: what layout.html's "body" block holds.
 func (p listingPage) writeBody(b *strings.Builder) {
 	b.WriteString("\n<div class=\"with-aside\">\n<main id=\"main\" tabindex=\"-1\">\n  <h1>")
 	b.WriteString(escapeText(p.Heading))
@@ -254,10 +245,7 @@ func (v *relatedView) write(b *strings.Builder) {
 	b.WriteString("\n    </ul>\n  </section>\n")
 }
 
-// document writes the whole page: layout.html's frame around BodyHTML,
-// byte for byte what executing the "listing" page template writes (the
-// frame was a tenth of an uncached listing's CPU in html/template).
-// TestListingHTMLIsTheTemplate compares the two.
+// document writes the whole page: layout.html's frame around writeBody.
 func (p listingPage) document() []byte {
 	var b strings.Builder
 	b.Grow(16384 + 1536*len(p.Cards))

@@ -56,9 +56,10 @@ type Config struct {
 	// WarmPages is how many popular pages to render into the response
 	// cache, in the background, when a store is first served (0: none).
 	WarmPages int
-	// TemplateListings renders listing pages with the "listing" page
-	// template instead of the Go writer of listinghtml.go: slower, and
-	// the reference TestListingHTMLIsTheTemplate checks the writer against.
+	// TemplateListings renders listing pages with a "listing" page
+	// template of Web instead of the Go writer of listinghtml.go: the
+	// reference TestListingHTMLIsTheTemplate checks the writer against,
+	// with the templates of testdata/listing-spec (web.FS has none).
 	TemplateListings bool
 }
 
@@ -111,6 +112,9 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
+	}
+	if _, ok := s.pages["listing"]; cfg.TemplateListings && !ok {
+		return nil, fmt.Errorf("TemplateListings: no templates/pages/listing.html")
 	}
 	s.handler, s.warmPages, s.templateListings = s.routes(), cfg.WarmPages, cfg.TemplateListings
 	s.maybeWarm(s.current())
