@@ -39,10 +39,10 @@ type cachedResponse struct {
 	// protected is set once the response was asked for again (or was
 	// warmed): it is then in the cache's protected segment.
 	protected bool
-	// probationOnly: the response was asked for by a URL that is not its
+	// nonCanonical: the response was asked for by a URL that is not its
 	// canonical one: it is kept in the odd segment, never protected (see
-	// noPromote).
-	probationOnly bool
+	// markNonCanonical).
+	nonCanonical bool
 }
 
 // cost is what a response counts against the budget.
@@ -58,7 +58,7 @@ type responseCache struct {
 	// (a crawler, a user paging deep) then only churns probation, and the
 	// pages people keep coming back to stay.
 	//
-	// Responses to non-canonical URLs (see noPromote) have a segment of
+	// Responses to non-canonical URLs (see markNonCanonical) have a segment of
 	// their own, odd, of oddShare of the budget: a client making every URL
 	// unique churns that segment only.
 	probation     *list.List // of *cachedResponse, most recent first
@@ -112,7 +112,7 @@ func (c *responseCache) begin(key string, waited bool) (hit *cachedResponse, wai
 		case waited:
 		case r.protected:
 			c.protected.MoveToFront(e)
-		case r.probationOnly:
+		case r.nonCanonical:
 			c.odd.MoveToFront(e)
 		default:
 			c.probation.Remove(e)
@@ -151,10 +151,10 @@ func (c *responseCache) oddBudget() int  { return int(oddShare * float64(c.budge
 func (c *responseCache) mainBudget() int { return c.budget - c.oddBudget() }
 
 // put keeps r: in probation, or protected when protect is set (a page
-// warmed because it is popular), or in the odd segment when r.probationOnly.
+// warmed because it is popular), or in the odd segment when r.nonCanonical.
 func (c *responseCache) put(r *cachedResponse, protect bool) {
 	size := r.cost()
-	if size > c.budget/8 || (r.probationOnly && size > c.oddBudget()) {
+	if size > c.budget/8 || (r.nonCanonical && size > c.oddBudget()) {
 		return
 	}
 	c.mu.Lock()
@@ -162,16 +162,11 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	if _, ok := c.byKey[r.key]; ok {
 		return
 	}
-	if r.probationOnly {
+	if r.nonCanonical {
 		c.byKey[r.key] = c.odd.PushFront(r)
 		c.oddUsed += size
 		for c.oddUsed > c.oddBudget() {
-			e := c.odd.Back()
-			old := e.Value.(*cachedResponse)
-			c.odd.Remove(e)
-			delete(c.byKey, old.key)
-			c.oddUsed -= old.cost()
-			c.cool(old)
+			c.evict(c.odd)
 		}
 		return
 	}
@@ -182,20 +177,31 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 		c.byKey[r.key] = c.probation.PushFront(r)
 	}
 	for c.used > c.mainBudget() {
-		l := c.probation
-		if l.Len() == 0 {
-			l = c.protected
+		if c.probation.Len() > 0 {
+			c.evict(c.probation)
+		} else {
+			c.evict(c.protected)
 		}
-		e := l.Back()
-		old := e.Value.(*cachedResponse)
-		l.Remove(e)
-		delete(c.byKey, old.key)
-		c.used -= old.cost()
-		if old.protected {
-			c.protectedUsed -= old.cost()
-		}
-		c.cool(old)
 	}
+}
+
+// evict drops the least recently used response of segment l. c.mu is
+// held.
+func (c *responseCache) evict(l *list.List) {
+	e := l.Back()
+	old := e.Value.(*cachedResponse)
+	l.Remove(e)
+	delete(c.byKey, old.key)
+	switch cost := old.cost(); {
+	case old.nonCanonical:
+		c.oddUsed -= cost
+	case old.protected:
+		c.used -= cost
+		c.protectedUsed -= cost
+	default:
+		c.used -= cost
+	}
+	c.cool(old)
 }
 
 // protect puts r, in no list, at the front of the protected segment, and
@@ -261,25 +267,25 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 // captureWriter records a response while passing it through.
 type captureWriter struct {
 	http.ResponseWriter
-	status    int
-	buf       bytes.Buffer
-	over      bool
-	noPromote bool // the handler said the response stays in probation
+	status       int
+	buf          bytes.Buffer
+	over         bool
+	nonCanonical bool // the handler said the URL is not the response's canonical one
 }
 
-// noPromote tells the response cache to keep the response written to w in
-// probation only, never protected: a listing asked for by a URL that is
+// markNonCanonical tells the response cache to keep the response written to
+// w in the odd segment, never protected: a listing asked for by a URL that is
 // not its canonical one (parameters in another order, page=1, a parameter
 // cardex ignores). Such URLs are rare from the app's own links and search
 // box, but scripts and hand-made links use them, and repeat them (they are
 // kept, and answered from the cache while they stay in it); and a client
 // that makes every URL unique (a cache-busting crawler, an attack, make
-// bench's uncached runs) can then only churn probation, never push out
-// the pages people keep asking for.
-func noPromote(w http.ResponseWriter) {
+// bench's uncached runs) can only churn that segment, never push out the
+// pages of the app's own links.
+func markNonCanonical(w http.ResponseWriter) {
 	for w != nil {
 		if cw, ok := w.(*captureWriter); ok {
-			cw.noPromote = true
+			cw.nonCanonical = true
 			return
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -381,7 +387,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		if err != nil {
 			return
 		}
-		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len(), probationOnly: cw.noPromote}, r.Context().Value(warmKey{}) != nil && !cw.noPromote)
+		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len(), nonCanonical: cw.nonCanonical}, r.Context().Value(warmKey{}) != nil)
 	})
 }
 

@@ -58,7 +58,7 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	// segment however often it is asked for: a scan of canonical URLs
 	// leaves it, a scan of other non-canonical ones pushes it out, and
 	// neither touches the protected responses.
-	oddEntry := func(k string) *cachedResponse { r := entry(k); r.probationOnly = true; return r }
+	oddEntry := func(k string) *cachedResponse { r := entry(k); r.nonCanonical = true; return r }
 	odd := oddEntry("odd")
 	c.put(odd, false)
 	for range 3 {
@@ -113,7 +113,7 @@ func check(t *testing.T, c *responseCache) {
 	odd := 0
 	for e := c.odd.Front(); e != nil; e = e.Next() {
 		r := e.Value.(*cachedResponse)
-		if r.protected || !r.probationOnly || c.byKey[r.key] != e {
+		if r.protected || !r.nonCanonical || c.byKey[r.key] != e {
 			t.Fatalf("odd entry %s: protected %v, indexed %v", r.key, r.protected, c.byKey[r.key] == e)
 		}
 		odd += r.cost()

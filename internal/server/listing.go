@@ -151,10 +151,15 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			// A feed is the first page, newest first.
 			q = q.Refine(func(q *catalog.Query) { q.Sort = catalog.SortNewest })
 		}
-		if r.URL.RequestURI() != q.URL(string(f)) {
-			noPromote(w)
+		canonical := q.URL("")
+		self := canonical // this format's canonical URL
+		if f != formatHTML {
+			self = q.URL(string(f))
 		}
-		if done, err := s.conditional(w, r, string(f)+" "+q.URL("")); done || err != nil {
+		if r.URL.RequestURI() != self {
+			markNonCanonical(w)
+		}
+		if done, err := s.conditional(w, r, string(f)+" "+canonical); done || err != nil {
 			return err
 		}
 		if f == formatCSV {
@@ -175,7 +180,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 				entries = append(entries, articleEntry(a))
 			}
 			title, _ := heading(route, res)
-			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), q.URL(string(formatAtom)), q.URL(""), entries)
+			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), self, canonical, entries)
 		}
 		facets, err := s.db(r.Context()).Facets(r.Context(), q)
 		if err != nil {
@@ -190,7 +195,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		}
 		p := listingPage{layout: s.newLayout(r, ""), Result: res}
 		p.Search = newSearchBox(q)
-		p.Canonical = q.URL("")
+		p.Canonical = canonical
 		p.Alternates = alternates(func(f format) string { return q.URL(string(f)) }, formatHTML)
 		p.Nav = route.Kind
 		p.Heading, p.Title = heading(route, res)
