@@ -39,21 +39,11 @@ const (
 // RelatedTags returns an error wrapping catalog.ErrNotFound if no tag has
 // that slug, and a *catalog.MovedError if slug is an alias.
 func (s *Store) RelatedTags(ctx context.Context, slug string, limit int) (_ []catalog.TagLift, err error) {
-	if !s.readOnly {
-		return s.relatedTags(ctx, slug, limit)
-	}
-	// Every page of a tag shows the same related tags: a read-only store
-	// remembers them (callers read the slice, never change it).
-	key := slug + "\x00" + strconv.Itoa(limit)
-	if lifts, ok := s.relatedMemo.get(key); ok {
-		return lifts, nil
-	}
-	lifts, err := s.relatedTags(ctx, slug, limit)
-	if err == nil {
-		lifts = slices.Clone(lifts) // not the whole array it was cut from
-		s.relatedMemo.put(key, lifts)
-	}
-	return lifts, err
+	// Every page of a tag shows the same related tags.
+	return remember(s, &s.relatedMemo, slug+"\x00"+strconv.Itoa(limit), func() ([]catalog.TagLift, error) {
+		lifts, err := s.relatedTags(ctx, slug, limit)
+		return slices.Clone(lifts), err // not the whole array it was cut from
+	})
 }
 
 // relatedTags is RelatedTags, asked of the database.

@@ -420,7 +420,6 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 // and on a read-only store remembered (the pages of one search count it
 // once).
 func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
-	var n int
 	query := `SELECT count(*) FROM cards c WHERE ` + cond
 	if pos, ok := s.searchOnly(q); ok {
 		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
@@ -431,15 +430,11 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 	for _, a := range args {
 		key = fmt.Appendf(key, "\x00%T:%#v", a, a) // typed and quoted: no two argument lists alike
 	}
-	key = fmt.Appendf(nil, "%x", sha256.Sum256(key))
-	if n, ok := s.counts.get(string(key)); ok {
-		return n, nil
-	}
-	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
-	if err == nil && s.readOnly {
-		s.counts.put(string(key), n)
-	}
-	return n, err
+	return remember(s, &s.counts, fmt.Sprintf("%x", sha256.Sum256(key)), func() (int, error) {
+		var n int
+		err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+		return n, err
+	})
 }
 
 // searchOnly returns the MATCH expression of a query that is a search and
@@ -619,37 +614,38 @@ func (s *Store) expandPrefixes(ctx context.Context, q catalog.Query) error {
 			continue
 		}
 		prefix := t.Words[len(t.Words)-1]
-		if _, ok := s.prefixes.get(prefix); ok {
-			continue
-		}
-		if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
-			s.prefixes.put(prefix, nil)
-			continue
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT term FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
-			prefix, prefix+"\xff", prefixWordsMax+1)
-		if err != nil {
+		if _, err := remember(s, &s.prefixes, prefix, func() ([]string, error) { return s.lookUpPrefix(ctx, prefix) }); err != nil {
 			return err
 		}
-		var words []string
-		for rows.Next() {
-			var w string
-			if err := rows.Scan(&w); err != nil {
-				rows.Close()
-				return err
-			}
-			words = append(words, w)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(words) > prefixWordsMax {
-			words = nil
-		}
-		s.prefixes.put(prefix, words)
 	}
 	return nil
+}
+
+// lookUpPrefix returns the words of the index that start with prefix, or
+// nil when the prefix is to be left to FTS5: not plain ASCII, or more
+// than prefixWordsMax words.
+func (s *Store) lookUpPrefix(ctx context.Context, prefix string) ([]string, error) {
+	if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT term FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
+		prefix, prefix+"\xff", prefixWordsMax+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		words = append(words, w)
+	}
+	if len(words) > prefixWordsMax {
+		words = nil
+	}
+	return words, rows.Err()
 }
 
 // bm25Weights rank a match in the title far above one in the summary;
@@ -747,22 +743,11 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 // stories that the change would add or remove (see collapsedTagEffects).
 // It fails like Articles on a slug that names nothing.
 func (s *Store) Facets(ctx context.Context, q catalog.Query) (catalog.Facets, error) {
-	if !s.readOnly {
-		return s.facets(ctx, q, true)
-	}
+	// Remembered per listing: the page, order and page size do not change
+	// a sidebar.
 	k := q
 	k.Page, k.Per, k.Sort = 0, 0, ""
-	key := k.URL("")
-	if f, ok := s.facetMemo.get(key); ok {
-		return f, nil
-	}
-	f, err := s.facets(ctx, q, true)
-	if err == nil {
-		// Every caller with this listing gets these same slices: callers
-		// read a Facets, never change it.
-		s.facetMemo.put(key, f)
-	}
-	return f, err
+	return remember(s, &s.facetMemo, k.URL(""), func() (catalog.Facets, error) { return s.facets(ctx, q, true) })
 }
 
 // facets is Facets, from listing_facets when stored allows and q's

@@ -74,6 +74,24 @@ func (c *memo[V]) get(key string) (V, bool) {
 	return v, ok
 }
 
+// remember returns what fn computes for key: on a read-only store once
+// per key while c keeps it (the data cannot change while the store is
+// open), on a writable one every time. Errors are not remembered. The
+// value is shared by every caller: callers read it, never change it.
+func remember[V any](s *Store, c *memo[V], key string, fn func() (V, error)) (V, error) {
+	if !s.readOnly {
+		return fn()
+	}
+	if v, ok := c.get(key); ok {
+		return v, nil
+	}
+	v, err := fn()
+	if err == nil {
+		c.put(key, v)
+	}
+	return v, err
+}
+
 func (c *memo[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
