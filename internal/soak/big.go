@@ -199,7 +199,7 @@ func indent(text string) string {
 // joinPages writes the cards of every page in dir (generated listings:
 // three header lines, then cards) into out as one listing page of cards
 // cards, and returns its size and the number of pages read.
-func joinPages(dir, out string, cards int) (int64, int, error) {
+func joinPages(dir, out string, cards int) (size int64, pages int, err error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if err != nil {
 		return 0, 0, err
@@ -208,24 +208,26 @@ func joinPages(dir, out string, cards int) (int64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintf(w, "Tagged articles\n%d articles\nPage 1 of 1\n", cards)
 	for _, p := range paths {
 		if err := appendCards(w, p); err != nil {
-			f.Close()
 			return 0, 0, err
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
 		return 0, 0, err
 	}
 	info, err := f.Stat()
 	if err != nil {
-		f.Close()
 		return 0, 0, err
 	}
-	return info.Size(), len(paths), f.Close()
+	return info.Size(), len(paths), nil
 }
 
 // appendCards copies the lines of page p after its three header lines to
