@@ -7,6 +7,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -30,6 +31,40 @@ type Card struct {
 
 // HasDate reports whether the card carries a date line.
 func (c Card) HasDate() bool { return !c.Date.IsZero() }
+
+// Text returns the card's lines as a listing page prints them from its
+// fields, each ending in "\n": the source block when the card has a source,
+// then the title, summary, tags line, stats line and the title again. For
+// nearly every card read from a page this is Raw, byte for byte, so the
+// store keeps Raw only where it differs (a stats line with a thousands
+// separator, "1 like", an avatar text unlike the source name).
+func (c Card) Text() string {
+	b := make([]byte, 0, 2*len(c.Source)+2*len(c.Title)+len(c.Summary)+len(c.Glued)+len(c.Category)+64)
+	if c.Source != "" {
+		b = append(b, c.Source...)
+		b = append(b, '\n')
+		b = append(b, c.Source...)
+		b = append(b, '\n')
+		b = c.Date.AppendFormat(b, "Jan 2, 2006")
+		b = append(b, " · "...)
+		b = append(b, c.Category...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = append(b, c.Title...)
+	b = append(b, "\n\n"...)
+	b = append(b, c.Summary...)
+	b = append(b, "\n\n"...)
+	b = append(b, c.Glued...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, int64(c.Likes), 10)
+	b = append(b, " likes · "...)
+	b = strconv.AppendInt(b, int64(c.Minutes), 10)
+	b = append(b, " min read\n"...)
+	b = append(b, c.Title...)
+	b = append(b, '\n')
+	return string(b)
+}
 
 // PageHeader is the header of a listing page: "Tagged articles",
 // "2122 articles", "Page 21 of 22".

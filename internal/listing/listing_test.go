@@ -314,8 +314,66 @@ func FuzzReader(f *testing.F) {
 			if c.Likes < 0 || c.Minutes < 0 {
 				t.Fatalf("negative stats: %+v", c)
 			}
+			checkText(t, c)
 		}
 	})
+}
+
+// checkText checks that c.Text(), which the store keeps in place of Raw
+// when the two are equal, reads back as the same card.
+func checkText(t *testing.T, c catalog.Card) {
+	t.Helper()
+	back, diags, err := readAll(header + c.Text())
+	if err != nil || len(back) != 1 {
+		t.Fatalf("card %+v: its Text() %q reads as %d cards (%v, %q)", c, c.Text(), len(back), err, diags)
+	}
+	b := back[0]
+	if b.Source != c.Source || !b.Date.Equal(c.Date) || b.Category != c.Category || b.Title != c.Title ||
+		b.Summary != c.Summary || b.Glued != c.Glued || b.Likes != c.Likes || b.Minutes != c.Minutes || b.Raw != c.Text() {
+		t.Fatalf("card %+v: its Text() reads back as %+v", c, b)
+	}
+}
+
+// The seed's cards print as they were read, and every card's Text reads
+// back as the same card; the cards that print otherwise are the ones the
+// store keeps the raw text of.
+func TestCardText(t *testing.T) {
+	seed, err := os.ReadFile(seedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, _, err := readAll(string(seed))
+	if err != nil || len(cards) != 92 {
+		t.Fatalf("%d cards, %v", len(cards), err)
+	}
+	for i, c := range cards {
+		raw := c.Raw
+		if i == len(cards)-1 {
+			raw += "\n" // the file has no final newline
+		}
+		if c.Text() != raw {
+			t.Errorf("%s:%d: Text() = %q, want the card as read, %q", c.File, c.Line, c.Text(), c.Raw)
+		}
+		checkText(t, c)
+	}
+	// Cards that print otherwise than they were read.
+	for _, tt := range []struct{ name, src string }{
+		{"thousands separator", noSource + "\n"},
+		{"one like", strings.Replace(card1, "3 likes", "1 like", 1)},
+		{"avatar text", strings.Replace(card1, "Architect\n", "Architect Weekly\n", 1)},
+		{"zero-padded day", strings.Replace(card1, "May 16", "May 06", 1)},
+		{"no final newline", strings.TrimSuffix(card1, "\n")},
+	} {
+		cards, _, err := readAll(header + tt.src)
+		if err != nil || len(cards) != 1 {
+			t.Fatalf("%s: %d cards, %v", tt.name, len(cards), err)
+		}
+		if c := cards[0]; c.Text() == c.Raw {
+			t.Errorf("%s: Text() is the raw text %q; want it to differ", tt.name, c.Raw)
+		} else {
+			checkText(t, c)
+		}
+	}
 }
 
 func BenchmarkReader(b *testing.B) {
