@@ -143,16 +143,6 @@ func (im *Import) BeginPage(file string) error {
 	return nil
 }
 
-// cardKey identifies a card across pages and imports: the same source, date
-// and title is the same card.
-func cardKey(c catalog.Card) string {
-	date := ""
-	if c.HasDate() {
-		date = c.Date.Format(time.DateOnly)
-	}
-	return c.Source + "\x1f" + date + "\x1f" + c.Title
-}
-
 // AddCard stores one card of the current page, whose tags were split as
 // split says. A card already stored with the same tags line keeps the tags
 // it has (so that importing the same page again changes nothing) unless
@@ -212,16 +202,20 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	if c.HasDate() {
 		published = sql.NullString{String: c.Date.Format(time.DateOnly), Valid: true}
 	}
-	key := cardKey(c)
+	// The same source, date and title is the same card: found through
+	// cards_source, or cards_sourceless for a card without a source.
 	var (
-		id                 int64
-		summary, glued     string
-		oldRaw             string
-		oldCat             sql.NullInt64
-		likes, readMinutes int
+		id       int64
+		old      storedCard
+		oldCat   sql.NullInt64
+		lookup   = `SELECT c.id, c.category_id, ` + cardFields + ` FROM cards c ` + cardJoins + ` WHERE c.source_id = ? AND c.published IS ? AND c.title = ?`
+		lookupBy = []any{sourceID, published, c.Title}
 	)
-	err = im.queryRow(`SELECT id, summary, category_id, likes, read_minutes, glued, raw FROM cards WHERE key = ?`, key).
-		Scan(&id, &summary, &oldCat, &likes, &readMinutes, &glued, &oldRaw)
+	if !sourceID.Valid {
+		lookup = `SELECT c.id, c.category_id, ` + cardFields + ` FROM cards c ` + cardJoins + ` WHERE c.source_id IS NULL AND c.published IS ? AND c.title = ?`
+		lookupBy = lookupBy[1:]
+	}
+	err = im.queryRow(lookup, lookupBy...).Scan(append([]any{&id, &oldCat}, old.dest()...)...)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, err
@@ -233,7 +227,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	var tagIDs []int64
-	if exists && glued == c.Glued && !im.Resplit {
+	if exists && old.glued == c.Glued && !im.Resplit {
 		tagIDs = oldTags
 	} else {
 		if err := im.recordSplit(c, split); err != nil {
@@ -247,9 +241,9 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if !exists {
-		res, err := im.exec(`INSERT INTO cards (key, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			key, c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line)
+		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c), c.File, c.Line)
 		if err != nil {
 			return 0, false, err
 		}
@@ -258,8 +252,9 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		im.changed = true
 		return id, true, im.insertCardTags(id, tagIDs, published)
 	}
-	if summary == c.Summary && oldCat == categoryID && likes == c.Likes && readMinutes == c.Minutes &&
-		glued == c.Glued && slices.Equal(oldTags, tagIDs) {
+	oldRaw := old.text()
+	if old.summary == c.Summary && oldCat == categoryID && old.likes == c.Likes && old.minutes == c.Minutes &&
+		old.glued == c.Glued && slices.Equal(oldTags, tagIDs) {
 		im.stats.Unchanged++
 		return id, oldRaw == c.Raw, nil
 	}
@@ -270,7 +265,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
-		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, c.Raw, c.File, c.Line, id); err != nil {
+		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), c.File, c.Line, id); err != nil {
 		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
@@ -589,18 +584,25 @@ func (s *Store) ExportPage(ctx context.Context, tagSlug string, number int, w in
 	if _, err := w.WriteString(cands[0].header); err != nil {
 		return err
 	}
-	cr, err := s.db.QueryContext(ctx, `SELECT CASE WHEN pc.raw = '' THEN c.raw ELSE pc.raw END
-		FROM page_cards pc JOIN cards c ON c.id = pc.card_id WHERE pc.page_id = ? ORDER BY pc.position`, cands[0].id)
+	cr, err := s.db.QueryContext(ctx, `SELECT pc.raw, `+cardFields+`
+		FROM page_cards pc JOIN cards c ON c.id = pc.card_id `+cardJoins+` WHERE pc.page_id = ? ORDER BY pc.position`, cands[0].id)
 	if err != nil {
 		return err
 	}
 	defer cr.Close()
 	for cr.Next() {
-		var raw string
-		if err := cr.Scan(&raw); err != nil {
+		var (
+			pageRaw string
+			sc      storedCard
+		)
+		if err := cr.Scan(append([]any{&pageRaw}, sc.dest()...)...); err != nil {
 			return err
 		}
-		if _, err := w.WriteString(raw); err != nil {
+		text := pageRaw // the page's text of the card, where it differs from the card's own
+		if text == "" {
+			text = sc.text()
+		}
+		if _, err := w.WriteString(text); err != nil {
 			return err
 		}
 	}

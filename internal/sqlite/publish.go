@@ -77,11 +77,22 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 
 // seal makes the database one self-contained file: the write-ahead log
 // folded in and the journal mode back to a rollback journal, so that a
-// copy of the file alone is the whole database.
+// copy of the file alone is the whole database. When more than a quarter
+// of the file is free pages (a migration that rebuilt a table, an import
+// that replaced many cards), it is compacted too.
 func (s *Store) seal(ctx context.Context) error {
 	for _, q := range []string{`PRAGMA wal_checkpoint(TRUNCATE)`, `PRAGMA journal_mode = DELETE`, `PRAGMA optimize`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("seal: %s: %w", q, err)
+		}
+	}
+	var free, pages int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)`).Scan(&free, &pages); err != nil {
+		return fmt.Errorf("seal: %w", err)
+	}
+	if free > pages/4 {
+		if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+			return fmt.Errorf("seal: VACUUM: %w", err)
 		}
 	}
 	return nil

@@ -193,28 +193,65 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	for _, name := range pending {
-		body, err := fs.ReadFile(migrations.FS, name)
-		if err != nil {
-			return err
-		}
-		version, _ := strconv.Atoi(name[:4])
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := s.applyMigration(ctx, name); err != nil {
 			return err
 		}
 		s.migrated = true
+	}
+	return nil
+}
+
+// applyMigration applies one migration in a transaction, with foreign
+// keys off (so that a migration may rebuild a table that others refer to)
+// and checked before the commit, as SQLite's documented way of changing a
+// table's schema requires.
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	body, err := fs.ReadFile(migrations.FS, name)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.Atoi(name[:4])
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	// Back on for whatever runs on this connection next.
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	if err := afterMigration(ctx, tx, name); err != nil {
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	var table string
+	switch err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, new(any), new(any), new(any)); {
+	case err == nil:
+		return fmt.Errorf("migration %s: a row of %s refers to a row that does not exist", name, table)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// afterMigration runs the part of a migration that SQL cannot express, in
+// its transaction.
+func afterMigration(ctx context.Context, tx *sql.Tx, name string) error {
+	switch name {
+	case "0011_compact.sql":
+		return compactCardText(ctx, tx)
 	}
 	return nil
 }
