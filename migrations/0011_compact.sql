@@ -15,7 +15,10 @@
 --     served listing in date order reads it as an OR of the index's words
 --     that start with it (cards_fts_vocab, sqlite.expandPrefixes);
 --   * card_tags_tag (tag_id, card_id), 45 MB: card_tags_feed (tag_id,
---     published, card_id) answers every lookup by tag.
+--     published, card_id) answers every lookup by tag;
+--   * cards.file and cards.line, where the card was last read, 55 MB:
+--     nothing read them, and page_cards (page, line) with pages.file says
+--     where each page shows the card.
 --
 -- SQLite cannot drop a column that has a UNIQUE constraint, so cards is
 -- rebuilt (the documented 12 steps: the migration runs with foreign keys
@@ -26,6 +29,16 @@ DROP TABLE cards_fts_vocab;
 DROP TABLE cards_fts;
 DROP VIEW card_search;
 DROP INDEX card_tags_tag;
+
+-- A card alone in its story now has no story (NULL) instead of its own
+-- id, so that cards_story indexes only the cards that share a story (21
+-- MB at 1M cards, nearly all of it single cards). Every query already
+-- read NULL as a story of one card. Whether stories were computed at all
+-- (a database migrated past 0003 but not imported since has none) is now
+-- meta 'stories'.
+INSERT INTO meta (key, value) SELECT 'stories', 'computed' WHERE NOT EXISTS (SELECT 1 FROM cards WHERE story IS NULL);
+UPDATE cards SET story = NULL
+WHERE story = id AND NOT EXISTS (SELECT 1 FROM cards d WHERE d.story = cards.id AND d.id <> cards.id);
 
 CREATE TABLE cards_new (
 	id           INTEGER PRIMARY KEY,
@@ -38,14 +51,12 @@ CREATE TABLE cards_new (
 	read_minutes INTEGER NOT NULL,
 	glued        TEXT NOT NULL,        -- the tags line exactly as printed
 	raw          TEXT NOT NULL,        -- the card's lines as last read; '' when they are what the fields print
-	file         TEXT NOT NULL,        -- where it was last read from
-	line         INTEGER NOT NULL,
-	story        INTEGER,              -- see migration 0003
+	story        INTEGER,              -- see migration 0003; NULL for a card alone in its story
 	seq          INTEGER               -- see migration 0008
 );
 
-INSERT INTO cards_new (id, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line, story, seq)
-SELECT id, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line, story, seq
+INSERT INTO cards_new (id, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, story, seq)
+SELECT id, title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, story, seq
 FROM cards ORDER BY id;
 
 DROP TABLE cards;
@@ -54,7 +65,7 @@ ALTER TABLE cards_new RENAME TO cards;
 CREATE INDEX cards_source ON cards (source_id, published);
 CREATE INDEX cards_category ON cards (category_id, published);
 CREATE INDEX cards_published ON cards (published);
-CREATE INDEX cards_story ON cards (story, published);
+CREATE INDEX cards_story ON cards (story, published) WHERE story IS NOT NULL;
 CREATE INDEX cards_seq ON cards (seq);
 -- The cards without a source (and so without a date), by title: the
 -- importer's lookup of such a card, which cards_source cannot narrow.

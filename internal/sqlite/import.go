@@ -241,9 +241,9 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if !exists {
-		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw, file, line)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c), c.File, c.Line)
+		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
 		if err != nil {
 			return 0, false, err
 		}
@@ -264,8 +264,8 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 			return 0, false, err
 		}
 	}
-	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ?, file = ?, line = ? WHERE id = ?`,
-		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), c.File, c.Line, id); err != nil {
+	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ? WHERE id = ?`,
+		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
 		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {

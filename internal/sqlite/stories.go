@@ -414,7 +414,7 @@ func (u unionFind) union(i, j int) {
 func (im *Import) updateStories() error {
 	if !im.changed {
 		var missing bool
-		if err := im.tx.QueryRowContext(im.ctx, `SELECT EXISTS (SELECT 1 FROM cards WHERE story IS NULL)`).Scan(&missing); err != nil {
+		if err := im.tx.QueryRowContext(im.ctx, `SELECT NOT EXISTS (SELECT 1 FROM meta WHERE key = 'stories')`).Scan(&missing); err != nil {
 			return err
 		}
 		if !missing {
@@ -427,7 +427,7 @@ func (im *Import) updateStories() error {
 	if err := im.queryRow(`SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
 		return err
 	}
-	stored := make([]int64, 0, size.cards) // 0: none yet
+	stored := make([]int64, 0, size.cards) // 0: none (alone, or not computed yet)
 	var readErr error
 	cards := func(yield func(storyCard) bool) {
 		rows, err := im.tx.QueryContext(im.ctx, `SELECT id, title, story FROM cards ORDER BY id`)
@@ -484,14 +484,32 @@ func (im *Import) updateStories() error {
 		return err
 	}
 	defer set.Close()
+	// A card alone in its story is stored with none (NULL, migration
+	// 0011). A story is its smallest card id, so a card is alone when its
+	// story is itself and no other card's story is it.
+	shared := make([]bool, len(ids))
 	for i, id := range ids {
-		if stored[i] == stories[i] {
+		if stories[i] != id {
+			if k, ok := slices.BinarySearch(ids, stories[i]); ok {
+				shared[k] = true
+			}
+		}
+	}
+	for i, id := range ids {
+		story := stories[i]
+		if story == id && !shared[i] {
+			story = 0
+		}
+		if stored[i] == story {
 			continue
 		}
-		if _, err := set.ExecContext(im.ctx, stories[i], id); err != nil {
+		if _, err := set.ExecContext(im.ctx, sql.NullInt64{Int64: story, Valid: story != 0}, id); err != nil {
 			return err
 		}
 		im.changed = true
+	}
+	if _, err := im.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('stories', 'computed')`); err != nil {
+		return err
 	}
 	return nil
 }

@@ -417,7 +417,7 @@ func TestStoriesAfterImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`UPDATE cards SET story = NULL`); err != nil {
+	if _, err := db.Exec(`UPDATE cards SET story = NULL; DELETE FROM meta WHERE key = 'stories'`); err != nil {
 		t.Fatal(err)
 	}
 	before, err := s.Version(ctx)
