@@ -21,7 +21,7 @@ func storedRaw(c catalog.Card) string {
 }
 
 // cardFields are the columns a card's text is printed from.
-const cardFields = `c.title, c.summary, s.name, cat.name, c.published, c.likes, c.read_minutes, c.glued, c.raw`
+const cardFields = `c.title, card_unpack(c.summary), s.name, cat.name, c.published, c.likes, c.read_minutes, c.glued, c.raw`
 
 // cardJoins joins what cardFields reads to cards c.
 const cardJoins = `LEFT JOIN sources s ON s.id = c.source_id LEFT JOIN categories cat ON cat.id = c.category_id`

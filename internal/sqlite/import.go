@@ -42,7 +42,7 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
-	im := &Import{ctx: ctx, tx: tx, now: time.Now().UTC().Format(time.RFC3339Nano)}
+	im := &Import{ctx: ctx, tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
 	if err := im.load(); err != nil {
 		tx.Rollback()
 		return catalog.ImportStats{}, err
@@ -71,6 +71,7 @@ type Import struct {
 
 	ctx   context.Context
 	tx    *sql.Tx
+	codec *textCodec
 	now   string
 	stats catalog.ImportStats
 
@@ -243,7 +244,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	if !exists {
 		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Title, c.Summary, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
+			c.Title, im.codec.pack(c.Summary), sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
 		if err != nil {
 			return 0, false, err
 		}
@@ -265,7 +266,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ? WHERE id = ?`,
-		c.Summary, categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
+		im.codec.pack(c.Summary), categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
 		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {

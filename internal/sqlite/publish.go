@@ -65,7 +65,16 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	if stats.Version == before && statErr == nil && !s.migrated {
 		return stats, s.Close() // nothing changed: nothing to publish
 	}
-	if err := s.seal(ctx); err != nil {
+	// A bulk import leaves its tables' pages part empty (rows grow when
+	// their story and place are set, index pages split): compacting it
+	// takes about 0.1 s per 10,000 cards and gives back about 7% of the
+	// file. A small re-import into a big database does not pay for it.
+	var cards int64
+	if err := s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'`).Scan(&cards); err != nil {
+		s.Close()
+		return stats, err
+	}
+	if err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards); err != nil {
 		s.Close()
 		return stats, err
 	}
@@ -77,10 +86,10 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 
 // seal makes the database one self-contained file: the write-ahead log
 // folded in and the journal mode back to a rollback journal, so that a
-// copy of the file alone is the whole database. When more than a quarter
-// of the file is free pages (a migration that rebuilt a table, an import
-// that replaced many cards), it is compacted too.
-func (s *Store) seal(ctx context.Context) error {
+// copy of the file alone is the whole database. It is compacted too when
+// compact is set, or when more than a quarter of the file is free pages
+// (a migration that rebuilt a table, an import that replaced many cards).
+func (s *Store) seal(ctx context.Context, compact bool) error {
 	for _, q := range []string{`PRAGMA wal_checkpoint(TRUNCATE)`, `PRAGMA journal_mode = DELETE`, `PRAGMA optimize`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("seal: %s: %w", q, err)
@@ -90,7 +99,7 @@ func (s *Store) seal(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)`).Scan(&free, &pages); err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	if free > pages/4 {
+	if compact || free > pages/4 {
 		if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
 			return fmt.Errorf("seal: VACUUM: %w", err)
 		}

@@ -175,7 +175,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		if err != nil {
 			return catalog.ArticlePage{}, err
 		}
-		if page.Articles, err = scanArticles(rows); err != nil {
+		if page.Articles, err = s.scanArticles(rows); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	}
@@ -253,7 +253,7 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	for rows.Next() {
 		var tags, others sql.NullString
 		var dup int64
-		a, err := scanArticle(rows, &tags, &dup, &others)
+		a, err := s.scanArticle(rows, &tags, &dup, &others)
 		if err != nil {
 			return err
 		}
@@ -405,7 +405,7 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 	var out []catalog.Article
 	for rows.Next() {
 		var title, summary string
-		a, err := scanArticle(rows, &title, &summary)
+		a, err := s.scanArticle(rows, &title, &summary)
 		if err != nil {
 			return nil, err
 		}
@@ -1146,7 +1146,7 @@ func (s *Store) Archive(ctx context.Context) (_ []catalog.ArchiveMonth, err erro
 // if no article has that id.
 func (s *Store) Article(ctx context.Context, id int64) (_ catalog.ArticleDetail, err error) {
 	defer timeout(ctx, &err)
-	a, err := scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE c.id = ?`, id))
+	a, err := s.scanArticle(s.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.ArticleDetail{}, fmt.Errorf("%w: no article %d", catalog.ErrNotFound, id)
 	}
@@ -1213,7 +1213,7 @@ func (s *Store) related(ctx context.Context, a catalog.Article, skip []catalog.A
 	var out []catalog.Article
 	for rows.Next() {
 		var score float64
-		r, err := scanArticle(rows, &score)
+		r, err := s.scanArticle(rows, &score)
 		if err != nil {
 			return nil, err
 		}
@@ -1259,15 +1259,17 @@ func (s *Store) attachTags(ctx context.Context, arts []catalog.Article) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
-// scanArticle reads the articleColumns of a row, then extra.
-func scanArticle(row scanner, extra ...any) (catalog.Article, error) {
+// scanArticle reads the articleColumns of a row, then extra. It unpacks
+// the summary in Go: through card_unpack, each row would also cost a call
+// from SQLite back into Go.
+func (s *Store) scanArticle(row scanner, extra ...any) (catalog.Article, error) {
 	var (
 		a                         catalog.Article
 		srcName, srcSlug, catName sql.NullString
 		catSlug, published        sql.NullString
 		srcCards, catCards        sql.NullInt64
 	)
-	dest := append([]any{&a.ID, &a.Title, &a.Summary, &srcName, &srcSlug, &srcCards, &catName, &catSlug, &catCards,
+	dest := append([]any{&a.ID, &a.Title, s.codec.into(&a.Summary), &srcName, &srcSlug, &srcCards, &catName, &catSlug, &catCards,
 		&published, &a.Likes, &a.ReadMinutes}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return catalog.Article{}, err
@@ -1284,11 +1286,11 @@ func scanArticle(row scanner, extra ...any) (catalog.Article, error) {
 }
 
 // scanArticles reads and closes rows of articleColumns.
-func scanArticles(rows *sql.Rows) ([]catalog.Article, error) {
+func (s *Store) scanArticles(rows *sql.Rows) ([]catalog.Article, error) {
 	defer rows.Close()
 	var out []catalog.Article
 	for rows.Next() {
-		a, err := scanArticle(rows)
+		a, err := s.scanArticle(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -119,10 +118,7 @@ func vacuumInto(ctx context.Context, src, dst string) error {
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Set("_busy_timeout", "5000")
-	db, err := sql.Open("sqlite3", "file:"+escapePath(src)+"?"+q.Encode())
-	if err != nil {
-		return err
-	}
+	db := openDB("file:"+escapePath(src)+"?"+q.Encode(), &textCodec{})
 	defer db.Close()
 	s := &Store{db: db, readOnly: true}
 	pending, err := s.pendingMigrations(ctx)
@@ -142,14 +138,11 @@ func vacuumInto(ctx context.Context, src, dst string) error {
 // (VACUUM INTO keeps the source's journal mode) and returns its dataset
 // version.
 func sealSnapshot(ctx context.Context, path string) (int64, error) {
-	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?_busy_timeout=5000")
-	if err != nil {
-		return 0, err
-	}
+	db := openDB("file:"+escapePath(path)+"?_busy_timeout=5000", &textCodec{})
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
-	if err := s.seal(ctx); err != nil {
+	if err := s.seal(ctx, false); err != nil {
 		return 0, err
 	}
 	var mode string

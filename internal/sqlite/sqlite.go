@@ -26,6 +26,7 @@ import (
 // Store is a cardex database.
 type Store struct {
 	db       *sql.DB
+	codec    *textCodec // its connections' card_pack and card_unpack
 	readOnly bool
 	migrated bool // Open applied at least one migration
 	// dataset caches Dataset on a read-only (published, immutable) store,
@@ -115,12 +116,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
-	if err != nil {
-		return nil, err
-	}
+	tc := &textCodec{}
+	db := openDB("file:"+escapePath(path)+"?"+q.Encode(), tc)
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
+	s := &Store{db: db, codec: tc}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -143,16 +142,14 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	// statement shapes, and parsing and planning them again each time
 	// was about a tenth of an uncached page's CPU.
 	q.Set("_stmt_cache_size", "64")
-	db, err := sql.Open("sqlite3", "file:"+escapePath(path)+"?"+q.Encode())
-	if err != nil {
-		return nil, err
-	}
+	tc := &textCodec{}
+	db := openDB("file:"+escapePath(path)+"?"+q.Encode(), tc)
 	if conns < 1 {
 		conns = 4
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{db: db, readOnly: true, counts: memo[int]{max: countsMax},
+	s := &Store{db: db, codec: tc, readOnly: true, counts: memo[int]{max: countsMax},
 		facetMemo: memo[catalog.Facets]{max: facetsMax}, prefixes: memo[[]string]{max: prefixesMax},
 		relatedMemo: memo[[]catalog.TagLift]{max: relatedMemoMax}}
 	pending, err := s.pendingMigrations(ctx)

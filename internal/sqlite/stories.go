@@ -455,7 +455,7 @@ func (im *Import) updateStories() error {
 		return err
 	}
 	defer title.Close()
-	get, err := im.tx.PrepareContext(im.ctx, `SELECT summary FROM cards WHERE id = ?`)
+	get, err := im.tx.PrepareContext(im.ctx, `SELECT card_unpack(summary) FROM cards WHERE id = ?`)
 	if err != nil {
 		return err
 	}
@@ -608,7 +608,7 @@ func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Art
 	if err != nil {
 		return nil, err
 	}
-	return scanArticles(rows)
+	return s.scanArticles(rows)
 }
 
 // collapsedTagEffects sets each tag facet's Or and Not when q collapses

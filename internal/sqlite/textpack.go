@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"fmt"
+	"io"
+	"sync"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Summaries are most of a card's bytes (314 MB of text at 1M cards) and
+// are stored compressed (migration 0011): cards.summary is a BLOB, a
+// format byte and a raw DEFLATE stream against a preset dictionary, or
+// the TEXT itself when compressing would not make it smaller. Each
+// summary is compressed on its own, so reading one costs a few µs. SQL
+// reads it through card_unpack(summary), a function every connection of
+// a Store has; the importer packs in Go.
+
+// summaryDictV1 is the preset dictionary of format 1: 8 KB of the
+// summaries of the real sample page (seeds/), whose phrasing ("The
+// article explains…", "describing", "covering") real summaries share. A
+// stored summary depends on it: it never changes; a better one would be
+// format 2.
+//
+//go:embed summaries-v1.dict
+var summaryDictV1 []byte
+
+const packFormatV1 = 1
+
+// textCodec packs and unpacks summaries. Its pools keep the DEFLATE
+// writers (about 1 MB of state each) and readers between calls.
+type textCodec struct {
+	writers sync.Pool // *flate.Writer
+	readers sync.Pool // io.ReadCloser that is a flate.Resetter
+}
+
+// pack returns what cards.summary stores of s: a []byte (BLOB) when
+// compressing saves bytes, s itself (TEXT) otherwise.
+func (tc *textCodec) pack(s string) any {
+	var b bytes.Buffer
+	b.Grow(len(s)/2 + 16)
+	b.WriteByte(packFormatV1)
+	w, _ := tc.writers.Get().(*flate.Writer)
+	if w == nil {
+		var err error
+		if w, err = flate.NewWriterDict(&b, flate.BestCompression, summaryDictV1); err != nil {
+			return s
+		}
+	} else {
+		w.Reset(&b)
+	}
+	_, werr := io.WriteString(w, s)
+	cerr := w.Close()
+	tc.writers.Put(w)
+	if werr != nil || cerr != nil || b.Len() >= len(s) {
+		return s
+	}
+	return b.Bytes()
+}
+
+// unpack returns the text of a stored summary.
+func (tc *textCodec) unpack(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case nil:
+		return "", nil
+	case []byte:
+		if len(v) == 0 || v[0] != packFormatV1 {
+			return "", fmt.Errorf("card_unpack: unknown format of a %d-byte value", len(v))
+		}
+		src := bytes.NewReader(v[1:])
+		r, _ := tc.readers.Get().(io.ReadCloser)
+		if r == nil {
+			r = flate.NewReaderDict(src, summaryDictV1)
+		} else if err := r.(flate.Resetter).Reset(src, summaryDictV1); err != nil {
+			return "", err
+		}
+		var out bytes.Buffer
+		out.Grow(3 * len(v))
+		_, err := out.ReadFrom(r)
+		tc.readers.Put(r)
+		if err != nil {
+			return "", fmt.Errorf("card_unpack: %w", err)
+		}
+		return out.String(), nil
+	default:
+		return "", fmt.Errorf("card_unpack: a %T is not a stored text", v)
+	}
+}
+
+// into returns a scan destination that unpacks a stored summary into *s.
+func (tc *textCodec) into(s *string) sql.Scanner { return packedDest{tc, s} }
+
+type packedDest struct {
+	tc *textCodec
+	s  *string
+}
+
+func (d packedDest) Scan(src any) (err error) {
+	*d.s, err = d.tc.unpack(src)
+	return err
+}
+
+// register gives a connection the SQL functions card_unpack(x), the
+// text of a stored summary, and card_pack(text), its stored form (for
+// migrations).
+func (tc *textCodec) register(c *sqlite3.SQLiteConn) error {
+	if err := c.RegisterFunc("card_unpack", func(v any) (string, error) { return tc.unpack(v) }, true); err != nil {
+		return err
+	}
+	return c.RegisterFunc("card_pack", func(s string) any { return tc.pack(s) }, true)
+}
+
+// connector opens connections to one SQLite database, each with the
+// codec's functions.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// openDB opens the database named by dsn ("file:…?…") with tc's
+// functions on every connection.
+func openDB(dsn string, tc *textCodec) *sql.DB {
+	return sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}})
+}

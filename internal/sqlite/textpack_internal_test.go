@@ -1,0 +1,113 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"cardex/internal/listing"
+)
+
+// Every summary comes back byte for byte; the seed's summaries, and text
+// that merely resembles them, take less room; text that would not shrink
+// is kept as it is.
+func TestTextCodec(t *testing.T) {
+	tc := &textCodec{}
+	f, err := os.Open(filepath.Join("..", "..", "seeds", "distributed-systems-page-21.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := listing.NewReader(f, "seed")
+	var texts []string
+	for {
+		c, err := r.Next()
+		if err != nil {
+			break
+		}
+		texts = append(texts, c.Summary)
+	}
+	if len(texts) != 92 {
+		t.Fatalf("%d summaries read from the seed, want 92", len(texts))
+	}
+	in, out := 0, 0
+	for _, s := range texts {
+		p := tc.pack(s)
+		b, ok := p.([]byte)
+		if !ok {
+			t.Errorf("%.40q… was not compressed", s)
+			continue
+		}
+		in, out = in+len(s), out+len(b)
+	}
+	if out*2 > in {
+		t.Errorf("the seed's summaries packed into %d of %d bytes; want at most half", out, in)
+	}
+	other := []string{
+		"The article describes how a team at Example Corp rebuilt its payment pipeline on Kafka, covering idempotent consumers, exactly‑once delivery and the “outbox” pattern—with lessons on back‑pressure.",
+		"本文介绍了分布式系统中的一致性协议，包括 Raft 和 Paxos 的实现细节。",
+		"x",
+		"",
+		strings.Repeat("ab", 5000),
+		"\x00\xff not UTF-8 \xc3",
+	}
+	for _, s := range append(other, texts...) {
+		got, err := tc.unpack(tc.pack(s))
+		if err != nil || got != s {
+			t.Errorf("%.40q… came back as %.40q…, %v", s, got, err)
+		}
+	}
+	if _, ok := tc.pack("x").(string); !ok {
+		t.Error("a one-byte text was stored compressed, which makes it bigger")
+	}
+	if p, ok := tc.pack(other[0]).([]byte); !ok || len(p) >= len(other[0])*3/4 {
+		t.Errorf("a summary like the seed's packed into %d of %d bytes; want under three quarters", len(p), len(other[0]))
+	}
+	for _, bad := range []any{[]byte{}, []byte{9, 1, 2}, []byte{packFormatV1, 0xff, 0xff}, int64(3)} {
+		if s, err := tc.unpack(bad); err == nil {
+			t.Errorf("unpack(%v) = %q, want an error", bad, s)
+		}
+	}
+}
+
+// SQL reads summaries through card_unpack on every connection, the
+// read-only ones included, and the search index finds their words.
+func TestSummariesStoredPacked(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const summary = "The article explains how «Ünïcode» summaries—with curly “quotes”, U+2011 non‑breaking hyphens and 中文—survive compression, covering the details."
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO cards (id, title, summary, likes, read_minutes, glued, raw, seq) VALUES (1, 'T', ?, 0, 1, 'X', '', 1)`, s.codec.pack(summary)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`); err != nil {
+		t.Fatal(err)
+	}
+	var typ string
+	if err := s.db.QueryRowContext(ctx, `SELECT typeof(summary) FROM cards`).Scan(&typ); err != nil || typ != "blob" {
+		t.Errorf("the summary is stored as %q (%v), want a blob", typ, err)
+	}
+	if err := s.seal(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := OpenReadOnly(ctx, path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var got string
+	if err := ro.db.QueryRowContext(ctx, `SELECT card_unpack(summary) FROM cards`).Scan(&got); err != nil || got != summary || !utf8.ValidString(got) {
+		t.Errorf("card_unpack(summary) = %q, %v; want the summary", got, err)
+	}
+	var hl string
+	if err := ro.db.QueryRowContext(ctx, `SELECT highlight(cards_fts, 1, '[', ']') FROM cards_fts WHERE cards_fts MATCH 'compression'`).Scan(&hl); err != nil || !strings.Contains(hl, "[compression]") {
+		t.Errorf("search for a word of the summary: %q, %v", hl, err)
+	}
+}
