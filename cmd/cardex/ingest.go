@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -173,28 +174,29 @@ func (e environment) importCmd(args []string) error {
 	}
 	stats, err := sqlite.ImportFile(e.ctx, *dbPath, prepare, func(im *sqlite.Import) error {
 		im.Resplit = *resplit
-		for _, p := range paths {
-			if err := im.BeginPage(p); err != nil {
-				return err
-			}
-			page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, split catalog.SplitResult) error {
-				if err := e.ctx.Err(); err != nil {
-					return err
+		// Reading and splitting run on their own goroutine, storing on
+		// this one, so that the two use both cores. The reader sends
+		// each step as a function that this goroutine runs, in order:
+		// the import, the progress lines and the diagnostics keep one
+		// writer each.
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		steps := make(chan func() error, 256)
+		readErr := make(chan error, 1)
+		go func() {
+			defer close(steps)
+			readErr <- readPages(ctx, paths, m, steps, im, progress, diag, *strict)
+		}()
+		for step := range steps {
+			if err := step(); err != nil {
+				cancel()
+				for range steps { // until the reader has stopped
 				}
-				progress.card()
-				return im.AddCard(c, split)
-			}, diag)
-			if err != nil {
 				return err
 			}
-			if *strict && page.Rejected > 0 {
-				return fmt.Errorf("%s: %d malformed card(s) and --strict: nothing imported", p, page.Rejected)
-			}
-			im.CountRejected(page.Rejected)
-			if err := im.EndPage(page.Header, page.SHA256); err != nil {
-				return err
-			}
-			progress.file(p, page.Cards, page.Rejected)
+		}
+		if err := <-readErr; err != nil {
+			return err
 		}
 		// Every card is split: the splitter (~10 MB) can go, and the
 		// memory it and the parsing used goes back to the system, before
@@ -239,6 +241,51 @@ func (e environment) importCmd(args []string) error {
 		fmt.Fprintln(e.stdout, "uncertain splits: 0")
 	}
 	e.printAliasSummary(store, stats, *dbPath)
+	return nil
+}
+
+// readPages reads and splits the cards of paths, in order, and sends
+// what to do with each to steps: begin a page, store a card, report a
+// problem, end the page. It stops when ctx is done.
+func readPages(ctx context.Context, paths []string, m *tagsplit.Model, steps chan<- func() error,
+	im *sqlite.Import, progress *progress, diag func(listing.Diagnostic), strict bool) error {
+	send := func(step func() error) error {
+		select {
+		case steps <- step:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for _, p := range paths {
+		if err := send(func() error { return im.BeginPage(p) }); err != nil {
+			return err
+		}
+		page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, split catalog.SplitResult) error {
+			return send(func() error {
+				progress.card()
+				return im.AddCard(c, split)
+			})
+		}, func(d listing.Diagnostic) {
+			send(func() error { diag(d); return nil })
+		})
+		if err != nil {
+			return err
+		}
+		if err := send(func() error {
+			if strict && page.Rejected > 0 {
+				return fmt.Errorf("%s: %d malformed card(s) and --strict: nothing imported", p, page.Rejected)
+			}
+			im.CountRejected(page.Rejected)
+			if err := im.EndPage(page.Header, page.SHA256); err != nil {
+				return err
+			}
+			progress.file(p, page.Cards, page.Rejected)
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -3,11 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"cardex/internal/catalog"
 	"cardex/migrations"
 )
 
@@ -102,5 +105,76 @@ func TestMigrationCompactsCardText(t *testing.T) {
 	var hits int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH 'summary'`).Scan(&hits); err != nil || hits != 2 {
 		t.Errorf("search index after the migration: %d hits for 'summary', %v; want 2", hits, err)
+	}
+}
+
+// An import into an empty database drops the indexes its load does not
+// read and makes them again at the end: the schema after it is the schema
+// the migrations made, and a failed import leaves them in place.
+func TestDeferredIndexesComeBack(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	indexes := func() string {
+		var b strings.Builder
+		rows, err := s.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name, def string
+			rows.Scan(&name, &def)
+			b.WriteString(def + ";\n")
+		}
+		return b.String()
+	}
+	want := indexes()
+	if !strings.Contains(want, "card_tags_feed") || !strings.Contains(want, "cards_published") {
+		t.Fatalf("the migrated schema lacks the deferred indexes:\n%s", want)
+	}
+	card := func(title string) catalog.Card {
+		c := catalog.Card{Source: "Architect", Category: "Operations", Title: title, Summary: "A summary.",
+			Glued: "Kafka", Tags: []string{"Kafka"}, Likes: 1, Minutes: 2, Date: time.Date(2016, 5, 16, 0, 0, 0, 0, time.UTC)}
+		c.Raw = c.Text()
+		return c
+	}
+	// A failed import: its dropped indexes come back with the rollback.
+	if _, err := s.Import(ctx, func(im *Import) error {
+		if err := im.BeginPage("p.txt"); err != nil {
+			return err
+		}
+		if err := im.AddCard(card("A"), catalog.SplitResult{Tags: []string{"Kafka"}, Certain: true}); err != nil {
+			return err
+		}
+		return errors.New("stop")
+	}); err == nil {
+		t.Fatal("the import did not fail")
+	}
+	if got := indexes(); got != want {
+		t.Errorf("indexes after a failed import:\n%s\nwant\n%s", got, want)
+	}
+	if _, err := s.Import(ctx, func(im *Import) error {
+		if err := im.BeginPage("p.txt"); err != nil {
+			return err
+		}
+		for _, title := range []string{"A", "B", "A"} {
+			if err := im.AddCard(card(title), catalog.SplitResult{Tags: []string{"Kafka"}, Certain: true}); err != nil {
+				return err
+			}
+		}
+		return im.EndPage(catalog.PageHeader{Total: 3, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "x")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexes(); got != want {
+		t.Errorf("indexes after an import into an empty database:\n%s\nwant\n%s", got, want)
+	}
+	var cards int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards`).Scan(&cards); err != nil || cards != 2 {
+		t.Errorf("%d cards stored (%v), want 2: a card read twice is one card", cards, err)
 	}
 }

@@ -72,6 +72,9 @@ type Import struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	codec *textCodec
+	// indexDefs are the definitions of the indexes dropped for the
+	// load (deferIndexes), made again by finish.
+	indexDefs []string
 	now   string
 	stats catalog.ImportStats
 
@@ -90,7 +93,60 @@ type Import struct {
 	wasUncertain map[string]bool
 }
 
+// deferredIndexes are the secondary indexes that no statement of an
+// import's load reads. An import into an empty database drops them first
+// and makes them again when the cards are in (finish): one sorted pass
+// each instead of an insert at a random place for every row.
+const deferredIndexes = `'cards_category', 'cards_published', 'cards_story', 'cards_seq', 'card_tags_feed', 'page_cards_card'`
+
+// deferIndexes drops the deferred indexes when the database has no card
+// yet, and keeps their definitions for finish.
+func (im *Import) deferIndexes() error {
+	var empty bool
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT NOT EXISTS (SELECT 1 FROM cards)`).Scan(&empty); err != nil || !empty {
+		return err
+	}
+	rows, err := im.tx.QueryContext(im.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (`+deferredIndexes+`)`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return err
+		}
+		names, im.indexDefs = append(names, name), append(im.indexDefs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range names {
+		// The name comes from sqlite_master and the list above.
+		if _, err := im.tx.ExecContext(im.ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreIndexes makes the indexes deferIndexes dropped.
+func (im *Import) restoreIndexes() error {
+	for _, def := range im.indexDefs {
+		if _, err := im.tx.ExecContext(im.ctx, def); err != nil {
+			return err
+		}
+	}
+	im.indexDefs = nil
+	return nil
+}
+
 func (im *Import) load() error {
+	if err := im.deferIndexes(); err != nil {
+		return err
+	}
 	im.tags, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}
 	im.slugsTaken, im.uncertain, im.wasUncertain = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	load := func(query string, fn func(id int64, name, slug string)) error {
@@ -422,6 +478,9 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 // clusterStories) and the listing facets (see rebuildListingFacets) and
 // bumps the dataset version.
 func (im *Import) finish() error {
+	if err := im.restoreIndexes(); err != nil {
+		return err
+	}
 	im.stats.Uncertain = len(im.uncertain)
 	// Before the recount: merging aliases moves cards between tags.
 	if err := im.mergeAliases(); err != nil {

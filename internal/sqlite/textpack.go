@@ -33,6 +33,13 @@ var summaryDictV1 []byte
 
 const packFormatV1 = 1
 
+// packLevel is the DEFLATE level summaries are packed at. Each packing
+// starts by hashing the 8 KB dictionary, which is most of its cost; on
+// 20,000 generated summaries level 2 packs to 0.567 of their size in 44
+// µs each, level 9 to 0.519 in 106 µs, which made packing the importer's
+// largest cost after the tag splitter (18 s of 77 at 100k cards).
+const packLevel = 2
+
 // textCodec packs and unpacks summaries. Its pools keep the DEFLATE
 // writers (about 1 MB of state each) and readers between calls.
 type textCodec struct {
@@ -49,7 +56,7 @@ func (tc *textCodec) pack(s string) any {
 	w, _ := tc.writers.Get().(*flate.Writer)
 	if w == nil {
 		var err error
-		if w, err = flate.NewWriterDict(&b, flate.BestCompression, summaryDictV1); err != nil {
+		if w, err = flate.NewWriterDict(&b, packLevel, summaryDictV1); err != nil {
 			return s
 		}
 	} else {
