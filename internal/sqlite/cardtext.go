@@ -28,9 +28,9 @@ const cardJoins = `LEFT JOIN sources s ON s.id = c.source_id LEFT JOIN categorie
 
 // storedCard is a card as cardFields reads it.
 type storedCard struct {
-	title, summary, glued, raw string
+	title, summary, glued, raw  string
 	source, category, published sql.NullString
-	likes, minutes             int
+	likes, minutes              int
 }
 
 // dest returns the scan destinations of cardFields, in order.

@@ -75,8 +75,8 @@ type Import struct {
 	// indexDefs are the definitions of the indexes dropped for the
 	// load (deferIndexes), made again by finish.
 	indexDefs []string
-	now   string
-	stats catalog.ImportStats
+	now       string
+	stats     catalog.ImportStats
 
 	tags       map[string]int64 // slug -> id
 	sources    map[string]int64 // name -> id
