@@ -241,6 +241,9 @@ func (e environment) importCmd(args []string) error {
 		fmt.Fprintln(e.stdout, "uncertain splits: 0")
 	}
 	e.printAliasSummary(store, stats, *dbPath)
+	if stats.NotCompacted != "" {
+		fmt.Fprintf(e.stdout, "note: the database was published without compacting it (%s): it is whole, only bigger than it needs to be\n", stats.NotCompacted)
+	}
 	return nil
 }
 
@@ -250,6 +253,9 @@ func (e environment) importCmd(args []string) error {
 func readPages(ctx context.Context, paths []string, m *tagsplit.Model, steps chan<- func() error,
 	im *sqlite.Import, progress *progress, diag func(listing.Diagnostic), strict bool) error {
 	send := func(step func() error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		select {
 		case steps <- step:
 			return nil

@@ -157,6 +157,10 @@ type ImportStats struct {
 	NewTags   int // tags the import added
 	Uncertain int // distinct glued strings whose split was not certain
 	Version   int64
+	// NotCompacted says why the database was published without the
+	// compaction a bulk import asks for ("" when it was compacted or
+	// did not need to be).
+	NotCompacted string
 
 	// Aliases is how many tags are, after the import, aliases merged into
 	// another spelling of the same tag ("Realtime Processing" into

@@ -137,7 +137,7 @@ func TestDeferredIndexesComeBack(t *testing.T) {
 		t.Fatalf("the migrated schema lacks the deferred indexes:\n%s", want)
 	}
 	card := func(title string) catalog.Card {
-		c := catalog.Card{Source: "Architect", Category: "Operations", Title: title, Summary: "A summary.",
+		c := catalog.Card{Source: "Architect", Category: "Operations", Title: title, Summary: longSummary,
 			Glued: "Kafka", Tags: []string{"Kafka"}, Likes: 1, Minutes: 2, Date: time.Date(2016, 5, 16, 0, 0, 0, 0, time.UTC)}
 		c.Raw = c.Text()
 		return c
@@ -158,6 +158,13 @@ func TestDeferredIndexesComeBack(t *testing.T) {
 		t.Errorf("indexes after a failed import:\n%s\nwant\n%s", got, want)
 	}
 	if _, err := s.Import(ctx, func(im *Import) error {
+		// The indexes the load reads are there during it.
+		for _, name := range []string{"cards_source", "cards_sourceless", "page_cards_card"} {
+			var n int
+			if err := im.tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
+				t.Errorf("index %s during the load of an empty database: %d, %v; want it there", name, n, err)
+			}
+		}
 		if err := im.BeginPage("p.txt"); err != nil {
 			return err
 		}
@@ -177,4 +184,10 @@ func TestDeferredIndexesComeBack(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards`).Scan(&cards); err != nil || cards != 2 {
 		t.Errorf("%d cards stored (%v), want 2: a card read twice is one card", cards, err)
 	}
+	var packed int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards WHERE typeof(summary) = 'blob' AND card_unpack(summary) = ?`, longSummary).Scan(&packed); err != nil || packed != 2 {
+		t.Errorf("%d of 2 summaries stored packed and unpacking to the text (%v)", packed, err)
+	}
 }
+
+const longSummary = "The article explains how a team rebuilt its ingestion pipeline on Kafka, describing the consumers, covering back-pressure, retries and the outbox pattern, with lessons on operating it."

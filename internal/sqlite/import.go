@@ -96,8 +96,11 @@ type Import struct {
 // deferredIndexes are the secondary indexes that no statement of an
 // import's load reads. An import into an empty database drops them first
 // and makes them again when the cards are in (finish): one sorted pass
-// each instead of an insert at a random place for every row.
-const deferredIndexes = `'cards_category', 'cards_published', 'cards_story', 'cards_seq', 'card_tags_feed', 'page_cards_card'`
+// each instead of an insert at a random place for every row. Not
+// page_cards_card: a card updated during the load (the same article on
+// two pages with other likes) writes its old text into the pages that
+// show it, found by card.
+const deferredIndexes = `'cards_category', 'cards_published', 'cards_story', 'cards_seq', 'card_tags_feed'`
 
 // deferIndexes drops the deferred indexes when the database has no card
 // yet, and keeps their definitions for finish.

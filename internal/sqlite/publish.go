@@ -70,14 +70,16 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	// takes about 0.1 s per 10,000 cards and gives back about 7% of the
 	// file. A small re-import into a big database does not pay for it.
 	var cards int64
-	if err := s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'`).Scan(&cards); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cards'), 0)`).Scan(&cards); err != nil {
 		s.Close()
 		return stats, err
 	}
-	if err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards); err != nil {
+	why, err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards)
+	if err != nil {
 		s.Close()
 		return stats, err
 	}
+	stats.NotCompacted = why
 	if err := s.Close(); err != nil {
 		return stats, err
 	}
@@ -89,22 +91,28 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 // copy of the file alone is the whole database. It is compacted too when
 // compact is set, or when more than a quarter of the file is free pages
 // (a migration that rebuilt a table, an import that replaced many cards).
-func (s *Store) seal(ctx context.Context, compact bool) error {
+// Compacting is an economy, not a condition: when it fails (it needs
+// room for a second copy of the file), the database is sealed as it is
+// and notCompacted says why.
+func (s *Store) seal(ctx context.Context, compact bool) (notCompacted string, _ error) {
 	for _, q := range []string{`PRAGMA wal_checkpoint(TRUNCATE)`, `PRAGMA journal_mode = DELETE`, `PRAGMA optimize`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("seal: %s: %w", q, err)
+			return "", fmt.Errorf("seal: %s: %w", q, err)
 		}
 	}
 	var free, pages int64
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)`).Scan(&free, &pages); err != nil {
-		return fmt.Errorf("seal: %w", err)
+		return "", fmt.Errorf("seal: %w", err)
 	}
 	if compact || free > pages/4 {
 		if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
-			return fmt.Errorf("seal: VACUUM: %w", err)
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "VACUUM: " + err.Error(), nil
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // publish fsyncs tmp, renames it to path and fsyncs the folder.

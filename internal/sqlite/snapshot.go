@@ -142,7 +142,7 @@ func sealSnapshot(ctx context.Context, path string) (int64, error) {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
-	if err := s.seal(ctx, false); err != nil {
+	if _, err := s.seal(ctx, false); err != nil {
 		return 0, err
 	}
 	var mode string

@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -202,7 +203,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // keys off (so that a migration may rebuild a table that others refer to)
 // and checked before the commit, as SQLite's documented way of changing a
 // table's schema requires.
-func (s *Store) applyMigration(ctx context.Context, name string) error {
+func (s *Store) applyMigration(ctx context.Context, name string) (err error) {
 	body, err := fs.ReadFile(migrations.FS, name)
 	if err != nil {
 		return err
@@ -216,8 +217,16 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
-	// Back on for whatever runs on this connection next.
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	// Back on for whatever runs on this connection next; if that fails,
+	// the connection is discarded rather than kept without them.
+	defer func() {
+		if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = fmt.Errorf("migration %s: turning foreign keys back on: %w", name, onErr)
+			}
+		}
+	}()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err

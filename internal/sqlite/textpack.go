@@ -33,6 +33,10 @@ var summaryDictV1 []byte
 
 const packFormatV1 = 1
 
+// maxUnpacked bounds what a stored value may unpack to: a summary is one
+// line of a listing (listing.MaxLineBytes).
+const maxUnpacked = 64 << 10
+
 // packLevel is the DEFLATE level summaries are packed at. Each packing
 // starts by hashing the 8 KB dictionary, which is most of its cost; on
 // 20,000 generated summaries level 2 packs to 0.567 of their size in 44
@@ -91,10 +95,15 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		}
 		var out bytes.Buffer
 		out.Grow(3 * len(v))
-		_, err := out.ReadFrom(r)
+		// A summary is one line of a listing, at most 64 KiB: a stored
+		// value that unpacks to more is not one.
+		_, err := out.ReadFrom(io.LimitReader(r, maxUnpacked+1))
 		tc.readers.Put(r)
 		if err != nil {
 			return "", fmt.Errorf("card_unpack: %w", err)
+		}
+		if out.Len() > maxUnpacked {
+			return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
 		}
 		return out.String(), nil
 	default:

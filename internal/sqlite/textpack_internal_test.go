@@ -66,9 +66,15 @@ func TestTextCodec(t *testing.T) {
 	if p, ok := tc.pack(other[0]).([]byte); !ok || len(p) >= len(other[0])*3/4 {
 		t.Errorf("a summary like the seed's packed into %d of %d bytes; want under three quarters", len(p), len(other[0]))
 	}
-	for _, bad := range []any{[]byte{}, []byte{9, 1, 2}, []byte{packFormatV1, 0xff, 0xff}, int64(3)} {
+	// A value that unpacks to more than a listing line can hold is not a
+	// summary (a corrupt or crafted file): an error, not a big string.
+	huge, ok := tc.pack(strings.Repeat("a", maxUnpacked+1)).([]byte)
+	if !ok || len(huge) > 1024 {
+		t.Fatalf("a run of %d letters packed into %d bytes (%v)", maxUnpacked+1, len(huge), ok)
+	}
+	for _, bad := range []any{[]byte{}, []byte{9, 1, 2}, []byte{packFormatV1, 0xff, 0xff}, int64(3), huge} {
 		if s, err := tc.unpack(bad); err == nil {
-			t.Errorf("unpack(%v) = %q, want an error", bad, s)
+			t.Errorf("unpack(%.20v) = %.20q…, want an error", bad, s)
 		}
 	}
 }
@@ -93,7 +99,7 @@ func TestSummariesStoredPacked(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT typeof(summary) FROM cards`).Scan(&typ); err != nil || typ != "blob" {
 		t.Errorf("the summary is stored as %q (%v), want a blob", typ, err)
 	}
-	if err := s.seal(ctx, false); err != nil {
+	if _, err := s.seal(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
