@@ -138,7 +138,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	q.Set("immutable", "1")
 	q.Set("_query_only", "1")
 	q.Set("_busy_timeout", "5000")
-	q.Set("_cache_size", "-4096") // 4 MiB per connection: the OS page cache holds the rest
+	q.Set("_cache_size", "-3072") // 3 MiB per connection: the OS page cache holds the rest
 	// Prepared statements kept per connection: a page runs the same few
 	// statement shapes, and parsing and planning them again each time
 	// was about a tenth of an uncached page's CPU.

@@ -48,7 +48,7 @@ const packLevel = 2
 // writers (about 1 MB of state each) and readers between calls.
 type textCodec struct {
 	writers sync.Pool // *flate.Writer
-	readers sync.Pool // io.ReadCloser that is a flate.Resetter
+	readers sync.Pool // *unpacker
 }
 
 // pack returns what cards.summary stores of s: a []byte (BLOB) when
@@ -75,6 +75,14 @@ func (tc *textCodec) pack(s string) any {
 	return b.Bytes()
 }
 
+// unpacker is the reusable state of one unpacking: its DEFLATE reader,
+// the reader of the packed bytes, and the room it unpacks into.
+type unpacker struct {
+	src bytes.Reader
+	r   io.ReadCloser // a flate.Resetter
+	buf []byte
+}
+
 // unpack returns the text of a stored summary.
 func (tc *textCodec) unpack(v any) (string, error) {
 	switch v := v.(type) {
@@ -86,26 +94,43 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		if len(v) == 0 || v[0] != packFormatV1 {
 			return "", fmt.Errorf("card_unpack: unknown format of a %d-byte value", len(v))
 		}
-		src := bytes.NewReader(v[1:])
-		r, _ := tc.readers.Get().(io.ReadCloser)
-		if r == nil {
-			r = flate.NewReaderDict(src, summaryDictV1)
-		} else if err := r.(flate.Resetter).Reset(src, summaryDictV1); err != nil {
+		u, _ := tc.readers.Get().(*unpacker)
+		if u == nil {
+			u = &unpacker{buf: make([]byte, 0, 4096)}
+		}
+		defer tc.readers.Put(u)
+		u.src.Reset(v[1:])
+		if u.r == nil {
+			u.r = flate.NewReaderDict(&u.src, summaryDictV1)
+		} else if err := u.r.(flate.Resetter).Reset(&u.src, summaryDictV1); err != nil {
 			return "", err
 		}
-		var out bytes.Buffer
-		out.Grow(3 * len(v))
 		// A summary is one line of a listing, at most 64 KiB: a stored
 		// value that unpacks to more is not one.
-		_, err := out.ReadFrom(io.LimitReader(r, maxUnpacked+1))
-		tc.readers.Put(r)
-		if err != nil {
-			return "", fmt.Errorf("card_unpack: %w", err)
+		out := u.buf[:0]
+		for {
+			if len(out) == cap(out) {
+				if len(out) > maxUnpacked {
+					return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
+				}
+				out = append(out, 0)[:len(out)]
+			}
+			n, err := u.r.Read(out[len(out):cap(out)])
+			out = out[:len(out)+n]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return "", fmt.Errorf("card_unpack: %w", err)
+			}
 		}
-		if out.Len() > maxUnpacked {
+		if len(out) > maxUnpacked {
 			return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
 		}
-		return out.String(), nil
+		if cap(out) <= 16<<10 {
+			u.buf = out // keep a grown buffer, unless a rare long summary made it big
+		}
+		return string(out), nil
 	default:
 		return "", fmt.Errorf("card_unpack: a %T is not a stored text", v)
 	}
