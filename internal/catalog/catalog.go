@@ -39,7 +39,12 @@ func (c Card) HasDate() bool { return !c.Date.IsZero() }
 // store keeps Raw only where it differs (a stats line with a thousands
 // separator, "1 like", an avatar text unlike the source name).
 func (c Card) Text() string {
-	b := make([]byte, 0, 2*len(c.Source)+2*len(c.Title)+len(c.Summary)+len(c.Glued)+len(c.Category)+64)
+	return string(c.AppendText(make([]byte, 0, 2*len(c.Source)+2*len(c.Title)+len(c.Summary)+len(c.Glued)+len(c.Category)+64)))
+}
+
+// AppendText appends Text to b: the one printer of the listing format
+// (the generator writes its pages with it too).
+func (c Card) AppendText(b []byte) []byte {
 	if c.Source != "" {
 		b = append(b, c.Source...)
 		b = append(b, '\n')
@@ -62,8 +67,7 @@ func (c Card) Text() string {
 	b = strconv.AppendInt(b, int64(c.Minutes), 10)
 	b = append(b, " min read\n"...)
 	b = append(b, c.Title...)
-	b = append(b, '\n')
-	return string(b)
+	return append(b, '\n')
 }
 
 // PageHeader is the header of a listing page: "Tagged articles",

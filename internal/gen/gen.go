@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"cardex/internal/catalog"
@@ -388,35 +389,16 @@ func readMinutes(r rng) int {
 }
 
 // appendCard appends c's lines, joined by newlines and without a final
-// one, and returns how many lines they are.
+// one (catalog.Card.AppendText prints them), and returns how many lines
+// they are.
 func appendCard(b []byte, c card) ([]byte, int) {
 	n := 8
 	if c.source != "" {
-		b = append(b, c.source...)
-		b = append(b, '\n')
-		b = append(b, c.source...)
-		b = append(b, '\n')
-		b = c.date.AppendFormat(b, "Jan 2, 2006")
-		b = append(b, " · "...)
-		b = append(b, c.category...)
-		b = append(b, '\n')
 		n += 3
 	}
-	b = append(b, '\n')
-	b = append(b, c.title...)
-	b = append(b, "\n\n"...)
-	b = append(b, c.summary...)
-	b = append(b, "\n\n"...)
-	for _, t := range c.tags {
-		b = append(b, t...)
-	}
-	b = append(b, '\n')
-	b = strconv.AppendInt(b, int64(c.likes), 10)
-	b = append(b, " likes · "...)
-	b = strconv.AppendInt(b, int64(c.minutes), 10)
-	b = append(b, " min read\n"...)
-	b = append(b, c.title...)
-	return b, n
+	b = catalog.Card{Source: c.source, Date: c.date, Category: c.category, Title: c.title, Summary: c.summary,
+		Glued: strings.Join(c.tags, ""), Likes: c.likes, Minutes: c.minutes}.AppendText(b)
+	return b[:len(b)-1], n
 }
 
 // Version changes whenever the output for a given Config changes, so that
