@@ -21,7 +21,7 @@ func storedRaw(c catalog.Card) string {
 }
 
 // cardFields are the columns a card's text is printed from.
-const cardFields = `c.title, card_unpack(c.summary), s.name, cat.name, c.published, c.likes, c.read_minutes, c.glued, c.raw`
+const cardFields = `c.title, c.summary, s.name, cat.name, c.published, c.likes, c.read_minutes, c.glued, c.raw`
 
 // cardJoins joins what cardFields reads to cards c.
 const cardJoins = `LEFT JOIN sources s ON s.id = c.source_id LEFT JOIN categories cat ON cat.id = c.category_id`
@@ -33,9 +33,10 @@ type storedCard struct {
 	likes, minutes              int
 }
 
-// dest returns the scan destinations of cardFields, in order.
-func (sc *storedCard) dest() []any {
-	return []any{&sc.title, &sc.summary, &sc.source, &sc.category, &sc.published, &sc.likes, &sc.minutes, &sc.glued, &sc.raw}
+// dest returns the scan destinations of cardFields, in order, after
+// first; tc unpacks the summary.
+func (sc *storedCard) dest(tc *textCodec, first ...any) []any {
+	return append(first, &sc.title, tc.into(&sc.summary), &sc.source, &sc.category, &sc.published, &sc.likes, &sc.minutes, &sc.glued, &sc.raw)
 }
 
 // printed returns the card's text as its fields print it.
@@ -58,7 +59,7 @@ func (sc *storedCard) text() string {
 
 // compactCardText clears the raw text of the stored cards whose fields
 // print it (migration 0011), a batch of ids at a time.
-func compactCardText(ctx context.Context, tx *sql.Tx) error {
+func compactCardText(ctx context.Context, tx *sql.Tx, tc *textCodec) error {
 	const batch = 5000
 	clearRaw, err := tx.PrepareContext(ctx, `UPDATE cards SET raw = '' WHERE id = ?`)
 	if err != nil {
@@ -76,7 +77,7 @@ func compactCardText(ctx context.Context, tx *sql.Tx) error {
 		n := 0
 		for rows.Next() {
 			var sc storedCard
-			if err := rows.Scan(append([]any{&after}, sc.dest()...)...); err != nil {
+			if err := rows.Scan(sc.dest(tc, &after)...); err != nil {
 				rows.Close()
 				return err
 			}

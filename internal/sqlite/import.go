@@ -237,6 +237,13 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 	return nil
 }
 
+// The importer's lookups of a stored card by source, date and title.
+const (
+	cardLookup        = `SELECT c.id, c.category_id, ` + cardFields + ` FROM cards c ` + cardJoins
+	cardBySource      = cardLookup + ` WHERE c.source_id = ? AND c.published IS ? AND c.title = ?`
+	cardWithoutSource = cardLookup + ` WHERE c.source_id IS NULL AND c.published IS ? AND c.title = ?`
+)
+
 // upsertCard stores c and returns its id, and whether the card's stored
 // text (cards.raw) is now c.Raw.
 func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64, sameRaw bool, _ error) {
@@ -265,17 +272,17 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	// The same source, date and title is the same card: found through
 	// cards_source, or cards_sourceless for a card without a source.
 	var (
-		id       int64
-		old      storedCard
-		oldCat   sql.NullInt64
-		lookup   = `SELECT c.id, c.category_id, ` + cardFields + ` FROM cards c ` + cardJoins + ` WHERE c.source_id = ? AND c.published IS ? AND c.title = ?`
-		lookupBy = []any{sourceID, published, c.Title}
+		id     int64
+		old    storedCard
+		oldCat sql.NullInt64
+		row    rowScanner
 	)
-	if !sourceID.Valid {
-		lookup = `SELECT c.id, c.category_id, ` + cardFields + ` FROM cards c ` + cardJoins + ` WHERE c.source_id IS NULL AND c.published IS ? AND c.title = ?`
-		lookupBy = lookupBy[1:]
+	if sourceID.Valid {
+		row = im.queryRow(cardBySource, sourceID, published, c.Title)
+	} else {
+		row = im.queryRow(cardWithoutSource, published, c.Title)
 	}
-	err = im.queryRow(lookup, lookupBy...).Scan(append([]any{&id, &oldCat}, old.dest()...)...)
+	err = row.Scan(old.dest(im.codec, &id, &oldCat)...)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, err
@@ -658,7 +665,7 @@ func (s *Store) ExportPage(ctx context.Context, tagSlug string, number int, w in
 			pageRaw string
 			sc      storedCard
 		)
-		if err := cr.Scan(append([]any{&pageRaw}, sc.dest()...)...); err != nil {
+		if err := cr.Scan(sc.dest(s.codec, &pageRaw)...); err != nil {
 			return err
 		}
 		text := pageRaw // the page's text of the card, where it differs from the card's own

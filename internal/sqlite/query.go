@@ -1259,9 +1259,8 @@ func (s *Store) attachTags(ctx context.Context, arts []catalog.Article) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
-// scanArticle reads the articleColumns of a row, then extra. It unpacks
-// the summary in Go: through card_unpack, each row would also cost a call
-// from SQLite back into Go.
+// scanArticle reads the articleColumns of a row, then extra, unpacking
+// the summary as it goes (textCodec.into).
 func (s *Store) scanArticle(row scanner, extra ...any) (catalog.Article, error) {
 	var (
 		a                         catalog.Article

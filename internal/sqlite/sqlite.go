@@ -235,7 +235,7 @@ func (s *Store) applyMigration(ctx context.Context, name string) (err error) {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("migration %s: %w", name, err)
 	}
-	if err := afterMigration(ctx, tx, name); err != nil {
+	if err := s.afterMigration(ctx, tx, name); err != nil {
 		return fmt.Errorf("migration %s: %w", name, err)
 	}
 	var table string
@@ -254,10 +254,10 @@ func (s *Store) applyMigration(ctx context.Context, name string) (err error) {
 
 // afterMigration runs the part of a migration that SQL cannot express, in
 // its transaction.
-func afterMigration(ctx context.Context, tx *sql.Tx, name string) error {
+func (s *Store) afterMigration(ctx context.Context, tx *sql.Tx, name string) error {
 	switch name {
 	case "0011_compact.sql":
-		return compactCardText(ctx, tx)
+		return compactCardText(ctx, tx, s.codec)
 	}
 	return nil
 }

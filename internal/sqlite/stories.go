@@ -455,7 +455,7 @@ func (im *Import) updateStories() error {
 		return err
 	}
 	defer title.Close()
-	get, err := im.tx.PrepareContext(im.ctx, `SELECT card_unpack(summary) FROM cards WHERE id = ?`)
+	get, err := im.tx.PrepareContext(im.ctx, `SELECT summary FROM cards WHERE id = ?`)
 	if err != nil {
 		return err
 	}
@@ -463,7 +463,7 @@ func (im *Import) updateStories() error {
 	column := func(stmt *sql.Stmt) func(int64) (string, error) {
 		return func(id int64) (string, error) {
 			var s string
-			err := stmt.QueryRowContext(im.ctx, id).Scan(&s)
+			err := stmt.QueryRowContext(im.ctx, id).Scan(im.codec.into(&s)) // a title is TEXT, a summary packed
 			return s, err
 		}
 	}

@@ -18,9 +18,10 @@ import (
 // are stored compressed (migration 0011): cards.summary is a BLOB, a
 // format byte and a raw DEFLATE stream against a preset dictionary, or
 // the TEXT itself when compressing would not make it smaller. Each
-// summary is compressed on its own, so reading one costs a few µs. SQL
-// reads it through card_unpack(summary), a function every connection of
-// a Store has; the importer packs in Go.
+// summary is compressed on its own, so reading one costs a few µs. Go
+// reads it as it scans a row (textCodec.into); SQL that needs the text
+// itself (the search index's content view) calls card_unpack(summary), a
+// function every connection of a Store has. The importer packs in Go.
 
 // summaryDictV1 is the preset dictionary of format 1: 8 KB of the
 // summaries of the real sample page (seeds/), whose phrasing ("The
