@@ -31,8 +31,9 @@ type searchBox struct {
 	Q      string
 	// The hidden fields whose names sort before "q", and those after: a
 	// browser sends a form's fields in the page's order, so the search
-	// box's URL is then in canonical order (and its page is kept by the
-	// response cache, which keeps canonical URLs only).
+	// box's URL is then in canonical order (and its page goes to the
+	// response cache's main segments, where a page asked for again is
+	// protected, not to the small segment of non-canonical URLs).
 	Before, After []hiddenField
 }
 

@@ -172,7 +172,8 @@ func deref(s *string) string {
 
 // A search from the box of a filtered listing goes to the search's
 // canonical URL: the browser sends the fields in the page's order, and
-// the response cache keeps canonical URLs only.
+// the response cache keeps non-canonical URLs in a small segment of their
+// own, never protected.
 func TestSearchBoxSubmitsTheCanonicalURL(t *testing.T) {
 	h := newServer(t)
 	for _, u := range []string{
