@@ -118,9 +118,10 @@ func vacuumInto(ctx context.Context, src, dst string) error {
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Set("_busy_timeout", "5000")
-	db := openDB("file:"+escapePath(src)+"?"+q.Encode(), &textCodec{})
+	s := openStore(src, q)
+	s.readOnly = true
+	db := s.db
 	defer db.Close()
-	s := &Store{db: db, readOnly: true}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		return fmt.Errorf("snapshot: %s: %w", src, err)
@@ -138,10 +139,10 @@ func vacuumInto(ctx context.Context, src, dst string) error {
 // (VACUUM INTO keeps the source's journal mode) and returns its dataset
 // version.
 func sealSnapshot(ctx context.Context, path string) (int64, error) {
-	db := openDB("file:"+escapePath(path)+"?_busy_timeout=5000", &textCodec{})
+	s := openStore(path, url.Values{"_busy_timeout": {"5000"}})
+	db := s.db
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
 	if _, err := s.seal(ctx, false); err != nil {
 		return 0, err
 	}

@@ -117,12 +117,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	tc := &textCodec{}
-	db := openDB("file:"+escapePath(path)+"?"+q.Encode(), tc)
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db, codec: tc}
+	s := openStore(path, q)
+	s.db.SetMaxOpenConns(1)
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil
@@ -143,16 +141,16 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	// statement shapes, and parsing and planning them again each time
 	// was about a tenth of an uncached page's CPU.
 	q.Set("_stmt_cache_size", "64")
-	tc := &textCodec{}
-	db := openDB("file:"+escapePath(path)+"?"+q.Encode(), tc)
 	if conns < 1 {
 		conns = 4
 	}
+	s := openStore(path, q)
+	db := s.db
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{db: db, codec: tc, readOnly: true, counts: memo[int]{max: countsMax},
-		facetMemo: memo[catalog.Facets]{max: facetsMax}, prefixes: memo[[]string]{max: prefixesMax},
-		relatedMemo: memo[[]catalog.TagLift]{max: relatedMemoMax}}
+	s.readOnly = true
+	s.counts, s.facetMemo = memo[int]{max: countsMax}, memo[catalog.Facets]{max: facetsMax}
+	s.prefixes, s.relatedMemo = memo[[]string]{max: prefixesMax}, memo[[]catalog.TagLift]{max: relatedMemoMax}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"net/url"
 	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -170,8 +171,10 @@ type connector struct {
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c connector) Driver() driver.Driver                        { return c.drv }
 
-// openDB opens the database named by dsn ("file:…?…") with tc's
-// functions on every connection.
-func openDB(dsn string, tc *textCodec) *sql.DB {
-	return sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}})
+// openStore returns a Store of the database at path, opened with the
+// driver parameters q; every connection has its codec's functions.
+func openStore(path string, q url.Values) *Store {
+	tc := &textCodec{}
+	dsn := "file:" + escapePath(path) + "?" + q.Encode()
+	return &Store{db: sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}}), codec: tc}
 }
