@@ -80,7 +80,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 		ok = true
 	}
-	feed, feedCond, feedArgs, fed := s.feedOf(q, names)
+	fd, fed := s.feedOf(q, names)
 	if !ok {
 		if total, ok, err = s.pairCount(ctx, q); err != nil {
 			return catalog.ArticlePage{}, err
@@ -88,8 +88,8 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	}
 	if !ok && fed {
 		// Count along the rarest tag's feed, not over every card.
-		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM card_tags ft JOIN cards c ON c.id = ft.card_id
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+feedCond, append([]any{feed}, feedArgs...)...).Scan(&total)
+		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+fd.from()+`
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...)...).Scan(&total)
 		if err != nil {
 			return catalog.ArticlePage{}, err
 		}
@@ -138,23 +138,26 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			return catalog.ArticlePage{}, err
 		}
 		pos = "" // highlighted already
+	} else if q.IsEmpty() && !q.Collapse && q.EffectiveSort() == catalog.SortNewest {
+		// Every card, newest first: a card's seq is its place in that
+		// order, 1 to the number of cards, kept by every import (migration
+		// 0008), so any page is a range of cards_seq. Skipping rows of an
+		// index instead cost 9 ms for the middle page at 1M cards.
+		query = `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`
+		qargs = []any{q.Offset(), q.Offset() + q.EffectivePer()}
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
 		// A tag's feed is already in newest-first order: the page is an
 		// index range of the rarest tag, filtered by the rest of q.
-		join := ``
-		if feedCond != "1" {
-			join = ` JOIN cards c ON c.id = ft.card_id`
-		}
 		limit, offset, fromEnd := window(q, total)
 		feedOrder := `ft.published DESC, ft.card_id DESC`
 		if fromEnd {
 			feedOrder = `ft.published ASC, ft.card_id ASC`
 		}
-		query = `SELECT ` + articleColumns + ` FROM (SELECT ft.card_id AS id, ft.published AS published FROM card_tags ft` + join + `
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
+		query = `SELECT ` + articleColumns + ` FROM (SELECT ft.card_id AS id, ft.published AS published FROM ` + fd.from() + `
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond + `
 			ORDER BY ` + feedOrder + ` LIMIT ? OFFSET ?) p
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(append([]any{feed}, feedArgs...), limit, offset)
+		qargs = append(append([]any{fd.slug}, fd.args...), limit, offset)
 	} else {
 		// A deferred join: the page's ids first, from the index alone,
 		// then the rows and their names for those 20 ids only, so that a
@@ -341,28 +344,61 @@ func knownTotal(q catalog.Query, names map[string]catalog.Ref) (int, bool) {
 	return 0, false
 }
 
-// feedOf picks the AND tag with the fewest cards to drive a listing along
-// its feed (card_tags in date order), and returns its slug and the
-// condition on "cards c" for the rest of q. ok is false when q has no AND
-// tag, a search (which has its own order) or collapses stories (whose rule
-// looks at every filter).
-func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (slug, cond string, args []any, ok bool) {
-	if len(q.Tags) == 0 || q.Q != "" || q.Collapse {
-		return "", "", nil, false
+// feed is a listing driven along its rarest AND tag's feed (card_tags in
+// date order): the tag's slug, and the condition (with its arguments) on
+// "card_tags ft" for the rest of the listing's filters; when onCards is
+// set the condition also reads "cards c", which must be joined.
+type feed struct {
+	slug    string
+	cond    string
+	args    []any
+	onCards bool
+}
+
+// from returns the FROM clause that walks f, joining cards only when the
+// condition reads them.
+func (f feed) from() string {
+	if f.onCards {
+		return `card_tags ft JOIN cards c ON c.id = ft.card_id`
 	}
-	slug = q.Tags[0]
+	return `card_tags ft`
+}
+
+// feedOf picks the AND tag with the fewest cards to drive a listing along
+// its feed. ok is false when q has no AND tag, a search (which has its own
+// order) or collapses stories (whose rule looks at every filter).
+func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (f feed, ok bool) {
+	if len(q.Tags) == 0 || q.Q != "" || q.Collapse {
+		return feed{}, false
+	}
+	f.slug = q.Tags[0]
 	for _, t := range q.Tags[1:] {
-		if names["tag:"+t].Count < names["tag:"+slug].Count {
-			slug = t
+		if names["tag:"+t].Count < names["tag:"+f.slug].Count {
+			f.slug = t
 		}
 	}
 	rest := q
-	rest.Tags = catalog.Without(q.Tags, slug)
+	rest.Tags = nil
+	others := catalog.Without(q.Tags, f.slug)
+	if rest.IsEmpty() {
+		// Only tags besides the feed's: they are probed by the feed's own
+		// card id, so that walking the feed never reads the cards table
+		// for the rows it skips (at 1M cards, the middle page of two big
+		// tags took 157 ms with the join, 63 ms without).
+		conds, args := andTags(nil, nil, "ft.card_id", others)
+		if len(conds) == 0 {
+			conds = []string{"1"}
+		}
+		f.cond, f.args = strings.Join(conds, " AND "), args
+		return f, true
+	}
+	rest.Tags = others
 	cond, args, err := s.where(rest)
 	if err != nil {
-		return "", "", nil, false
+		return feed{}, false
 	}
-	return slug, cond, args, true
+	f.cond, f.args, f.onCards = cond, args, true
+	return f, true
 }
 
 // allCards returns the collection's size, as counted at import.
@@ -479,10 +515,7 @@ func (s *Store) whereSearch(q catalog.Query, probe bool) (string, []any, error) 
 	// driven by its rarest tag's feed (feedOf) or by a search, and each
 	// other tag costs one lookup per candidate instead of a list of all
 	// its cards built first.
-	for _, slug := range q.Tags {
-		conds = append(conds, `EXISTS (SELECT 1 FROM card_tags ct WHERE ct.card_id = c.id AND ct.tag_id = (SELECT id FROM tags WHERE slug = ?))`)
-		args = append(args, slug)
-	}
+	conds, args = andTags(conds, args, "c.id", q.Tags)
 	if len(q.Any) > 0 {
 		conds = append(conds, `c.id IN (`+cardsWith+`IN (`+placeholders(len(q.Any))+`))`)
 		args = appendStrings(args, q.Any)
@@ -544,6 +577,16 @@ func (s *Store) whereSearch(q catalog.Query, probe bool) (string, []any, error) 
 		cond, args = collapseStories(cond, args)
 	}
 	return cond, args, nil
+}
+
+// andTags appends to conds and args a probe of card_tags' primary key for
+// each of tags, on the card whose id is the column id.
+func andTags(conds []string, args []any, id string, tags []string) ([]string, []any) {
+	for _, slug := range tags {
+		conds = append(conds, `EXISTS (SELECT 1 FROM card_tags ct WHERE ct.card_id = `+id+` AND ct.tag_id = (SELECT id FROM tags WHERE slug = ?))`)
+		args = append(args, slug)
+	}
+	return conds, args
 }
 
 // ftsMatch turns a search into FTS5 MATCH expressions: pos, which every
@@ -870,11 +913,11 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 			(SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid LIMIT ` + strconv.Itoa(facetSample) + `) f
 			JOIN cards c ON c.seq = f.seq`
 		args = slices.Concat([]any{match}, args[condArgs:])
-	} else if feed, feedCond, feedArgs, fed := s.feedOf(q, names); fed {
+	} else if fd, fed := s.feedOf(q, names); fed {
 		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM card_tags ft JOIN cards c ON c.id = ft.card_id
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + feedCond + `
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond + `
 			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)
-		args = slices.Concat([]any{feed}, feedArgs, args[condArgs:])
+		args = slices.Concat([]any{fd.slug}, fd.args, args[condArgs:])
 	}
 	// The results are read once, and their sources, categories and years
 	// counted here: a CTE used by several arms of one compound SELECT is

@@ -19,7 +19,8 @@ import (
 // (all, the most popular tag, that tag with the tag most often seen with
 // it, the most popular source, and a search for CARDEX_BENCH_SEARCH or the
 // first word of the most popular tag) it times Articles for page 1 and for
-// the deepest page, and Facets; and EachArticle up to its 100th row.
+// the deepest page, each as the listing's first call, and for the middle
+// page as a later call; Facets; and EachArticle up to its 100th row.
 func BenchmarkStoreDB(b *testing.B) {
 	path := os.Getenv("CARDEX_BENCH_DB")
 	if path == "" {
@@ -88,6 +89,24 @@ func BenchmarkStoreDB(b *testing.B) {
 			for b.Loop() {
 				store.Forget() // the cost of a listing asked for the first time
 				if _, err := store.Articles(ctx, deep); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// A page in the middle of the listing, asked for after another
+		// page of it: the store remembers the listing's total (and what
+		// else it keeps per listing), as it does for every page of a
+		// listing after its first; the middle is where an index walk
+		// would skip the most rows.
+		middle := l.q
+		middle.Page = max(1, (first.Pages()+1)/2)
+		if _, err := store.Articles(ctx, middle); err != nil {
+			b.Fatalf("%s: %v", l.name, err)
+		}
+		b.Run("Articles/"+l.name+"/middle-remembered", func(b *testing.B) {
+			b.ReportMetric(float64(middle.Page), "page")
+			for b.Loop() {
+				if _, err := store.Articles(ctx, middle); err != nil {
 					b.Fatal(err)
 				}
 			}
