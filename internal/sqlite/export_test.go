@@ -12,6 +12,9 @@ func (s *Store) LiveFacets(ctx context.Context, q catalog.Query) (catalog.Facets
 	return s.facets(ctx, q, false)
 }
 
+// PrefixWordsMax is the default of SetPrefixMax.
+const PrefixWordsMax = prefixWordsMax
+
 // Forget empties the store's memos (totals and sidebars of listings, the
 // words of search prefixes), so that a benchmark times the queries, not a
 // map lookup.
@@ -20,6 +23,21 @@ func (s *Store) Forget() {
 	s.facetMemo.forget()
 	s.prefixes.forget()
 	s.relatedMemo.forget()
+	s.anchorMemo.forget()
+}
+
+// SetAnchorRows sets the most page anchors s keeps for a listing, so that
+// a test can make a small listing's anchors sparse.
+func SetAnchorRows(s *Store, n int) {
+	s.anchorRows = n
+	s.anchorMemo.forget()
+}
+
+// SetPrefixMax sets the most words s expands a search prefix into, so
+// that a test on the small seed can leave a prefix to FTS5.
+func SetPrefixMax(s *Store, n int) {
+	s.prefixMax = n
+	s.prefixes.forget()
 }
 
 func (c *memo[V]) forget() {

@@ -3,16 +3,18 @@ package sqlite_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
 )
 
 // Pages in a listing's second half are read from its end, in reverse (see
 // window): every page of every kind of listing, put together, is the
 // listing in order, as EachArticle streams it in one forward pass.
 func TestPagesFromEitherEnd(t *testing.T) {
-	ctx := context.Background()
 	s, tags := openGenerated(t, generated(3000))
 	for _, q := range []catalog.Query{
 		{},                             // all: the date index
@@ -26,32 +28,38 @@ func TestPagesFromEitherEnd(t *testing.T) {
 	} {
 		for _, per := range []int{10, 100} {
 			q.Per = per
-			var pages []int64
-			total := -1
-			for p := 1; ; p++ {
-				q.Page = p
-				page, err := s.Articles(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				total = page.Total
-				if len(page.Articles) == 0 {
-					break
-				}
-				for _, a := range page.Articles {
-					pages = append(pages, a.ID)
-				}
-			}
-			q.Page = 0
-			var each []int64
-			if err := s.EachArticle(ctx, q, func(a catalog.Article) error { each = append(each, a.ID); return nil }); err != nil {
-				t.Fatal(err)
-			}
+			pages, total, each := walk(t, s, q)
 			if len(pages) != total || !slices.Equal(pages, each) {
 				t.Fatalf("%s: %d articles on the pages, total %d, %d streamed; first difference at %d", q.URL(""), len(pages), total, len(each), firstDiff(pages, each))
 			}
 		}
 	}
+}
+
+// walk returns the ids of every page of q, one page after the other, with
+// the listing's total, and the ids EachArticle streams for q.
+func walk(t *testing.T, s *sqlite.Store, q catalog.Query) (pages []int64, total int, each []int64) {
+	t.Helper()
+	ctx := context.Background()
+	for p := 1; ; p++ {
+		q.Page = p
+		page, err := s.Articles(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total = page.Total
+		if len(page.Articles) == 0 {
+			break
+		}
+		for _, a := range page.Articles {
+			pages = append(pages, a.ID)
+		}
+	}
+	q.Page = 0
+	if err := s.EachArticle(ctx, q, func(a catalog.Article) error { each = append(each, a.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return pages, total, each
 }
 
 func firstDiff(a, b []int64) int {
@@ -61,4 +69,47 @@ func firstDiff(a, b []int64) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// Pages deep inside a listing on a read-only store are read from its
+// anchors (every 20th row, or sparser for a long listing): put together,
+// they are the listing in order, for a tag's feed (whose cards without a
+// date come last, so an anchor may have no date), a feed probed for a
+// second tag, and a search alone; at every page size, with anchors every
+// 20 rows and sparser ones.
+func TestAnchoredPages(t *testing.T) {
+	// 1,500 cards of one tag, two in five without a date, half of them
+	// with a second tag; every one matches the search "article".
+	cards := generated(1500)
+	for i := range cards {
+		c := &cards[i]
+		c.Tags = []string{"Tag Big"}
+		if i%2 == 0 {
+			c.Tags = append(c.Tags, "Tag Half")
+		}
+		c.Glued = strings.Join(c.Tags, "")
+		if i%5 < 2 {
+			c.Source, c.Date, c.Category = "", time.Time{}, ""
+		}
+	}
+	s, _ := openGenerated(t, cards)
+	for _, most := range []int{4096, 7} { // anchors every 20 rows; every 220 (1,500 / 7, rounded up to 20s)
+		sqlite.SetAnchorRows(s, most)
+		for _, q := range []catalog.Query{
+			{Tags: []string{"tag-big"}},
+			{Tags: []string{"tag-big", "tag-half"}},
+			{Q: "article", Sort: catalog.SortNewest}, // a search with few matches is ranked, not paged by rowid
+		} {
+			for _, per := range []int{20, 7, 100} {
+				q.Per = per
+				pages, _, each := walk(t, s, q)
+				if want := 1500 / max(1, len(q.Tags)); len(each) != want {
+					t.Fatalf("%s: %d articles streamed, want %d", q.URL(""), len(each), want)
+				}
+				if !slices.Equal(pages, each) {
+					t.Fatalf("anchors at most %d, %s: %d articles on the pages, %d streamed; first difference at %d", most, q.URL(""), len(pages), len(each), firstDiff(pages, each))
+				}
+			}
+		}
+	}
 }

@@ -28,35 +28,44 @@ func TestPrefixExpansionChangesNothing(t *testing.T) {
 		"kafka -rabbit", "-kafka", "秒", "café", "vipshop", "zzzz", "stream process", "2016", "sys kafk", "e", "s", "c",
 	}
 	expanded := 0
-	for _, text := range searches {
-		for _, q := range []catalog.Query{
-			{Q: text}, {Q: text, Sort: catalog.SortRelevance}, {Q: text, Page: 2, Per: 10},
-			{Q: text, Sort: catalog.SortOldest}, {Q: text, Tags: []string{"kafka"}}, {Q: text, Collapse: true},
-		} {
-			want, werr := plain.Articles(ctx, q)
-			got, gerr := expanding.Articles(ctx, q)
-			if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: expanded\n%+v (%v)\nplain\n%+v (%v)", q.URL(""), got, gerr, want, werr)
-				continue
-			}
-			wf, werr := plain.Facets(ctx, q)
-			gf, gerr := expanding.Facets(ctx, q)
-			if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(gf, wf) {
-				t.Errorf("%s: sidebar expanded\n%+v\nplain\n%+v", q.URL(""), gf, wf)
-			}
-			if want.Total > 0 && q.Page == 0 {
-				expanded++
+	// Prefixes expanded up to the default number of words, and up to 64,
+	// so that the seed has prefixes left to FTS5 too ("s" starts 126).
+	for _, most := range []int{sqlite.PrefixWordsMax, 64} {
+		sqlite.SetPrefixMax(expanding, most)
+		for _, text := range searches {
+			for _, q := range []catalog.Query{
+				{Q: text}, {Q: text, Sort: catalog.SortRelevance}, {Q: text, Page: 2, Per: 10},
+				{Q: text, Sort: catalog.SortOldest}, {Q: text, Tags: []string{"kafka"}}, {Q: text, Collapse: true},
+			} {
+				want, werr := plain.Articles(ctx, q)
+				got, gerr := expanding.Articles(ctx, q)
+				if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: expanded\n%+v (%v)\nplain\n%+v (%v)", q.URL(""), got, gerr, want, werr)
+					continue
+				}
+				wf, werr := plain.Facets(ctx, q)
+				gf, gerr := expanding.Facets(ctx, q)
+				if (werr != nil) != (gerr != nil) || !reflect.DeepEqual(gf, wf) {
+					t.Errorf("%s: sidebar expanded\n%+v\nplain\n%+v", q.URL(""), gf, wf)
+				}
+				if want.Total > 0 && q.Page == 0 {
+					expanded++
+				}
 			}
 		}
+		got := sqlite.PrefixWords(expanding, "s")
+		switch {
+		case most < 126 && got != nil:
+			// "s" starts too many words: it stays a prefix, and was compared too.
+			t.Errorf(`"s" expanded to %d words with at most %d, want none (left to FTS5)`, len(got), most)
+		case most >= 126 && len(got) != 126:
+			t.Errorf(`"s" expanded to %d words with at most %d, want its 126`, len(got), most)
+		}
 	}
-	if expanded < 40 {
+	if expanded < 80 {
 		t.Errorf("only %d of the listings compared have matches", expanded)
 	}
 	if got := sqlite.PrefixWords(expanding, "kafk"); !reflect.DeepEqual(got, []string{"kafka"}) {
 		t.Errorf(`"kafk" expanded to %q, want [kafka]`, got)
-	}
-	// "s" starts too many words: it stays a prefix, and was compared too.
-	if got := sqlite.PrefixWords(expanding, "s"); got != nil {
-		t.Errorf(`"s" expanded to %d words, want none (left to FTS5)`, len(got))
 	}
 }

@@ -44,10 +44,15 @@ type Store struct {
 	facetMemo memo[catalog.Facets]
 	// prefixes remembers, on a read-only store, the words of the index
 	// that each prefix searched for starts (expandPrefixes).
-	prefixes memo[[]string]
+	prefixes  memo[[]string]
+	prefixMax int // the most words a prefix is expanded into (prefixWordsMax)
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo[[]catalog.TagLift]
+	// anchorMemo remembers, on a read-only store, the page anchors of
+	// listings (see anchors).
+	anchorMemo memo[anchors]
+	anchorRows int // the most anchors a listing keeps (anchorsMaxRows)
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 }
@@ -151,6 +156,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.readOnly = true
 	s.counts, s.facetMemo = memo[int]{max: countsMax}, memo[catalog.Facets]{max: facetsMax}
 	s.prefixes, s.relatedMemo = memo[[]string]{max: prefixesMax}, memo[[]catalog.TagLift]{max: relatedMemoMax}
+	s.anchorMemo, s.anchorRows, s.prefixMax = memo[anchors]{max: anchorsMax}, anchorsMaxRows, prefixWordsMax
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
