@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // Page anchors. An OFFSET skips rows one by one: the middle page of a big
@@ -21,33 +21,28 @@ const (
 	// a default page starts at an anchor. A listing longer than
 	// anchorStep*anchorsMaxRows is anchored more sparsely (by a multiple
 	// of anchorStep), so that no listing keeps more than anchorsMaxRows
-	// anchors (about 100 KB; Store.anchorRows, which tests lower).
+	// anchors (16 KB; Store.anchorRows, which tests lower).
 	anchorStep     = 20
-	anchorsMaxRows = 4096
+	anchorsMaxRows = 2048
 	// anchorFrom is how deep a page must be, from either end of its
 	// listing, before anchors are worth a walk of the whole listing.
 	anchorFrom = 10 * anchorStep
-	// anchorsMax bounds the listings whose anchors are remembered.
+	// anchorsMax bounds the listings whose anchors are remembered: 4 MB
+	// at most.
 	anchorsMax = 256
 )
 
-// anchors are every step-th row of a listing in its order: rows[i] is row
-// i*step (0-based).
+// anchors are every step-th row of a listing: rows[i] is the id of row
+// i*step (0-based), a card id for a feed (whose date the page query looks
+// up) or a search index rowid for a search.
 type anchors struct {
 	step int
-	rows []anchor
-}
-
-// anchor is a row of a listing: a card id and its date (a feed), or a
-// search index rowid (a search; published unused).
-type anchor struct {
-	id        int64
-	published sql.NullString
+	rows []int64
 }
 
 // at returns the anchor at or before row offset and how many rows lie
 // between them.
-func (a anchors) at(offset int) (anchor, int) {
+func (a anchors) at(offset int) (int64, int) {
 	i := min(offset/a.step, len(a.rows)-1)
 	return a.rows[i], offset - i*a.step
 }
@@ -60,8 +55,7 @@ func (s *Store) useAnchors(offset, total int) bool {
 }
 
 // anchorsOf returns the anchors of the listing that query (with args)
-// lists in order, a row at a time (its id, then for a feed its date),
-// walking it the first time only. key names the listing.
+// lists in order, one id a row, walking it the first time only.
 func (s *Store) anchorsOf(ctx context.Context, total int, query string, args ...any) (anchors, error) {
 	key := []byte(query)
 	for _, a := range args {
@@ -73,40 +67,21 @@ func (s *Store) anchorsOf(ctx context.Context, total int, query string, args ...
 			step = (total + most - 1) / most
 			step = (step + anchorStep - 1) / anchorStep * anchorStep
 		}
-		a := anchors{step: step}
+		a := anchors{step: step, rows: make([]int64, 0, (total+step-1)/step)}
 		rows, err := s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return a, err
 		}
 		defer rows.Close()
-		cols, err := rows.Columns()
-		if err != nil {
-			return a, err
-		}
-		// Dates repeat: one string per date, shared by its anchors.
-		dates := map[string]string{}
-		var skip sql.RawBytes
 		for n := 0; rows.Next(); n++ {
-			var r anchor
-			dest := []any{&r.id, &skip}[:len(cols)]
-			if len(cols) == 2 && n%step == 0 {
-				dest[1] = &r.published
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return a, err
-			}
 			if n%step != 0 {
 				continue
 			}
-			if r.published.Valid {
-				d, ok := dates[r.published.String]
-				if !ok {
-					d = r.published.String
-					dates[d] = d
-				}
-				r.published.String = d
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return a, err
 			}
-			a.rows = append(a.rows, r)
+			a.rows = append(a.rows, id)
 		}
 		if err := rows.Err(); err != nil {
 			return a, err
@@ -114,6 +89,7 @@ func (s *Store) anchorsOf(ctx context.Context, total int, query string, args ...
 		if len(a.rows) == 0 {
 			return a, fmt.Errorf("listing of %d rows has none", total)
 		}
+		a.rows = slices.Clip(a.rows)
 		return a, nil
 	})
 }

@@ -93,7 +93,7 @@ func TestAnchoredPages(t *testing.T) {
 		}
 	}
 	s, _ := openGenerated(t, cards)
-	for _, most := range []int{4096, 7} { // anchors every 20 rows; every 220 (1,500 / 7, rounded up to 20s)
+	for _, most := range []int{2048, 7} { // anchors every 20 rows; every 220 (1,500 / 7, rounded up to 20s)
 		sqlite.SetAnchorRows(s, most)
 		for _, q := range []catalog.Query{
 			{Tags: []string{"tag-big"}},

@@ -433,7 +433,7 @@ func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total in
 		return `SELECT ft.card_id AS id, ft.published AS published ` + from + `
 			ORDER BY ` + feedOrder + ` LIMIT ? OFFSET ?`, append(args, limit, offset), nil
 	}
-	a, err := s.anchorsOf(ctx, total, `SELECT ft.card_id, ft.published `+from+` ORDER BY ft.published DESC, ft.card_id DESC`, args...)
+	a, err := s.anchorsOf(ctx, total, `SELECT ft.card_id `+from+` ORDER BY ft.published DESC, ft.card_id DESC`, args...)
 	if err != nil {
 		return "", nil, err
 	}
@@ -441,19 +441,17 @@ func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total in
 	n := skip + q.EffectivePer()
 	// The rows from the anchor on, in the feed's order: the dated ones at
 	// or after it (a range of card_tags_feed; none when the anchor has no
-	// date), then the ones without a date, which come last.
-	undatedOnly := 0
-	if !at.published.Valid {
-		undatedOnly = 1
-	}
+	// date, as a comparison with NULL is never true), then the ones
+	// without a date, which come last: all of them after a dated anchor.
+	anchorDate := `(SELECT published FROM cards WHERE id = ?)`
 	return `SELECT id, published FROM (
 			SELECT * FROM (SELECT ft.card_id AS id, ft.published AS published ` + from + `
-				AND (ft.published, ft.card_id) <= (?, ?) ORDER BY ft.published DESC, ft.card_id DESC LIMIT ?)
+				AND (ft.published, ft.card_id) <= (` + anchorDate + `, ?) ORDER BY ft.published DESC, ft.card_id DESC LIMIT ?)
 			UNION ALL
 			SELECT * FROM (SELECT ft.card_id AS id, ft.published AS published ` + from + `
-				AND ft.published IS NULL AND (? = 0 OR ft.card_id <= ?) ORDER BY ft.card_id DESC LIMIT ?))
+				AND ft.published IS NULL AND (` + anchorDate + ` IS NOT NULL OR ft.card_id <= ?) ORDER BY ft.card_id DESC LIMIT ?))
 		ORDER BY published IS NULL, published DESC, id DESC LIMIT ? OFFSET ?`,
-		slices.Concat(args, []any{at.published, at.id, n}, args, []any{undatedOnly, at.id, n, q.EffectivePer(), skip}), nil
+		slices.Concat(args, []any{at, at, n}, args, []any{at, at, n, q.EffectivePer(), skip}), nil
 }
 
 // searchPage returns the page of q, a search alone (match) with total
@@ -473,9 +471,8 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 		if err != nil {
 			return nil, err
 		}
-		var at anchor
-		at, offset = a.at(q.Offset())
-		limit, order, from = q.EffectivePer(), `rowid`, at.id
+		from, offset = a.at(q.Offset())
+		limit, order = q.EffectivePer(), `rowid`
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+`, f.title, f.summary FROM
 		(SELECT rowid AS seq, highlight(cards_fts, 0, char(1), char(2)) AS title, highlight(cards_fts, 1, char(1), char(2)) AS summary

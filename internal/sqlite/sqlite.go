@@ -70,7 +70,7 @@ type memo[V any] struct {
 const (
 	countsMax      = 10_000
 	facetsMax      = 500
-	prefixesMax    = 10_000
+	prefixesMax    = 2_000
 	relatedMemoMax = 2_000
 )
 
