@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 )
@@ -57,11 +56,7 @@ func (s *Store) useAnchors(offset, total int) bool {
 // anchorsOf returns the anchors of the listing that query (with args)
 // lists in order, one id a row, walking it the first time only.
 func (s *Store) anchorsOf(ctx context.Context, total int, query string, args ...any) (anchors, error) {
-	key := []byte(query)
-	for _, a := range args {
-		key = fmt.Appendf(key, "\x00%T:%#v", a, a) // typed and quoted: no two argument lists alike
-	}
-	return remember(s, &s.anchorMemo, fmt.Sprintf("%x", sha256.Sum256(key)), func() (anchors, error) {
+	return remember(s, &s.anchorMemo, listingKey(query, args), func() (anchors, error) {
 		step, most := anchorStep, s.anchorRows
 		if total > anchorStep*most {
 			step = (total + most - 1) / most

@@ -24,6 +24,7 @@ func (s *Store) Forget() {
 	s.prefixes.forget()
 	s.relatedMemo.forget()
 	s.anchorMemo.forget()
+	s.rankMemo.forget()
 }
 
 // SetAnchorRows sets the most page anchors s keeps for a listing, so that

@@ -344,20 +344,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 }
 
 func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
-	rows, err := im.query(`SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](im.query(`SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID))
 }
 
 func (im *Import) insertCardTags(cardID int64, tagIDs []int64, published sql.NullString) error {

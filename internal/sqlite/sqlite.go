@@ -53,6 +53,9 @@ type Store struct {
 	// listings (see anchors).
 	anchorMemo memo[anchors]
 	anchorRows int // the most anchors a listing keeps (anchorsMaxRows)
+	// rankMemo remembers, on a read-only store, the bm25 order of ranked
+	// listings (rankedPage): at most searchRankMax ids each.
+	rankMemo memo[[]int64]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 }
@@ -71,6 +74,7 @@ const (
 	countsMax      = 10_000
 	facetsMax      = 500
 	prefixesMax    = 2_000
+	rankMemoMax    = 256 // 16 KB each at most: 4 MB
 	relatedMemoMax = 2_000
 )
 
@@ -157,6 +161,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.counts, s.facetMemo = memo[int]{max: countsMax}, memo[catalog.Facets]{max: facetsMax}
 	s.prefixes, s.relatedMemo = memo[[]string]{max: prefixesMax}, memo[[]catalog.TagLift]{max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo[anchors]{max: anchorsMax}, anchorsMaxRows, prefixWordsMax
+	s.rankMemo = memo[[]int64]{max: rankMemoMax}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
