@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"cardex/internal/catalog"
 	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
 )
 
 // Pages in a listing's second half are read from its end, in reverse (see
@@ -111,5 +113,37 @@ func TestAnchoredPages(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Every import that changes the cards leaves the search index in one
+// segment: a query that seeks (the highlights of a page, a page from its
+// anchor) opens each of its terms once per segment. The index is made
+// to flush small segments, so that its rebuild leaves many.
+func TestSearchIndexIsOneSegment(t *testing.T) {
+	path := generatedDB(t, generated(3000))
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	segments := func() int {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(`SELECT count(DISTINCT segid) FROM cards_fts_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := segments(); n != 1 {
+		t.Fatalf("after the first import: %d segments, want 1", n)
+	}
+	if _, err := db.Exec(`INSERT INTO cards_fts (cards_fts, rank) VALUES ('hashsize', 4096)`); err != nil {
+		t.Fatal(err)
+	}
+	cards := generated(3500) // 500 new cards
+	sqlitetest.ImportCards(t, path, cards)
+	if n := segments(); n != 1 {
+		t.Fatalf("after a second import: %d segments, want 1", n)
 	}
 }
