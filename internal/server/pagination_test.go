@@ -40,6 +40,15 @@ func TestPaginate(t *testing.T) {
 			t.Errorf("paginate(%d, %d) = %q, want %q", tt.page, tt.pages, got, tt.want)
 		}
 	}
+	// Every bar up to 40 pages is the one the first version laid out by
+	// looking at every page number.
+	for pages := 1; pages <= 40; pages++ {
+		for page := 1; page <= pages; page++ {
+			if got, want := render(paginate(page, pages, urlFor)), render(paginateEveryPage(page, pages, urlFor)); got != want {
+				t.Errorf("paginate(%d, %d) = %q, want %q", page, pages, got, want)
+			}
+		}
+	}
 	p := paginate(1, 5, urlFor)
 	if p.First != "" || p.Prev != "" || p.Next != "/p2" || p.Last != "/p5" {
 		t.Errorf("first page links: %+v", p)
@@ -63,4 +72,25 @@ func TestFuncs(t *testing.T) {
 	if got := formatNumber(-1234567); got != "-1,234,567" {
 		t.Errorf("formatNumber = %q", got)
 	}
+}
+
+// paginateEveryPage is the first version of paginate's bar, which looked
+// at every page number: the reference the faster one is checked against.
+func paginateEveryPage(page, pages int, urlFor func(int) string) pagination {
+	p := pagination{Page: page, Pages: pages}
+	if pages <= 1 {
+		return p
+	}
+	show := func(n int) bool { return n == 1 || n == pages || (n >= page-2 && n <= page+2) }
+	for n := 1; n <= pages; n++ {
+		switch {
+		case show(n):
+			p.Items = append(p.Items, pageItem{Number: n, URL: urlFor(n), Current: n == page})
+		case n == page-3 && n == 2, n == page+3 && n == pages-1:
+			p.Items = append(p.Items, pageItem{Number: n, URL: urlFor(n)})
+		case len(p.Items) > 0 && p.Items[len(p.Items)-1].Number != 0:
+			p.Items = append(p.Items, pageItem{})
+		}
+	}
+	return p
 }
