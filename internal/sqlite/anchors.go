@@ -10,10 +10,10 @@ import (
 // listing walks half of it on every request (at 1M cards, 4 ms for the
 // biggest tag, 27 ms for a big search, 66 ms for two big tags, whose
 // every skipped row is a probe for the second tag). On a read-only store,
-// the first request for a page deep inside a listing instead walks the
+// the second request for a page deep inside a listing instead walks the
 // listing once and keeps every step-th row of it, its anchors; every
 // later page of that listing seeks to the anchor at or before it and
-// skips fewer than step rows. The first and last pages never need them:
+// skips fewer than step rows (see anchorsFor). The first and last pages never need them:
 // window reads the second half of a listing from its end.
 const (
 	// anchorStep is the anchors' spacing, the default page size, so that
@@ -27,7 +27,7 @@ const (
 	// listing, before anchors are worth a walk of the whole listing.
 	anchorFrom = 10 * anchorStep
 	// anchorsMax bounds the listings whose anchors are remembered: 4 MB
-	// at most.
+	// at most. deepSeen remembers as many listings again (a key each).
 	anchorsMax = 256
 )
 
@@ -46,45 +46,63 @@ func (a anchors) at(offset int) (int64, int) {
 	return a.rows[i], offset - i*a.step
 }
 
-// useAnchors reports whether a page at offset of a listing of total rows
-// is read from anchors: on a read-only store (which remembers them), for
-// a page at least anchorFrom rows from both ends.
-func (s *Store) useAnchors(offset, total int) bool {
-	return s.readOnly && offset >= anchorFrom && total-offset >= anchorFrom
+// anchorsFor returns the anchors of the listing that query (with args)
+// lists in order, one id a row, for a page at offset of its total rows;
+// ok is false when the page is to be read without them. They are used
+// on a read-only store (which remembers them), for a page at least
+// anchorFrom rows from both ends, and from the second such request for
+// the listing on: the first is read with an OFFSET, which skips fewer
+// rows than the walk would read, so a listing asked for one deep page
+// never pays for the walk.
+func (s *Store) anchorsFor(ctx context.Context, offset, total int, query string, args ...any) (_ anchors, ok bool, _ error) {
+	if !s.readOnly || offset < anchorFrom || total-offset < anchorFrom {
+		return anchors{}, false, nil
+	}
+	key := listingKey(query, args)
+	if a, ok := s.anchorMemo.get(key); ok {
+		return a, true, nil
+	}
+	if _, seen := s.deepSeen.get(key); !seen {
+		s.deepSeen.put(key, struct{}{})
+		return anchors{}, false, nil
+	}
+	a, err := s.walkAnchors(ctx, total, query, args...)
+	if err != nil {
+		return anchors{}, false, err
+	}
+	s.anchorMemo.put(key, a)
+	return a, true, nil
 }
 
-// anchorsOf returns the anchors of the listing that query (with args)
-// lists in order, one id a row, walking it the first time only.
-func (s *Store) anchorsOf(ctx context.Context, total int, query string, args ...any) (anchors, error) {
-	return remember(s, &s.anchorMemo, listingKey(query, args), func() (anchors, error) {
-		step, most := anchorStep, s.anchorRows
-		if total > anchorStep*most {
-			step = (total + most - 1) / most
-			step = (step + anchorStep - 1) / anchorStep * anchorStep
+// walkAnchors walks the listing that query lists and returns its anchors.
+func (s *Store) walkAnchors(ctx context.Context, total int, query string, args ...any) (anchors, error) {
+	step, most := anchorStep, s.anchorRows
+	if total > anchorStep*most {
+		step = (total + most - 1) / most
+		step = (step + anchorStep - 1) / anchorStep * anchorStep
+	}
+	a := anchors{step: step, rows: make([]int64, 0, (total+step-1)/step)}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return a, err
+	}
+	defer rows.Close()
+	for n := 0; rows.Next(); n++ {
+		if n%step != 0 {
+			continue
 		}
-		a := anchors{step: step, rows: make([]int64, 0, (total+step-1)/step)}
-		rows, err := s.db.QueryContext(ctx, query, args...)
-		if err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return a, err
 		}
-		defer rows.Close()
-		for n := 0; rows.Next(); n++ {
-			if n%step != 0 {
-				continue
-			}
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return a, err
-			}
-			a.rows = append(a.rows, id)
-		}
-		if err := rows.Err(); err != nil {
-			return a, err
-		}
-		if len(a.rows) == 0 {
-			return a, fmt.Errorf("listing of %d rows has none", total)
-		}
-		a.rows = slices.Clip(a.rows)
-		return a, nil
-	})
+		a.rows = append(a.rows, id)
+	}
+	if err := rows.Err(); err != nil {
+		return a, err
+	}
+	if len(a.rows) == 0 {
+		return a, fmt.Errorf("listing of %d rows has none", total)
+	}
+	a.rows = slices.Clip(a.rows)
+	return a, nil
 }

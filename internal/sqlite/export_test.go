@@ -24,6 +24,7 @@ func (s *Store) Forget() {
 	s.prefixes.forget()
 	s.relatedMemo.forget()
 	s.anchorMemo.forget()
+	s.deepSeen.forget()
 	s.rankMemo.forget()
 }
 
@@ -32,6 +33,7 @@ func (s *Store) Forget() {
 func SetAnchorRows(s *Store, n int) {
 	s.anchorRows = n
 	s.anchorMemo.forget()
+	s.deepSeen.forget()
 }
 
 // SetPrefixMax sets the most words s expands a search prefix into, so
@@ -39,6 +41,13 @@ func SetAnchorRows(s *Store, n int) {
 func SetPrefixMax(s *Store, n int) {
 	s.prefixMax = n
 	s.prefixes.forget()
+}
+
+// AnchoredListings returns how many listings s keeps page anchors for.
+func AnchoredListings(s *Store) int {
+	s.anchorMemo.mu.Lock()
+	defer s.anchorMemo.mu.Unlock()
+	return len(s.anchorMemo.m)
 }
 
 func (c *memo[V]) forget() {

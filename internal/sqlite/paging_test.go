@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -74,14 +75,17 @@ func firstDiff(a, b []int64) int {
 }
 
 // Pages deep inside a listing on a read-only store are read from its
-// anchors (every 20th row, or sparser for a long listing): put together,
-// they are the listing in order, for a tag's feed (whose cards without a
-// date come last, so an anchor may have no date), a feed probed for a
-// second tag, and a search alone; at every page size, with anchors every
-// 20 rows and sparser ones.
+// anchors (every 20th row, or sparser for a long listing) from the
+// listing's second deep page on: put together, the pages are the listing
+// in order, as many as its total, for a tag's feed (whose cards without
+// a date come last, so an anchor may have no date), a feed probed for a
+// second tag, a feed filtered by category (which joins the cards), and a
+// search alone whose prefix expands into 200 words; at every page size,
+// with anchors every 20 rows and sparser ones.
 func TestAnchoredPages(t *testing.T) {
 	// 1,500 cards of one tag, two in five without a date, half of them
-	// with a second tag; every one matches the search "article".
+	// with a second tag, half in each of two categories; the search
+	// "word" starts 200 words, and every card has one of them.
 	cards := generated(1500)
 	for i := range cards {
 		c := &cards[i]
@@ -90,29 +94,44 @@ func TestAnchoredPages(t *testing.T) {
 			c.Tags = append(c.Tags, "Tag Half")
 		}
 		c.Glued = strings.Join(c.Tags, "")
+		c.Title = fmt.Sprintf("Article %d word%d", i, i%200)
+		c.Category = fmt.Sprintf("Category %d", i%3%2)
 		if i%5 < 2 {
-			c.Source, c.Date, c.Category = "", time.Time{}, ""
+			c.Source, c.Date = "", time.Time{}
 		}
 	}
 	s, _ := openGenerated(t, cards)
 	for _, most := range []int{2048, 7} { // anchors every 20 rows; every 220 (1,500 / 7, rounded up to 20s)
 		sqlite.SetAnchorRows(s, most)
-		for _, q := range []catalog.Query{
-			{Tags: []string{"tag-big"}},
-			{Tags: []string{"tag-big", "tag-half"}},
-			{Q: "article", Sort: catalog.SortNewest}, // a search with few matches is ranked, not paged by rowid
+		for _, l := range []struct {
+			q    catalog.Query
+			want int
+		}{
+			{catalog.Query{Tags: []string{"tag-big"}}, 1500},
+			{catalog.Query{Tags: []string{"tag-big", "tag-half"}}, 750},
+			{catalog.Query{Tags: []string{"tag-big"}, Category: "category-0"}, 1000},
+			{catalog.Query{Q: "word", Sort: catalog.SortNewest}, 1500}, // newest first: a search with few matches is ranked otherwise
 		} {
+			q := l.q
+			before := sqlite.AnchoredListings(s)
 			for _, per := range []int{20, 7, 100} {
 				q.Per = per
-				pages, _, each := walk(t, s, q)
-				if want := 1500 / max(1, len(q.Tags)); len(each) != want {
-					t.Fatalf("%s: %d articles streamed, want %d", q.URL(""), len(each), want)
+				pages, total, each := walk(t, s, q)
+				if len(each) != l.want || total != l.want {
+					t.Fatalf("%s: %d articles streamed, total %d, want %d", q.URL(""), len(each), total, l.want)
 				}
 				if !slices.Equal(pages, each) {
 					t.Fatalf("anchors at most %d, %s: %d articles on the pages, %d streamed; first difference at %d", most, q.URL(""), len(pages), len(each), firstDiff(pages, each))
 				}
 			}
+			// The anchors are the listing's, whatever the page size.
+			if got := sqlite.AnchoredListings(s); got != before+1 {
+				t.Fatalf("%s: anchors kept for %d listings, %d before walking it: want one more", q.URL(""), got, before)
+			}
 		}
+	}
+	if got := sqlite.PrefixWords(s, "word"); len(got) != 200 {
+		t.Errorf(`"word" expanded into %d words, want 200`, len(got))
 	}
 }
 

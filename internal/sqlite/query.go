@@ -87,9 +87,13 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 	}
 	if !ok && fed {
-		// Count along the rarest tag's feed, not over every card.
-		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM `+fd.from()+`
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...)...).Scan(&total)
+		// Count along the rarest tag's feed, not over every card; once
+		// per listing on a read-only store, as every page has the same.
+		query, args := `SELECT count(*) FROM `+fd.from()+`
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...)
+		total, err = remember(s, &s.counts, listingKey(query, args), func() (n int, err error) {
+			return n, s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+		})
 		if err != nil {
 			return catalog.ArticlePage{}, err
 		}
@@ -479,7 +483,11 @@ func window(q catalog.Query, total int) (limit, offset int, fromEnd bool) {
 func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total int) (string, []any, error) {
 	from := `FROM ` + fd.from() + ` WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond
 	args := append([]any{fd.slug}, fd.args...)
-	if !s.useAnchors(q.Offset(), total) {
+	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, `SELECT ft.card_id `+from+` ORDER BY ft.published DESC, ft.card_id DESC`, args...)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
 		limit, offset, fromEnd := window(q, total)
 		feedOrder := `ft.published DESC, ft.card_id DESC`
 		if fromEnd {
@@ -487,10 +495,6 @@ func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total in
 		}
 		return `SELECT ft.card_id AS id, ft.published AS published ` + from + `
 			ORDER BY ` + feedOrder + ` LIMIT ? OFFSET ?`, append(args, limit, offset), nil
-	}
-	a, err := s.anchorsOf(ctx, total, `SELECT ft.card_id `+from+` ORDER BY ft.published DESC, ft.card_id DESC`, args...)
-	if err != nil {
-		return "", nil, err
 	}
 	at, skip := a.at(q.Offset())
 	n := skip + q.EffectivePer()
@@ -517,15 +521,15 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 	if fromEnd {
 		order = `rowid DESC`
 	}
-	if s.useAnchors(q.Offset(), total) {
+	// The anchors' walk leaves prefixes to FTS5, as count does.
+	whole, _ := ftsMatchWith(q.Search(), leavePrefixes)
+	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, whole)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		// The matches from the anchor on (see anchors): FTS5 seeks each
 		// term's postings to the anchor's rowid.
-		// Walked with the prefixes left to FTS5, as count does.
-		whole, _ := ftsMatchWith(q.Search(), leavePrefixes)
-		a, err := s.anchorsOf(ctx, total, `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, whole)
-		if err != nil {
-			return nil, err
-		}
 		from, offset = a.at(q.Offset())
 		limit, order = q.EffectivePer(), `rowid`
 	}
@@ -692,7 +696,19 @@ func andTags(conds []string, args []any, id string, tags []string) ([]string, []
 // Each term becomes a quoted phrase, so no character the user typed is
 // ever FTS5 syntax; a prefix term gets the * outside its quotes.
 func (st *Store) ftsMatch(s catalog.Search) (pos, neg string) {
-	return ftsMatchWith(s, st.prefixWords)
+	// All the prefixes of a search together expand into at most as many
+	// words as one may: a long search of short words would otherwise be
+	// a MATCH of tens of thousands of phrases. Past that, FTS5 expands
+	// the rest itself.
+	budget := st.prefixMax
+	return ftsMatchWith(s, func(prefix string) ([]string, bool) {
+		words, ok := st.prefixWords(prefix)
+		if !ok || len(words) > budget {
+			return nil, false
+		}
+		budget -= len(words)
+		return words, true
+	})
 }
 
 // ftsMatchWith is ftsMatch with words(prefix) giving the whole words of a
