@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"cardex/internal/catalog"
 	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
 )
 
 // MustOpenDB opens a fresh database in a temporary directory.
@@ -139,4 +141,37 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(1000, "cards/op")
+}
+
+// A read-only store reads the file its path named when it was opened,
+// on every connection, even once an import has published another file at
+// the path: its memos describe the first file.
+func TestReadOnlyStoreKeepsItsFile(t *testing.T) {
+	ctx := context.Background()
+	path := generatedDB(t, generated(30))
+	s := sqlitetest.OpenReadOnly(t, path) // two connections
+	if err := os.Rename(generatedDB(t, generated(50)), path); err != nil {
+		t.Fatal(err)
+	}
+	// The walk holds one connection; the page asked for meanwhile needs
+	// the other.
+	var totals []int
+	err := s.EachArticle(ctx, catalog.Query{}, func(catalog.Article) error {
+		if len(totals) < 3 {
+			page, err := s.Articles(ctx, catalog.Query{})
+			if err != nil {
+				return err
+			}
+			totals = append(totals, page.Total)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range totals {
+		if n != 30 {
+			t.Fatalf("totals read while a walk held a connection: %v, want 30 (the file the store opened)", totals)
+		}
+	}
 }

@@ -172,6 +172,25 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: database needs migration %s; run cardex import first", path, pending[0])
 	}
+	// Every connection is opened now, while the path names this file. The
+	// pool keeps them all (as many idle as open, no lifetime): one opened
+	// later, after an import published a new file at the path, would read
+	// that file while the store's memos (totals, sidebars, anchors)
+	// describe this one.
+	held := make([]*sql.Conn, 0, conns)
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range conns {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		held = append(held, c)
+	}
 	return s, nil
 }
 
