@@ -120,6 +120,7 @@ type listingPage struct {
 	Duplicates []link // show all | collapse (one card per story)
 	TagDoc     template.HTML
 	ResetURL   string
+	sidebar    string // Facets, written (the Go writer's; see sidebars)
 }
 
 // chip is an active filter that can be removed.
@@ -182,13 +183,24 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			title, _ := heading(route, res)
 			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), self, canonical, entries)
 		}
-		facets, err := s.db(r.Context()).Facets(r.Context(), q)
+		// The sidebar is the same on every page of a listing (of a
+		// dataset, under one route): kept rendered (see sidebars).
+		st := s.db(r.Context())
+		version, updated, err := st.Dataset(r.Context())
 		if err != nil {
 			return err
 		}
-		related, err := s.relatedTags(r.Context(), route, q, res)
-		if err != nil {
-			return err
+		sidebarKey := fmt.Sprintf("%p %d %d %s %s", st, version, updated.UnixNano(), route.Kind, q.WithPage(1).URL(""))
+		sidebar, kept := s.sidebars.get(sidebarKey)
+		var facets catalog.Facets
+		var related *relatedTags
+		if !kept || f != formatHTML || s.templateListings {
+			if facets, err = st.Facets(r.Context(), q); err != nil {
+				return err
+			}
+			if related, err = s.relatedTags(r.Context(), route, q, res); err != nil {
+				return err
+			}
 		}
 		if f == formatJSON {
 			return s.writeListingJSON(w, r, q, res, facets, related)
@@ -205,8 +217,15 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		for _, a := range res.Articles {
 			p.Cards = append(p.Cards, newCardView(q, a))
 		}
-		p.Facets = newFacetsView(q, facets)
-		p.Facets.Related = newRelatedView(q, related)
+		if !kept || s.templateListings {
+			p.Facets = newFacetsView(q, facets)
+			p.Facets.Related = newRelatedView(q, related)
+			var b strings.Builder
+			p.Facets.write(&b)
+			sidebar = b.String()
+			s.sidebars.put(sidebarKey, sidebar)
+		}
+		p.sidebar = sidebar
 		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })
 		p.Prev, p.Next = p.Pagination.Prev, p.Pagination.Next
 		sorts := catalog.Sorts()

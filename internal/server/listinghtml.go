@@ -66,7 +66,7 @@ func (p listingPage) writeBody(b *strings.Builder) {
 	b.WriteString("\n  ")
 	p.Pagination.write(b)
 	b.WriteString("\n</main>\n")
-	p.Facets.write(b)
+	b.WriteString(p.sidebar)
 	b.WriteString("\n</div>\n")
 }
 

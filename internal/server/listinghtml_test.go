@@ -103,7 +103,7 @@ func TestListingHTMLIsTheTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		urls := []string{"/", "/?page=2", "/?per=10&page=3", "/?per=10&page=5", "/?per=100", "/?sort=oldest&collapse=1",
-			"/tags/distributed-systems", "/tags/kafka", "/tags/kafka?tag=microservices", "/tags/kafka?any=rabbitmq&any=redis",
+			"/?tag=kafka", "/tags/distributed-systems", "/tags/kafka", "/tags/kafka?page=2&per=10", "/tags/kafka?tag=microservices", "/tags/kafka?any=rabbitmq&any=redis",
 			"/?q=kafka", "/?q=kafk&sort=relevance", "/?q=nothing-matches-this", "/?not=distributed-systems",
 			"/?from=2016&to=2016", "/?from=2015-03&to=2017", "/?to=2016", "/?from=2016-05-22",
 			"/sources/21cto", "/categories/big-data", "/archive/2016", "/archive/2016/05",

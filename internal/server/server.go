@@ -83,6 +83,7 @@ type server struct {
 	warmed    atomic.Pointer[warmedStore]
 	// templateListings: see Config.TemplateListings.
 	templateListings bool
+	sidebars         sidebars
 }
 
 // New returns the cardex HTTP handler. It parses every template and
@@ -91,7 +92,8 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New()}
+	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New(),
+		sidebars: sidebars{max: sidebarsMax}}
 	if s.current == nil {
 		s.current = func() Store { return store }
 	}
