@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sync"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -46,11 +45,24 @@ const maxUnpacked = 64 << 10
 // largest cost after the tag splitter (18 s of 77 at 100k cards).
 const packLevel = 2
 
-// textCodec packs and unpacks summaries. Its pools keep the DEFLATE
-// writers (about 1 MB of state each) and readers between calls.
+// textCodec packs and unpacks summaries. It keeps a few DEFLATE writers
+// (about 1 MB of state each) and readers between calls, in free lists
+// rather than sync.Pools: a pool is emptied at every collection, and the
+// importer (under its 30 MiB soft memory limit) collects every few MB of
+// allocation, so a pooled writer was often made anew, and its megabyte
+// brought the next collection nearer.
 type textCodec struct {
-	writers sync.Pool // *flate.Writer
-	readers sync.Pool // *unpacker
+	writers chan *flate.Writer
+	readers chan *unpacker
+}
+
+// codecFree is how many writers and readers a textCodec keeps: one per
+// goroutine that packs or unpacks at once (the importer's storing
+// goroutine; a server's connections).
+const codecFree = 8
+
+func newTextCodec() *textCodec {
+	return &textCodec{writers: make(chan *flate.Writer, codecFree), readers: make(chan *unpacker, codecFree)}
 }
 
 // pack returns what cards.summary stores of s: a []byte (BLOB) when
@@ -59,18 +71,22 @@ func (tc *textCodec) pack(s string) any {
 	var b bytes.Buffer
 	b.Grow(len(s)/2 + 16)
 	b.WriteByte(packFormatV1)
-	w, _ := tc.writers.Get().(*flate.Writer)
-	if w == nil {
+	var w *flate.Writer
+	select {
+	case w = <-tc.writers:
+		w.Reset(&b)
+	default:
 		var err error
 		if w, err = flate.NewWriterDict(&b, packLevel, summaryDictV1); err != nil {
 			return s
 		}
-	} else {
-		w.Reset(&b)
 	}
 	_, werr := io.WriteString(w, s)
 	cerr := w.Close()
-	tc.writers.Put(w)
+	select {
+	case tc.writers <- w:
+	default:
+	}
 	if werr != nil || cerr != nil || b.Len() >= len(s) {
 		return s
 	}
@@ -96,11 +112,18 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		if len(v) == 0 || v[0] != packFormatV1 {
 			return "", fmt.Errorf("card_unpack: unknown format of a %d-byte value", len(v))
 		}
-		u, _ := tc.readers.Get().(*unpacker)
-		if u == nil {
+		var u *unpacker
+		select {
+		case u = <-tc.readers:
+		default:
 			u = &unpacker{buf: make([]byte, 0, 4096)}
 		}
-		defer tc.readers.Put(u)
+		defer func() {
+			select {
+			case tc.readers <- u:
+			default:
+			}
+		}()
 		u.src.Reset(v[1:])
 		if u.r == nil {
 			u.r = flate.NewReaderDict(&u.src, summaryDictV1)
@@ -174,7 +197,7 @@ func (c connector) Driver() driver.Driver                        { return c.drv 
 // openStore returns a Store of the database at path, opened with the
 // driver parameters q; every connection has its codec's functions.
 func openStore(path string, q url.Values) *Store {
-	tc := &textCodec{}
+	tc := newTextCodec()
 	dsn := "file:" + escapePath(path) + "?" + q.Encode()
 	return &Store{db: sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}}), codec: tc}
 }

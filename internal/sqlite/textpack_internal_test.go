@@ -15,7 +15,7 @@ import (
 // that merely resembles them, take less room; text that would not shrink
 // is kept as it is.
 func TestTextCodec(t *testing.T) {
-	tc := &textCodec{}
+	tc := newTextCodec()
 	f, err := os.Open(filepath.Join("..", "..", "seeds", "distributed-systems-page-21.txt"))
 	if err != nil {
 		t.Fatal(err)
