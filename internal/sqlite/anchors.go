@@ -13,8 +13,8 @@ import (
 // the second request for a page deep inside a listing instead walks the
 // listing once and keeps every step-th row of it, its anchors; every
 // later page of that listing seeks to the anchor at or before it and
-// skips fewer than step rows (see anchorsFor). The first and last pages never need them:
-// window reads the second half of a listing from its end.
+// skips fewer than step rows (see anchorsFor). The first and last
+// pages never need them: window reads the second half of a listing from its end.
 const (
 	// anchorStep is the anchors' spacing, the default page size, so that
 	// a default page starts at an anchor. A listing longer than
@@ -27,7 +27,7 @@ const (
 	// listing, before anchors are worth a walk of the whole listing.
 	anchorFrom = 10 * anchorStep
 	// anchorsMax bounds the listings whose anchors are remembered: 4 MB
-	// at most. deepSeen remembers as many listings again (a key each).
+	// at most.
 	anchorsMax = 256
 )
 
@@ -46,25 +46,28 @@ func (a anchors) at(offset int) (int64, int) {
 	return a.rows[i], offset - i*a.step
 }
 
-// anchorsFor returns the anchors of the listing that query (with args)
-// lists in order, one id a row, for a page at offset of its total rows;
-// ok is false when the page is to be read without them. They are used
-// on a read-only store (which remembers them), for a page at least
-// anchorFrom rows from both ends, and from the second such request for
-// the listing on: the first is read with an OFFSET, which skips fewer
-// rows than the walk would read, so a listing asked for one deep page
-// never pays for the walk.
-func (s *Store) anchorsFor(ctx context.Context, offset, total int, query string, args ...any) (_ anchors, ok bool, _ error) {
+// anchorsFor returns the anchors of the listing that walk lists in
+// order (a query and its arguments, one id a row), for a page at offset
+// of its total rows; ok is false when the page is to be read without
+// them. They are used on a read-only store (which remembers them), for a
+// page at least anchorFrom rows from both ends, and from the second such
+// request for the listing on: the first is read with an OFFSET, which
+// skips fewer rows than the walk would read, so a listing asked for one
+// deep page never pays for the walk. The memo marks that first request
+// with anchors that have no rows.
+func (s *Store) anchorsFor(ctx context.Context, offset, total int, walk func() (string, []any)) (_ anchors, ok bool, _ error) {
 	if !s.readOnly || offset < anchorFrom || total-offset < anchorFrom {
 		return anchors{}, false, nil
 	}
+	query, args := walk()
 	key := listingKey(query, args)
-	if a, ok := s.anchorMemo.get(key); ok {
-		return a, true, nil
-	}
-	if _, seen := s.deepSeen.get(key); !seen {
-		s.deepSeen.put(key, struct{}{})
+	a, seen := s.anchorMemo.get(key)
+	switch {
+	case !seen:
+		s.anchorMemo.put(key, anchors{})
 		return anchors{}, false, nil
+	case a.rows != nil:
+		return a, true, nil
 	}
 	a, err := s.walkAnchors(ctx, total, query, args...)
 	if err != nil {

@@ -24,7 +24,6 @@ func (s *Store) Forget() {
 	s.prefixes.forget()
 	s.relatedMemo.forget()
 	s.anchorMemo.forget()
-	s.deepSeen.forget()
 	s.rankMemo.forget()
 }
 
@@ -33,7 +32,6 @@ func (s *Store) Forget() {
 func SetAnchorRows(s *Store, n int) {
 	s.anchorRows = n
 	s.anchorMemo.forget()
-	s.deepSeen.forget()
 }
 
 // SetPrefixMax sets the most words s expands a search prefix into, so
@@ -47,7 +45,13 @@ func SetPrefixMax(s *Store, n int) {
 func AnchoredListings(s *Store) int {
 	s.anchorMemo.mu.Lock()
 	defer s.anchorMemo.mu.Unlock()
-	return len(s.anchorMemo.m)
+	n := 0
+	for _, a := range s.anchorMemo.m {
+		if a.rows != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *memo[V]) forget() {

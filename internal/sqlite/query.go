@@ -411,6 +411,9 @@ type feed struct {
 	onCards bool
 }
 
+// feedOrder is a feed's order, newest first: card_tags_feed's.
+const feedOrder = `ft.published DESC, ft.card_id DESC`
+
 // from returns the FROM clause that walks f, joining cards only when the
 // condition reads them.
 func (f feed) from() string {
@@ -483,18 +486,20 @@ func window(q catalog.Query, total int) (limit, offset int, fromEnd bool) {
 func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total int) (string, []any, error) {
 	from := `FROM ` + fd.from() + ` WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond
 	args := append([]any{fd.slug}, fd.args...)
-	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, `SELECT ft.card_id `+from+` ORDER BY ft.published DESC, ft.card_id DESC`, args...)
+	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, func() (string, []any) {
+		return `SELECT ft.card_id ` + from + ` ORDER BY ` + feedOrder, args
+	})
 	if err != nil {
 		return "", nil, err
 	}
 	if !ok {
 		limit, offset, fromEnd := window(q, total)
-		feedOrder := `ft.published DESC, ft.card_id DESC`
+		order := feedOrder
 		if fromEnd {
-			feedOrder = `ft.published ASC, ft.card_id ASC`
+			order = `ft.published ASC, ft.card_id ASC`
 		}
 		return `SELECT ft.card_id AS id, ft.published AS published ` + from + `
-			ORDER BY ` + feedOrder + ` LIMIT ? OFFSET ?`, append(args, limit, offset), nil
+			ORDER BY ` + order + ` LIMIT ? OFFSET ?`, append(args, limit, offset), nil
 	}
 	at, skip := a.at(q.Offset())
 	n := skip + q.EffectivePer()
@@ -505,7 +510,7 @@ func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total in
 	anchorDate := `(SELECT published FROM cards WHERE id = ?)`
 	return `SELECT id, published FROM (
 			SELECT * FROM (SELECT ft.card_id AS id, ft.published AS published ` + from + `
-				AND (ft.published, ft.card_id) <= (` + anchorDate + `, ?) ORDER BY ft.published DESC, ft.card_id DESC LIMIT ?)
+				AND (ft.published, ft.card_id) <= (` + anchorDate + `, ?) ORDER BY ` + feedOrder + ` LIMIT ?)
 			UNION ALL
 			SELECT * FROM (SELECT ft.card_id AS id, ft.published AS published ` + from + `
 				AND ft.published IS NULL AND (` + anchorDate + ` IS NOT NULL OR ft.card_id <= ?) ORDER BY ft.card_id DESC LIMIT ?))
@@ -521,9 +526,11 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 	if fromEnd {
 		order = `rowid DESC`
 	}
-	// The anchors' walk leaves prefixes to FTS5, as count does.
-	whole, _ := ftsMatchWith(q.Search(), leavePrefixes)
-	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, whole)
+	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, func() (string, []any) {
+		// The walk leaves prefixes to FTS5, as count does.
+		whole, _ := ftsMatchWith(q.Search(), leavePrefixes)
+		return `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, []any{whole}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -1022,7 +1029,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	} else if fd, fed := s.feedOf(q, names); fed {
 		results = `SELECT c.id, c.source_id, c.category_id, c.published FROM card_tags ft JOIN cards c ON c.id = ft.card_id
 			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond + `
-			ORDER BY ft.published DESC, ft.card_id DESC LIMIT ` + strconv.Itoa(facetSample)
+			ORDER BY ` + feedOrder + ` LIMIT ` + strconv.Itoa(facetSample)
 		args = slices.Concat([]any{fd.slug}, fd.args, args[condArgs:])
 	}
 	// The results are read once, and their sources, categories and years

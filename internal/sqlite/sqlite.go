@@ -52,8 +52,7 @@ type Store struct {
 	// anchorMemo remembers, on a read-only store, the page anchors of
 	// listings (see anchors).
 	anchorMemo memo[anchors]
-	deepSeen   memo[struct{}] // listings asked for a deep page once (anchorsFor)
-	anchorRows int            // the most anchors a listing keeps (anchorsMaxRows)
+	anchorRows int // the most anchors a listing keeps (anchorsMaxRows)
 	// rankMemo remembers, on a read-only store, the bm25 order of ranked
 	// listings (rankedPage): at most searchRankMax ids each.
 	rankMemo memo[[]int64]
@@ -162,7 +161,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.counts, s.facetMemo = memo[int]{max: countsMax}, memo[catalog.Facets]{max: facetsMax}
 	s.prefixes, s.relatedMemo = memo[[]string]{max: prefixesMax}, memo[[]catalog.TagLift]{max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo[anchors]{max: anchorsMax}, anchorsMaxRows, prefixWordsMax
-	s.rankMemo, s.deepSeen = memo[[]int64]{max: rankMemoMax}, memo[struct{}]{max: anchorsMax}
+	s.rankMemo = memo[[]int64]{max: rankMemoMax}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
