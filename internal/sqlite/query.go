@@ -89,11 +89,8 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if !ok && fed {
 		// Count along the rarest tag's feed, not over every card; once
 		// per listing on a read-only store, as every page has the same.
-		query, args := `SELECT count(*) FROM `+fd.from()+`
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...)
-		total, err = remember(s, &s.counts, listingKey(query, args), func() (n int, err error) {
-			return n, s.db.QueryRowContext(ctx, query, args...).Scan(&n)
-		})
+		total, err = s.countOnce(ctx, `SELECT count(*) FROM `+fd.from()+`
+			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...))
 		if err != nil {
 			return catalog.ArticlePage{}, err
 		}
@@ -216,29 +213,16 @@ func (s *Store) rankedPage(ctx context.Context, q catalog.Query, cond string, ar
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE c.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	// The page's rows in the ranking's order: json_each numbers the ids.
+	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
-	arts, err := s.scanArticles(rows)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM json_each(?) p JOIN cards c ON c.id = p.value `+articleRefs+` ORDER BY p.key`, string(list))
 	if err != nil {
 		return nil, err
 	}
-	place := make(map[int64]int, len(ids))
-	for i, id := range ids {
-		place[id] = i
-	}
-	slices.SortFunc(arts, func(a, b catalog.Article) int { return place[a.ID] - place[b.ID] })
-	return arts, nil
-}
-
-// int64Args returns ids as query arguments.
-func int64Args(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return args
+	return s.scanArticles(rows)
 }
 
 // listingKey names a listing's query (with its arguments) in a memo: a
@@ -575,10 +559,14 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 		pos, _ := ftsMatchWith(q.Search(), leavePrefixes)
 		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
 	}
-	return remember(s, &s.counts, listingKey(query, args), func() (int, error) {
-		var n int
-		err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
-		return n, err
+	return s.countOnce(ctx, query, args)
+}
+
+// countOnce runs query, a count, once per listing on a read-only store:
+// every page of a listing has the same total.
+func (s *Store) countOnce(ctx context.Context, query string, args []any) (int, error) {
+	return remember(s, &s.counts, listingKey(query, args), func() (n int, err error) {
+		return n, s.db.QueryRowContext(ctx, query, args...).Scan(&n)
 	})
 }
 
