@@ -52,8 +52,30 @@ const packLevel = 2
 // allocation, so a pooled writer was often made anew, and its megabyte
 // brought the next collection nearer.
 type textCodec struct {
-	writers chan *flate.Writer
-	readers chan *unpacker
+	writers freeList[*flate.Writer]
+	readers freeList[*unpacker]
+}
+
+// freeList keeps up to its capacity of values for reuse; unlike a
+// sync.Pool, a collection leaves it alone.
+type freeList[T any] chan T
+
+// take returns a kept value, or ok false when there is none.
+func (f freeList[T]) take() (v T, ok bool) {
+	select {
+	case v = <-f:
+		return v, true
+	default:
+		return v, false
+	}
+}
+
+// give keeps v, unless the list is full.
+func (f freeList[T]) give(v T) {
+	select {
+	case f <- v:
+	default:
+	}
 }
 
 // codecFree is how many writers and readers a textCodec keeps: one per
@@ -62,7 +84,7 @@ type textCodec struct {
 const codecFree = 8
 
 func newTextCodec() *textCodec {
-	return &textCodec{writers: make(chan *flate.Writer, codecFree), readers: make(chan *unpacker, codecFree)}
+	return &textCodec{writers: make(freeList[*flate.Writer], codecFree), readers: make(freeList[*unpacker], codecFree)}
 }
 
 // pack returns what cards.summary stores of s: a []byte (BLOB) when
@@ -71,11 +93,10 @@ func (tc *textCodec) pack(s string) any {
 	var b bytes.Buffer
 	b.Grow(len(s)/2 + 16)
 	b.WriteByte(packFormatV1)
-	var w *flate.Writer
-	select {
-	case w = <-tc.writers:
+	w, ok := tc.writers.take()
+	if ok {
 		w.Reset(&b)
-	default:
+	} else {
 		var err error
 		if w, err = flate.NewWriterDict(&b, packLevel, summaryDictV1); err != nil {
 			return s
@@ -83,10 +104,7 @@ func (tc *textCodec) pack(s string) any {
 	}
 	_, werr := io.WriteString(w, s)
 	cerr := w.Close()
-	select {
-	case tc.writers <- w:
-	default:
-	}
+	tc.writers.give(w)
 	if werr != nil || cerr != nil || b.Len() >= len(s) {
 		return s
 	}
@@ -112,18 +130,11 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		if len(v) == 0 || v[0] != packFormatV1 {
 			return "", fmt.Errorf("card_unpack: unknown format of a %d-byte value", len(v))
 		}
-		var u *unpacker
-		select {
-		case u = <-tc.readers:
-		default:
+		u, ok := tc.readers.take()
+		if !ok {
 			u = &unpacker{buf: make([]byte, 0, 4096)}
 		}
-		defer func() {
-			select {
-			case tc.readers <- u:
-			default:
-			}
-		}()
+		defer tc.readers.give(u)
 		u.src.Reset(v[1:])
 		if u.r == nil {
 			u.r = flate.NewReaderDict(&u.src, summaryDictV1)
