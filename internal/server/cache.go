@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -334,21 +333,19 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		}
 		// A kept response is served gzipped to clients that accept it.
 		w.Header().Add("Vary", "Accept-Encoding")
-		st := s.db(r.Context())
-		version, updated, err := st.Dataset(r.Context())
+		dataset, err := s.datasetKey(r.Context())
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		// The store's identity, version and import time name the dataset;
-		// the host and scheme appear in the absolute URLs of feeds,
+		// The host and scheme appear in the absolute URLs of feeds,
 		// sitemaps and the OpenSearch description, and nowhere else (so a
 		// page warmed by the server itself serves every host name).
 		host := ""
 		if strings.HasSuffix(r.URL.Path, ".atom") || strings.HasSuffix(r.URL.Path, ".xml") {
 			host = r.Host + " " + r.Header.Get("X-Forwarded-Proto")
 		}
-		key := fmt.Sprintf("%p %d %d %s %s", st, version, updated.UnixNano(), host, r.URL.RequestURI())
+		key := dataset + " " + host + " " + r.URL.RequestURI()
 		c, wait, lead := s.cache.begin(key, false)
 		if wait != nil {
 			// Another request is computing this response: wait for it,

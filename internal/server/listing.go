@@ -184,18 +184,22 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			return s.writeAtom(w, r, "cardex: "+title+" — "+sentence(q, res), self, canonical, entries)
 		}
 		// The sidebar is the same on every page of a listing (of a
-		// dataset, under one route): kept rendered (see sidebars).
-		st := s.db(r.Context())
-		version, updated, err := st.Dataset(r.Context())
-		if err != nil {
-			return err
+		// dataset, under one route): the Go writer keeps it rendered (see
+		// sidebars).
+		var sidebarKey, sidebar string
+		kept := false
+		if f == formatHTML && !s.templateListings {
+			dataset, err := s.datasetKey(r.Context())
+			if err != nil {
+				return err
+			}
+			sidebarKey = dataset + " " + route.Kind + " " + q.WithPage(1).URL("")
+			sidebar, kept = s.sidebars.get(sidebarKey)
 		}
-		sidebarKey := fmt.Sprintf("%p %d %d %s %s", st, version, updated.UnixNano(), route.Kind, q.WithPage(1).URL(""))
-		sidebar, kept := s.sidebars.get(sidebarKey)
 		var facets catalog.Facets
 		var related *relatedTags
-		if !kept || f != formatHTML || s.templateListings {
-			if facets, err = st.Facets(r.Context(), q); err != nil {
+		if !kept {
+			if facets, err = s.db(r.Context()).Facets(r.Context(), q); err != nil {
 				return err
 			}
 			if related, err = s.relatedTags(r.Context(), route, q, res); err != nil {
@@ -217,13 +221,15 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		for _, a := range res.Articles {
 			p.Cards = append(p.Cards, newCardView(q, a))
 		}
-		if !kept || s.templateListings {
+		if !kept {
 			p.Facets = newFacetsView(q, facets)
 			p.Facets.Related = newRelatedView(q, related)
-			var b strings.Builder
-			p.Facets.write(&b)
-			sidebar = b.String()
-			s.sidebars.put(sidebarKey, sidebar)
+			if sidebarKey != "" {
+				var b strings.Builder
+				p.Facets.write(&b)
+				sidebar = b.String()
+				s.sidebars.put(sidebarKey, sidebar)
+			}
 		}
 		p.sidebar = sidebar
 		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })

@@ -152,6 +152,18 @@ func (s *server) db(ctx context.Context) Store {
 	return s.current()
 }
 
+// datasetKey names the dataset a request reads, in the keys of what the
+// server keeps (responses, sidebars): the store's identity, its version
+// and its import time.
+func (s *server) datasetKey(ctx context.Context) (string, error) {
+	st := s.db(ctx)
+	version, updated, err := st.Dataset(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%p %d %d", st, version, updated.UnixNano()), nil
+}
+
 // fingerprint hashes everything the pages are made of besides the data,
 // so that a new release gets new ETags even for an unchanged dataset.
 func (s *server) fingerprint() error {
