@@ -120,7 +120,7 @@ type listingPage struct {
 	Duplicates []link // show all | collapse (one card per story)
 	TagDoc     template.HTML
 	ResetURL   string
-	sidebar    string // Facets, written (the Go writer's; see sidebars)
+	sidebar    string // Facets, written (the Go writer's; see sidebarsMax)
 }
 
 // chip is an active filter that can be removed.
@@ -185,7 +185,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		}
 		// The sidebar is the same on every page of a listing (of a
 		// dataset, under one route): the Go writer keeps it rendered (see
-		// sidebars).
+		// sidebarsMax).
 		var sidebarKey, sidebar string
 		kept := false
 		if f == formatHTML && !s.templateListings {
@@ -194,7 +194,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 				return err
 			}
 			sidebarKey = dataset + " " + route.Kind + " " + q.WithPage(1).URL("")
-			sidebar, kept = s.sidebars.get(sidebarKey)
+			sidebar, kept = s.sidebars.Get(sidebarKey)
 		}
 		var facets catalog.Facets
 		var related *relatedTags
@@ -228,7 +228,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 				var b strings.Builder
 				p.Facets.write(&b)
 				sidebar = b.String()
-				s.sidebars.put(sidebarKey, sidebar)
+				s.sidebars.Put(sidebarKey, sidebar)
 			}
 		}
 		p.sidebar = sidebar

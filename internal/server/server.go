@@ -19,6 +19,7 @@ import (
 
 	"cardex/internal/catalog"
 	"cardex/internal/markdown"
+	"cardex/internal/memo"
 )
 
 // Store is what the server needs from storage.
@@ -83,8 +84,15 @@ type server struct {
 	warmed    atomic.Pointer[warmedStore]
 	// templateListings: see Config.TemplateListings.
 	templateListings bool
-	sidebars         sidebars
+	sidebars         memo.Map[string] // rendered sidebars (see sidebarsMax)
 }
+
+// sidebarsMax bounds the rendered sidebars the server keeps (about 10 KB
+// each): about 1.3 MB. A listing's sidebar (its facets and "Goes with"
+// links) is the same on every page of it: its links refine the listing
+// and start again at page 1. Building and writing its 60 to 100 links was
+// about a tenth of an uncached page's CPU, paid again for every page.
+const sidebarsMax = 128
 
 // New returns the cardex HTTP handler. It parses every template and
 // fingerprints every static file up front: a broken template fails here.
@@ -93,7 +101,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New(),
-		sidebars: sidebars{max: sidebarsMax}}
+		sidebars: memo.Map[string]{Max: sidebarsMax}}
 	if s.current == nil {
 		s.current = func() Store { return store }
 	}

@@ -61,10 +61,10 @@ func (s *Store) anchorsFor(ctx context.Context, offset, total int, walk func() (
 	}
 	query, args := walk()
 	key := listingKey(query, args)
-	a, seen := s.anchorMemo.get(key)
+	a, seen := s.anchorMemo.Get(key)
 	switch {
 	case !seen:
-		s.anchorMemo.put(key, anchors{})
+		s.anchorMemo.Put(key, anchors{})
 		return anchors{}, false, nil
 	case a.rows != nil:
 		return a, true, nil
@@ -73,7 +73,7 @@ func (s *Store) anchorsFor(ctx context.Context, offset, total int, walk func() (
 	if err != nil {
 		return anchors{}, false, err
 	}
-	s.anchorMemo.put(key, a)
+	s.anchorMemo.Put(key, a)
 	return a, true, nil
 }
 

@@ -19,45 +19,37 @@ const PrefixWordsMax = prefixWordsMax
 // words of search prefixes), so that a benchmark times the queries, not a
 // map lookup.
 func (s *Store) Forget() {
-	s.counts.forget()
-	s.facetMemo.forget()
-	s.prefixes.forget()
-	s.relatedMemo.forget()
-	s.anchorMemo.forget()
-	s.rankMemo.forget()
+	s.counts.Clear()
+	s.facetMemo.Clear()
+	s.prefixes.Clear()
+	s.relatedMemo.Clear()
+	s.anchorMemo.Clear()
+	s.rankMemo.Clear()
 }
 
 // SetAnchorRows sets the most page anchors s keeps for a listing, so that
 // a test can make a small listing's anchors sparse.
 func SetAnchorRows(s *Store, n int) {
 	s.anchorRows = n
-	s.anchorMemo.forget()
+	s.anchorMemo.Clear()
 }
 
 // SetPrefixMax sets the most words s expands a search prefix into, so
 // that a test on the small seed can leave a prefix to FTS5.
 func SetPrefixMax(s *Store, n int) {
 	s.prefixMax = n
-	s.prefixes.forget()
+	s.prefixes.Clear()
 }
 
 // AnchoredListings returns how many listings s keeps page anchors for.
 func AnchoredListings(s *Store) int {
-	s.anchorMemo.mu.Lock()
-	defer s.anchorMemo.mu.Unlock()
 	n := 0
-	for _, a := range s.anchorMemo.m {
+	for _, a := range s.anchorMemo.Values() {
 		if a.rows != nil {
 			n++
 		}
 	}
 	return n
-}
-
-func (c *memo[V]) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = nil
 }
 
 // PrefixWords returns the words prefix was expanded into, nil when it was

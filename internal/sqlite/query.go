@@ -753,7 +753,7 @@ const prefixWordsMax = 256
 // prefix, as expandPrefixes found them; ok is false when the prefix is
 // left to FTS5 (not looked up, not ASCII, no word, or too many).
 func (st *Store) prefixWords(prefix string) ([]string, bool) {
-	words, ok := st.prefixes.get(prefix)
+	words, ok := st.prefixes.Get(prefix)
 	return words, ok && len(words) > 0
 }
 

@@ -14,11 +14,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"cardex/internal/catalog"
+	"cardex/internal/memo"
 	"cardex/migrations"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -36,37 +36,28 @@ type Store struct {
 	// counts remembers, on a read-only store, the totals of listings
 	// that are counted live (searches, compound filters): every page of a
 	// listing has the same total.
-	counts memo[int]
+	counts memo.Map[int]
 	// facetMemo remembers, on a read-only store, the sidebars of
 	// listings: a sidebar depends on the filters only, not on the page,
 	// the order or the page size, and a compound listing's costs 5 to 15
 	// ms to count.
-	facetMemo memo[catalog.Facets]
+	facetMemo memo.Map[catalog.Facets]
 	// prefixes remembers, on a read-only store, the words of the index
 	// that each prefix searched for starts (expandPrefixes).
-	prefixes  memo[[]string]
+	prefixes  memo.Map[[]string]
 	prefixMax int // the most words a prefix is expanded into (prefixWordsMax)
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
-	relatedMemo memo[[]catalog.TagLift]
+	relatedMemo memo.Map[[]catalog.TagLift]
 	// anchorMemo remembers, on a read-only store, the page anchors of
 	// listings (see anchors).
-	anchorMemo memo[anchors]
+	anchorMemo memo.Map[anchors]
 	anchorRows int // the most anchors a listing keeps (anchorsMaxRows)
 	// rankMemo remembers, on a read-only store, the bm25 order of ranked
 	// listings (rankedPage): at most searchRankMax ids each.
-	rankMemo memo[[]int64]
+	rankMemo memo.Map[[]int64]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
-}
-
-// memo is a small map of results, emptied when it holds max of them (a
-// sidebar is about 10 KB, a total a few bytes). Only a read-only store
-// fills one: its data cannot change while it is open.
-type memo[V any] struct {
-	mu  sync.Mutex
-	m   map[string]V
-	max int
 }
 
 // Bounds of the memos.
@@ -78,38 +69,22 @@ const (
 	relatedMemoMax = 2_000
 )
 
-func (c *memo[V]) get(key string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	return v, ok
-}
-
 // remember returns what fn computes for key: on a read-only store once
 // per key while c keeps it (the data cannot change while the store is
 // open), on a writable one every time. Errors are not remembered. The
 // value is shared by every caller: callers read it, never change it.
-func remember[V any](s *Store, c *memo[V], key string, fn func() (V, error)) (V, error) {
+func remember[V any](s *Store, c *memo.Map[V], key string, fn func() (V, error)) (V, error) {
 	if !s.readOnly {
 		return fn()
 	}
-	if v, ok := c.get(key); ok {
+	if v, ok := c.Get(key); ok {
 		return v, nil
 	}
 	v, err := fn()
 	if err == nil {
-		c.put(key, v)
+		c.Put(key, v)
 	}
 	return v, err
-}
-
-func (c *memo[V]) put(key string, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= c.max {
-		c.m = map[string]V{}
-	}
-	c.m[key] = v
 }
 
 type datasetInfo struct {
@@ -158,10 +133,10 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	s.readOnly = true
-	s.counts, s.facetMemo = memo[int]{max: countsMax}, memo[catalog.Facets]{max: facetsMax}
-	s.prefixes, s.relatedMemo = memo[[]string]{max: prefixesMax}, memo[[]catalog.TagLift]{max: relatedMemoMax}
-	s.anchorMemo, s.anchorRows, s.prefixMax = memo[anchors]{max: anchorsMax}, anchorsMaxRows, prefixWordsMax
-	s.rankMemo = memo[[]int64]{max: rankMemoMax}
+	s.counts, s.facetMemo = memo.Map[int]{Max: countsMax}, memo.Map[catalog.Facets]{Max: facetsMax}
+	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
+	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
+	s.rankMemo = memo.Map[[]int64]{Max: rankMemoMax}
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
