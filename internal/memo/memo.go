@@ -1,9 +1,10 @@
-// Package memo is a small map of results that is emptied, all at once,
-// when it holds Max of them: the store's memos (totals, sidebars, page
-// anchors of listings) and the server's rendered sidebars. It is meant for
-// results that cannot change while they are kept (a read-only dataset), so
-// it never expires one; and for few, cheap-to-recompute ones, so it keeps
-// no order and evicts everything when full.
+// Package memo keeps things for reuse. Map is a small map of results that
+// is emptied, all at once, when it holds Max of them: the store's memos
+// (totals, sidebars, page anchors of listings) and the server's rendered
+// sidebars. It is meant for results that cannot change while they are kept
+// (a read-only dataset), so it never expires one; and for few,
+// cheap-to-recompute ones, so it keeps no order and evicts everything when
+// full. FreeList keeps reusable values (compressors, buffers).
 package memo
 
 import "sync"
@@ -51,4 +52,29 @@ func (c *Map[V]) Values() []V {
 		out = append(out, v)
 	}
 	return out
+}
+
+// FreeList keeps up to its capacity of values for reuse (make it with
+// make(FreeList[T], n)). Unlike a sync.Pool, a collection leaves it alone:
+// under a soft memory limit the collector runs often, and a pooled value
+// (a megabyte of DEFLATE state, a page's buffer) was then often made
+// anew, its allocation bringing the next collection nearer.
+type FreeList[T any] chan T
+
+// Take returns a kept value, or ok false when there is none.
+func (f FreeList[T]) Take() (v T, ok bool) {
+	select {
+	case v = <-f:
+		return v, true
+	default:
+		return v, false
+	}
+}
+
+// Give keeps v, unless the list is full.
+func (f FreeList[T]) Give(v T) {
+	select {
+	case f <- v:
+	default:
+	}
 }

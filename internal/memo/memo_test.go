@@ -1,6 +1,9 @@
 package memo
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // A Map keeps what is put in it until it holds Max values; the next Put
 // empties it first.
@@ -24,5 +27,28 @@ func TestMapEmptiesWhenFull(t *testing.T) {
 	m.Clear()
 	if len(m.Values()) != 0 {
 		t.Fatal("Clear left values")
+	}
+}
+
+// A FreeList gives back what it was given, up to its capacity, and says
+// when it has nothing; a collection does not empty it.
+func TestFreeListKeepsUpToItsCapacity(t *testing.T) {
+	f := make(FreeList[*int], 2)
+	if _, ok := f.Take(); ok {
+		t.Fatal("a new free list has a value")
+	}
+	a, b, c := new(int), new(int), new(int)
+	f.Give(a)
+	f.Give(b)
+	f.Give(c) // full: dropped
+	runtime.GC()
+	got := map[*int]bool{}
+	for range 3 {
+		if v, ok := f.Take(); ok {
+			got[v] = true
+		}
+	}
+	if len(got) != 2 || !got[a] || !got[b] {
+		t.Fatalf("took back %d values (a %v, b %v, c %v); want a and b", len(got), got[a], got[b], got[c])
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"cardex/internal/memo"
 )
 
 // The data changes only when a new database is published, so a response
@@ -77,22 +79,40 @@ type responseCache struct {
 	hot       *list.List
 	hotUsed   int
 	hotBudget int
-	// writers holds the gzip writers, a few: each holds about a megabyte.
-	writers chan *gzip.Writer
-	readers sync.Pool
+	// writers holds the gzip writers, a few: each holds about a megabyte,
+	// and the room it compresses into.
+	writers chan *gzipper
+	// readers and buffers are kept for reuse, in free lists: a server
+	// under its soft memory limit collects every few tens of
+	// milliseconds, which would empty a sync.Pool.
+	readers memo.FreeList[*gzip.Reader]
+	buffers memo.FreeList[*bytes.Buffer]
+}
+
+// gzipper is a gzip writer and the buffer it writes to.
+type gzipper struct {
+	zw  *gzip.Writer
+	out bytes.Buffer
 }
 
 // gzipWriters is how many responses may be compressed at once.
 const gzipWriters = 2
 
+// captureBuffers is how many response buffers are kept for reuse (about
+// one per request computed at once), and maxKeptBuffer the largest kept.
+const (
+	captureBuffers = 16
+	maxKeptBuffer  = 256 << 10
+)
+
 func newResponseCache(budget int) *responseCache {
 	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
-		hot: list.New(), hotBudget: budget / 4, writers: make(chan *gzip.Writer, gzipWriters)}
+		hot: list.New(), hotBudget: budget / 4, writers: make(chan *gzipper, gzipWriters),
+		readers: make(memo.FreeList[*gzip.Reader], gzipWriters), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers)}
 	for range gzipWriters {
 		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-		c.writers <- w
+		c.writers <- &gzipper{zw: w}
 	}
-	c.readers.New = func() any { return new(gzip.Reader) }
 	return c
 }
 
@@ -240,8 +260,11 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 		return b, nil
 	}
 	c.mu.Unlock()
-	zr := c.readers.Get().(*gzip.Reader)
-	defer c.readers.Put(zr)
+	zr, ok := c.readers.Take()
+	if !ok {
+		zr = new(gzip.Reader)
+	}
+	defer c.readers.Give(zr)
 	if err := zr.Reset(bytes.NewReader(r.gz)); err != nil {
 		return nil, err
 	}
@@ -267,7 +290,7 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 type captureWriter struct {
 	http.ResponseWriter
 	status       int
-	buf          bytes.Buffer
+	buf          *bytes.Buffer // nil once over
 	over         bool
 	nonCanonical bool // the handler said the URL is not the response's canonical one
 }
@@ -309,7 +332,7 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	if !w.over {
 		if w.buf.Len()+len(b) > maxCachedResponse {
 			w.over = true
-			w.buf = bytes.Buffer{}
+			w.buf = nil
 		} else {
 			w.buf.Write(b)
 		}
@@ -364,7 +387,8 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			s.cache.serve(w, r, c)
 			return
 		}
-		cw := &captureWriter{ResponseWriter: w}
+		cw := &captureWriter{ResponseWriter: w, buf: s.cache.buffer()}
+		defer func() { s.cache.release(cw.buf) }()
 		next.ServeHTTP(cw, r)
 		// Never keep a response that may be cut short: the client went
 		// away or the deadline passed mid-way (a dropped CSV download
@@ -452,19 +476,37 @@ func acceptsGzip(ae string) bool {
 	return false
 }
 
-// gzip compresses b, fast: it runs once per kept response.
+// gzip compresses b, fast: it runs once per kept response. The result
+// is a copy of its exact size: the budget counts what a response holds,
+// and a grown buffer holds up to twice its length.
 func (c *responseCache) gzip(b []byte) ([]byte, error) {
-	var out bytes.Buffer
-	zw := <-c.writers
-	defer func() { c.writers <- zw }()
-	zw.Reset(&out)
-	if _, err := zw.Write(b); err != nil {
+	g := <-c.writers
+	defer func() { c.writers <- g }()
+	g.out.Reset()
+	g.zw.Reset(&g.out)
+	if _, err := g.zw.Write(b); err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
+	if err := g.zw.Close(); err != nil {
 		return nil, err
 	}
-	return out.Bytes(), nil
+	return bytes.Clone(g.out.Bytes()), nil
+}
+
+// buffer returns an empty buffer for a response, to give back with
+// release once the response is kept.
+func (c *responseCache) buffer() *bytes.Buffer {
+	if b, ok := c.buffers.Take(); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (c *responseCache) release(b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxKeptBuffer {
+		c.buffers.Give(b)
+	}
 }
 
 // etagMatch reports whether an If-None-Match header matches etag.

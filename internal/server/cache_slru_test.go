@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -122,5 +123,39 @@ func check(t *testing.T, c *responseCache) {
 		float64(prot) > protectedShare*float64(c.mainBudget()) || len(c.byKey) != c.probation.Len()+c.protected.Len()+c.odd.Len() {
 		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), odd %d (counted %d), budget %d, %d keys for %d+%d+%d entries",
 			c.used, used, c.protectedUsed, prot, c.oddUsed, odd, c.budget, len(c.byKey), c.probation.Len(), c.protected.Len(), c.odd.Len())
+	}
+}
+
+// A kept response holds its gzipped body in a slice of about its own
+// size (the budget counts lengths; a grown buffer can hold twice its
+// length), and the buffers that are reused between responses never
+// show through: each response is kept as written.
+func TestResponseCacheKeepsExactCopies(t *testing.T) {
+	c := newResponseCache(1 << 20)
+	for i := range 20 {
+		page := bytes.Repeat(fmt.Appendf(nil, "<p>page %d, line %%d</p>\n", i), 400+i*97)
+		buf := c.buffer()
+		buf.Write(page)
+		gz, err := c.gzip(buf.Bytes())
+		c.release(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cap(gz) > len(gz)+len(gz)/8+64 {
+			t.Fatalf("page %d: kept %d bytes in a slice of %d", i, len(gz), cap(gz))
+		}
+		key := fmt.Sprint("page-", i)
+		c.put(&cachedResponse{key: key, gz: gz, size: len(page)}, false)
+		r, _, lead := c.begin(key, false)
+		if lead {
+			c.end(key)
+		}
+		if r == nil {
+			t.Fatalf("page %d not kept", i)
+		}
+		plain, err := c.plainBody(r)
+		if err != nil || !bytes.Equal(plain, page) {
+			t.Fatalf("page %d: kept body differs (%v)", i, err)
+		}
 	}
 }

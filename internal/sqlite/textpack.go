@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/url"
 
+	"cardex/internal/memo"
+
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
@@ -52,30 +54,8 @@ const packLevel = 2
 // allocation, so a pooled writer was often made anew, and its megabyte
 // brought the next collection nearer.
 type textCodec struct {
-	writers freeList[*flate.Writer]
-	readers freeList[*unpacker]
-}
-
-// freeList keeps up to its capacity of values for reuse; unlike a
-// sync.Pool, a collection leaves it alone.
-type freeList[T any] chan T
-
-// take returns a kept value, or ok false when there is none.
-func (f freeList[T]) take() (v T, ok bool) {
-	select {
-	case v = <-f:
-		return v, true
-	default:
-		return v, false
-	}
-}
-
-// give keeps v, unless the list is full.
-func (f freeList[T]) give(v T) {
-	select {
-	case f <- v:
-	default:
-	}
+	writers memo.FreeList[*flate.Writer]
+	readers memo.FreeList[*unpacker]
 }
 
 // codecFree is how many writers and readers a textCodec keeps: one per
@@ -84,7 +64,7 @@ func (f freeList[T]) give(v T) {
 const codecFree = 8
 
 func newTextCodec() *textCodec {
-	return &textCodec{writers: make(freeList[*flate.Writer], codecFree), readers: make(freeList[*unpacker], codecFree)}
+	return &textCodec{writers: make(memo.FreeList[*flate.Writer], codecFree), readers: make(memo.FreeList[*unpacker], codecFree)}
 }
 
 // pack returns what cards.summary stores of s: a []byte (BLOB) when
@@ -93,7 +73,7 @@ func (tc *textCodec) pack(s string) any {
 	var b bytes.Buffer
 	b.Grow(len(s)/2 + 16)
 	b.WriteByte(packFormatV1)
-	w, ok := tc.writers.take()
+	w, ok := tc.writers.Take()
 	if ok {
 		w.Reset(&b)
 	} else {
@@ -104,7 +84,7 @@ func (tc *textCodec) pack(s string) any {
 	}
 	_, werr := io.WriteString(w, s)
 	cerr := w.Close()
-	tc.writers.give(w)
+	tc.writers.Give(w)
 	if werr != nil || cerr != nil || b.Len() >= len(s) {
 		return s
 	}
@@ -130,11 +110,11 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		if len(v) == 0 || v[0] != packFormatV1 {
 			return "", fmt.Errorf("card_unpack: unknown format of a %d-byte value", len(v))
 		}
-		u, ok := tc.readers.take()
+		u, ok := tc.readers.Take()
 		if !ok {
 			u = &unpacker{buf: make([]byte, 0, 4096)}
 		}
-		defer tc.readers.give(u)
+		defer tc.readers.Give(u)
 		u.src.Reset(v[1:])
 		if u.r == nil {
 			u.r = flate.NewReaderDict(&u.src, summaryDictV1)
