@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"container/list"
 	"io"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"sync"
 
 	"cardex/internal/memo"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // The data changes only when a new database is published, so a response

@@ -16,20 +16,7 @@ import (
 // is kept as it is.
 func TestTextCodec(t *testing.T) {
 	tc := newTextCodec()
-	f, err := os.Open(filepath.Join("..", "..", "seeds", "distributed-systems-page-21.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := listing.NewReader(f, "seed")
-	var texts []string
-	for {
-		c, err := r.Next()
-		if err != nil {
-			break
-		}
-		texts = append(texts, c.Summary)
-	}
+	texts := seedSummaries(t)
 	if len(texts) != 92 {
 		t.Fatalf("%d summaries read from the seed, want 92", len(texts))
 	}
@@ -116,4 +103,51 @@ func TestSummariesStoredPacked(t *testing.T) {
 	if err := ro.db.QueryRowContext(ctx, `SELECT highlight(cards_fts, 1, '[', ']') FROM cards_fts WHERE cards_fts MATCH 'compression'`).Scan(&hl); err != nil || !strings.Contains(hl, "[compression]") {
 		t.Errorf("search for a word of the summary: %q, %v", hl, err)
 	}
+}
+
+// BenchmarkTextCodec packs and unpacks the seed's 92 summaries (one op is
+// all of them): the importer packs every summary, and a served page
+// unpacks each of its cards'.
+func BenchmarkTextCodec(b *testing.B) {
+	texts := seedSummaries(b)
+	tc := newTextCodec()
+	b.Run("pack", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range texts {
+				tc.pack(s)
+			}
+		}
+	})
+	packed := make([]any, len(texts))
+	for i, s := range texts {
+		packed[i] = tc.pack(s)
+	}
+	b.Run("unpack", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range packed {
+				if _, err := tc.unpack(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// seedSummaries returns the summaries of the seed page's cards.
+func seedSummaries(tb testing.TB) []string {
+	f, err := os.Open(filepath.Join("..", "..", "seeds", "distributed-systems-page-21.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	r := listing.NewReader(f, "seed")
+	var texts []string
+	for {
+		c, err := r.Next()
+		if err != nil {
+			break
+		}
+		texts = append(texts, c.Summary)
+	}
+	return texts
 }

@@ -1,0 +1,50 @@
+package server
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"cardex/internal/sqlite/sqlitetest"
+	"cardex/seeds"
+	"cardex/web"
+)
+
+// BenchmarkResponseCacheGzip times what the response cache does to a
+// listing page of the seed (20 cards, about 50 KB): gzip it once, when it
+// is kept (every miss), and gunzip it for a client that does not accept
+// gzip (a hit outside the hot list).
+func BenchmarkResponseCacheGzip(b *testing.B) {
+	h, err := New(sqlitetest.SeedStore(b), Config{Web: web.FS, TagDocs: seeds.FS, CacheBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/tags/distributed-systems", nil))
+	page := rec.Body.Bytes()
+	if rec.Code != 200 || len(page) < 30_000 {
+		b.Fatalf("the page: %d, %d bytes", rec.Code, len(page))
+	}
+	c := newResponseCache(1 << 20)
+	b.Run("gzip", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			if _, err := c.gzip(page); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	gz, err := c.gzip(page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(gz)), "gz-bytes")
+	r := &cachedResponse{key: "k", gz: gz, size: len(page)}
+	b.Run("gunzip", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			if _, err := c.plainBody(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
