@@ -187,7 +187,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		return catalog.ArticlePage{}, err
 	}
 	if pos != "" {
-		if err := s.highlight(ctx, pos, page.Articles); err != nil {
+		if err := s.highlight(ctx, search, pos, page.Articles); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	}
@@ -335,20 +335,35 @@ func (s *Store) Dataset(ctx context.Context) (version int64, updated time.Time, 
 }
 
 // highlight marks where the search matched in each article's title and
-// summary (catalog.MarkStart and MarkEnd around each match).
-func (s *Store) highlight(ctx context.Context, match string, arts []catalog.Article) error {
-	if len(arts) == 0 {
-		return nil
-	}
+// summary (catalog.MarkStart and MarkEnd around each match): in Go where
+// markMatches can, with FTS5's highlight() for the others. match is the
+// search's positive MATCH expression (ftsMatch).
+func (s *Store) highlight(ctx context.Context, search catalog.Search, match string, arts []catalog.Article) error {
 	idx := make(map[int64]int, len(arts))
 	args := []any{match}
-	for i, a := range arts {
+	for i := range arts {
+		a := &arts[i]
+		title, ok := markMatches(a.Title, search)
+		summary, ok2 := markMatches(a.Summary, search)
+		if ok && ok2 {
+			a.MarkedTitle, a.MarkedSummary = title, summary
+			continue
+		}
 		idx[a.ID] = i
 		args = append(args, a.ID)
 	}
+	return s.highlightFTS5(ctx, args, idx, arts)
+}
+
+// highlightFTS5 marks the articles of idx (by id) with FTS5's
+// highlight(); args are the MATCH expression and the ids.
+func (s *Store) highlightFTS5(ctx context.Context, args []any, idx map[int64]int, arts []catalog.Article) error {
+	if len(idx) == 0 {
+		return nil
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT (SELECT id FROM cards WHERE seq = cards_fts.rowid),
 			highlight(cards_fts, 0, char(1), char(2)), highlight(cards_fts, 1, char(1), char(2))
-		FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN (SELECT seq FROM cards WHERE id IN (`+placeholders(len(arts))+`))`, args...)
+		FROM cards_fts WHERE cards_fts MATCH ? AND rowid IN (SELECT seq FROM cards WHERE id IN (`+placeholders(len(idx))+`))`, args...)
 	if err != nil {
 		return err
 	}
@@ -524,25 +539,17 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 		from, offset = a.at(q.Offset())
 		limit, order = q.EffectivePer(), `rowid`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+`, f.title, f.summary FROM
-		(SELECT rowid AS seq, highlight(cards_fts, 0, char(1), char(2)) AS title, highlight(cards_fts, 1, char(1), char(2)) AS summary
-			FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? ORDER BY `+order+` LIMIT ? OFFSET ?) f
+	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM
+		(SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? ORDER BY `+order+` LIMIT ? OFFSET ?) f
 		JOIN cards c ON c.seq = f.seq `+articleRefs+` ORDER BY f.seq`, match, from, limit, offset)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []catalog.Article
-	for rows.Next() {
-		var title, summary string
-		a, err := s.scanArticle(rows, &title, &summary)
-		if err != nil {
-			return nil, err
-		}
-		a.MarkedTitle, a.MarkedSummary = title, summary
-		out = append(out, a)
+	out, err := s.scanArticles(rows)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, s.highlight(ctx, q.Search(), match, out)
 }
 
 // count returns how many cards match q, whose condition is cond (from

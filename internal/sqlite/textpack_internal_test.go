@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"cardex/internal/catalog"
 	"cardex/internal/listing"
 )
 
@@ -135,19 +136,28 @@ func BenchmarkTextCodec(b *testing.B) {
 
 // seedSummaries returns the summaries of the seed page's cards.
 func seedSummaries(tb testing.TB) []string {
+	var texts []string
+	for _, c := range seedCards(tb) {
+		texts = append(texts, c.Summary)
+	}
+	return texts
+}
+
+// seedCards returns the cards of the seed page.
+func seedCards(tb testing.TB) []catalog.Card {
 	f, err := os.Open(filepath.Join("..", "..", "seeds", "distributed-systems-page-21.txt"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer f.Close()
 	r := listing.NewReader(f, "seed")
-	var texts []string
+	var cards []catalog.Card
 	for {
 		c, err := r.Next()
 		if err != nil {
 			break
 		}
-		texts = append(texts, c.Summary)
+		cards = append(cards, c)
 	}
-	return texts
+	return cards
 }
