@@ -332,18 +332,35 @@ func (w *captureWriter) WriteHeader(code int) {
 }
 
 func (w *captureWriter) Write(b []byte) (int, error) {
+	capture(w, b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *captureWriter) WriteString(s string) (int, error) {
+	capture(w, s)
+	return io.WriteString(w.ResponseWriter, s)
+}
+
+// capture keeps a copy of p, written to w, unless the response is over
+// maxCachedResponse.
+func capture[P string | []byte](w *captureWriter, p P) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if !w.over {
-		if w.buf.Len()+len(b) > maxCachedResponse {
-			w.over = true
-			w.buf = nil
-		} else {
-			w.buf.Write(b)
-		}
+	if w.over {
+		return
 	}
-	return w.ResponseWriter.Write(b)
+	if w.buf.Len()+len(p) > maxCachedResponse {
+		w.over = true
+		w.buf = nil
+		return
+	}
+	switch p := any(p).(type) {
+	case string:
+		w.buf.WriteString(p)
+	case []byte:
+		w.buf.Write(p)
+	}
 }
 
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -246,9 +246,9 @@ func (v *relatedView) write(b *strings.Builder) {
 }
 
 // document writes the whole page: layout.html's frame around writeBody.
-func (p listingPage) document() []byte {
+func (p listingPage) document() string {
 	var b strings.Builder
-	b.Grow(16384 + 1536*len(p.Cards))
+	b.Grow(16384 + 2048*len(p.Cards))
 	l := p.layout
 	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" +
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
@@ -334,5 +334,5 @@ func (p listingPage) document() []byte {
 		b.WriteString(escapeText(l.RequestID))
 	}
 	b.WriteString("</p>\n</footer>\n</body>\n</html>\n")
-	return []byte(b.String())
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,8 +76,11 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	writeHTML(w, r, status, b.Bytes())
 }
 
-// writeHTML writes a rendered page with its status and headers.
-func writeHTML(w http.ResponseWriter, r *http.Request, status int, page []byte) {
+// writeHTML writes a rendered page with its status and headers. A page
+// built as a string is written as one (io.WriteString): the writers
+// between the handler and the connection (statusWriter, captureWriter)
+// pass it on without a copy of the page.
+func writeHTML[P string | []byte](w http.ResponseWriter, r *http.Request, status int, page P) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(page)))
@@ -84,8 +88,14 @@ func writeHTML(w http.ResponseWriter, r *http.Request, status int, page []byte) 
 		h.Set("Cache-Control", "public, max-age=60")
 	}
 	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(page)
+	if r.Method == http.MethodHead {
+		return
+	}
+	switch p := any(page).(type) {
+	case string:
+		io.WriteString(w, p)
+	case []byte:
+		w.Write(p)
 	}
 }
 
