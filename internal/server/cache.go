@@ -32,8 +32,12 @@ const maxCachedResponse = 1 << 20
 type cachedResponse struct {
 	key    string
 	header http.Header
-	gz     []byte // the body, gzipped
-	size   int    // the body's length
+	// gz is the body gzipped; or, when shared is set, its first piece,
+	// before shared's, and tail the last (see cachegzip.go).
+	gz     []byte
+	shared *sharedPart
+	tail   []byte
+	size   int // the body's length
 	// plain is the body unzipped, kept for the most recently used
 	// responses asked for plain (responseCache.hot); nil otherwise.
 	plain []byte
@@ -48,7 +52,8 @@ type cachedResponse struct {
 }
 
 // cost is what a response counts against the budget.
-func (r *cachedResponse) cost() int { return len(r.gz) + len(r.key) + 512 }
+// (A shared part counts once, in responseCache.sharedUsed.)
+func (r *cachedResponse) cost() int { return len(r.gz) + len(r.tail) + len(r.key) + 512 }
 
 type responseCache struct {
 	mu     sync.Mutex
@@ -85,20 +90,18 @@ type responseCache struct {
 	hot       *list.List
 	hotUsed   int
 	hotBudget int
-	// writers holds the gzip writers, a few: each holds about a megabyte,
-	// and the room it compresses into.
+	// shared holds the parts many kept responses share, by key, and
+	// sharedUsed what they count against the main budget, once each.
+	shared     map[string]*sharedPart
+	sharedUsed int
+	// writers holds the DEFLATE writers, a few: each holds about a
+	// megabyte, and the room it compresses into.
 	writers chan *gzipper
 	// readers and buffers are kept for reuse, in free lists: a server
 	// under its soft memory limit collects every few tens of
 	// milliseconds, which would empty a sync.Pool.
 	readers memo.FreeList[*gzip.Reader]
 	buffers memo.FreeList[*bytes.Buffer]
-}
-
-// gzipper is a gzip writer and the buffer it writes to.
-type gzipper struct {
-	zw  *gzip.Writer
-	out bytes.Buffer
 }
 
 // gzipWriters is how many responses may be compressed at once.
@@ -114,10 +117,10 @@ const (
 func newResponseCache(budget int) *responseCache {
 	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		hot: list.New(), hotBudget: budget / 16, writers: make(chan *gzipper, gzipWriters),
-		readers: make(memo.FreeList[*gzip.Reader], gzipWriters), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers)}
+		readers: make(memo.FreeList[*gzip.Reader], gzipWriters), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
+		shared: map[string]*sharedPart{}}
 	for range gzipWriters {
-		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-		c.writers <- &gzipper{zw: w}
+		c.writers <- newGzipper()
 	}
 	return c
 }
@@ -195,13 +198,16 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 		}
 		return
 	}
+	if !c.holdShared(r) {
+		return
+	}
 	c.used += size
 	if protect {
 		c.protect(r)
 	} else {
 		c.byKey[r.key] = c.probation.PushFront(r)
 	}
-	for c.used > c.mainBudget() {
+	for c.used+c.sharedUsed > c.mainBudget() {
 		if c.probation.Len() > 0 {
 			c.evict(c.probation)
 		} else {
@@ -217,6 +223,7 @@ func (c *responseCache) evict(l *list.List) {
 	old := e.Value.(*cachedResponse)
 	l.Remove(e)
 	delete(c.byKey, old.key)
+	c.releaseShared(old)
 	switch cost := old.cost(); {
 	case old.nonCanonical:
 		c.oddUsed -= cost
@@ -271,7 +278,7 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 		zr = new(gzip.Reader)
 	}
 	defer c.readers.Give(zr)
-	if err := zr.Reset(bytes.NewReader(r.gz)); err != nil {
+	if err := zr.Reset(bytes.NewReader(r.gzipped())); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 0, r.size)
@@ -298,7 +305,23 @@ type captureWriter struct {
 	status       int
 	buf          *bytes.Buffer // nil once over
 	over         bool
-	nonCanonical bool // the handler said the URL is not the response's canonical one
+	nonCanonical bool       // the handler said the URL is not the response's canonical one
+	shared       sharedMark // what the handler said the response shares with others
+}
+
+// captureOf returns the captureWriter under w, if any.
+func captureOf(w http.ResponseWriter) *captureWriter {
+	for w != nil {
+		if cw, ok := w.(*captureWriter); ok {
+			return cw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }
 
 // markNonCanonical tells the response cache to keep the response written to
@@ -311,16 +334,8 @@ type captureWriter struct {
 // bench's uncached runs) can only churn that segment, never push out the
 // pages of the app's own links.
 func markNonCanonical(w http.ResponseWriter) {
-	for w != nil {
-		if cw, ok := w.(*captureWriter); ok {
-			cw.nonCanonical = true
-			return
-		}
-		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
-		if !ok {
-			return
-		}
-		w = u.Unwrap()
+	if cw := captureOf(w); cw != nil {
+		cw.nonCanonical = true
 	}
 }
 
@@ -427,11 +442,11 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 				h[http.CanonicalHeaderKey(k)] = v
 			}
 		}
-		gz, err := s.cache.gzip(cw.buf.Bytes())
-		if err != nil {
+		resp := &cachedResponse{key: key, header: h, size: cw.buf.Len(), nonCanonical: cw.nonCanonical}
+		if err := s.cache.compress(resp, cw.buf.Bytes(), cw.shared); err != nil {
 			return
 		}
-		s.cache.put(&cachedResponse{key: key, header: h, gz: gz, size: cw.buf.Len(), nonCanonical: cw.nonCanonical}, r.Context().Value(warmKey{}) != nil)
+		s.cache.put(resp, r.Context().Value(warmKey{}) != nil)
 	})
 }
 
@@ -455,7 +470,7 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 		return
 	}
 	if zipped {
-		h.Set("Content-Length", strconv.Itoa(len(resp.gz)))
+		h.Set("Content-Length", strconv.Itoa(resp.gzLen()))
 	} else {
 		h.Set("Content-Length", strconv.Itoa(resp.size))
 	}
@@ -464,7 +479,7 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 		return
 	}
 	if zipped {
-		w.Write(resp.gz)
+		resp.writeGzip(w)
 		return
 	}
 	if b, err := c.plainBody(resp); err == nil {
@@ -497,23 +512,6 @@ func acceptsGzip(ae string) bool {
 		return err == nil && v > 0
 	}
 	return false
-}
-
-// gzip compresses b, fast: it runs once per kept response. The result
-// is a copy of its exact size: the budget counts what a response holds,
-// and a grown buffer holds up to twice its length.
-func (c *responseCache) gzip(b []byte) ([]byte, error) {
-	g := <-c.writers
-	defer func() { c.writers <- g }()
-	g.out.Reset()
-	g.zw.Reset(&g.out)
-	if _, err := g.zw.Write(b); err != nil {
-		return nil, err
-	}
-	if err := g.zw.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(g.out.Bytes()), nil
 }
 
 // buffer returns an empty buffer for a response, to give back with

@@ -2,7 +2,10 @@ package server
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"fmt"
+	"io"
+	"slices"
 	"testing"
 )
 
@@ -119,33 +122,65 @@ func check(t *testing.T, c *responseCache) {
 		}
 		odd += r.cost()
 	}
-	if used != c.used || prot != c.protectedUsed || odd != c.oddUsed || used > c.mainBudget() || odd > c.oddBudget() ||
+	refs, shared := map[*sharedPart]int{}, 0
+	for _, e := range c.byKey {
+		if sh := e.Value.(*cachedResponse).shared; sh != nil {
+			if refs[sh]++; refs[sh] == 1 {
+				shared += sh.cost()
+			}
+		}
+	}
+	for sh, n := range refs {
+		if sh.refs != n || c.shared[sh.key] != sh {
+			t.Fatalf("shared part %s: %d refs counted, %d held, kept %v", sh.key, sh.refs, n, c.shared[sh.key] == sh)
+		}
+	}
+	if len(refs) != len(c.shared) || shared != c.sharedUsed {
+		t.Fatalf("shared parts: %d held, %d kept; %d bytes, %d counted", len(refs), len(c.shared), shared, c.sharedUsed)
+	}
+	if used != c.used || prot != c.protectedUsed || odd != c.oddUsed || used+shared > c.mainBudget() || odd > c.oddBudget() ||
 		float64(prot) > protectedShare*float64(c.mainBudget()) || len(c.byKey) != c.probation.Len()+c.protected.Len()+c.odd.Len() {
 		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), odd %d (counted %d), budget %d, %d keys for %d+%d+%d entries",
 			c.used, used, c.protectedUsed, prot, c.oddUsed, odd, c.budget, len(c.byKey), c.probation.Len(), c.protected.Len(), c.odd.Len())
 	}
 }
 
-// A kept response holds its gzipped body in a slice of about its own
+// A kept response holds its gzipped body in slices of about their own
 // size (the budget counts lengths; a grown buffer can hold twice its
 // length), and the buffers that are reused between responses never
-// show through: each response is kept as written.
+// show through: each response is kept as written. Responses that mark a
+// part as shared (a listing's sidebar) keep it once between them, and are
+// still, written out, each its own body gzipped; the shared part goes
+// when the last of them does.
 func TestResponseCacheKeepsExactCopies(t *testing.T) {
 	c := newResponseCache(1 << 20)
+	sidebar := bytes.Repeat([]byte("<li><a href=\"/tags/kafka\">Kafka</a> 12</li>\n"), 300)
+	sharing := 0
 	for i := range 20 {
 		page := bytes.Repeat(fmt.Appendf(nil, "<p>page %d, line %%d</p>\n", i), 400+i*97)
+		var mark sharedMark
+		if i%2 == 1 {
+			at := len(page) / 3
+			page = slices.Concat(page[:at], sidebar, page[at:])
+			mark = sharedMark{"listing", span{at, at + len(sidebar)}}
+			sharing++
+		}
 		buf := c.buffer()
 		buf.Write(page)
-		gz, err := c.gzip(buf.Bytes())
+		key := fmt.Sprint("page-", i)
+		r := &cachedResponse{key: key, size: len(page)}
+		err := c.compress(r, buf.Bytes(), mark)
 		c.release(buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cap(gz) > len(gz)+len(gz)/8+64 {
-			t.Fatalf("page %d: kept %d bytes in a slice of %d", i, len(gz), cap(gz))
+		for _, b := range [][]byte{r.gz, r.tail} {
+			if cap(b) > len(b)+len(b)/8+64 {
+				t.Fatalf("page %d: kept %d bytes in a slice of %d", i, len(b), cap(b))
+			}
 		}
-		key := fmt.Sprint("page-", i)
-		c.put(&cachedResponse{key: key, gz: gz, size: len(page)}, false)
+		c.put(r, false)
+		check(t, c)
 		r, _, lead := c.begin(key, false)
 		if lead {
 			c.end(key)
@@ -157,5 +192,30 @@ func TestResponseCacheKeepsExactCopies(t *testing.T) {
 		if err != nil || !bytes.Equal(plain, page) {
 			t.Fatalf("page %d: kept body differs (%v)", i, err)
 		}
+		var zipped bytes.Buffer
+		r.writeGzip(&zipped)
+		n := zipped.Len()
+		zr, err := stdgzip.NewReader(&zipped) // another implementation than the one that wrote it
+		if err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, page) || n != r.gzLen() {
+			t.Fatalf("page %d gzipped: %d bytes (gzLen %d), unzip to the page: %v (%v)", i, n, r.gzLen(), bytes.Equal(got, page), err)
+		}
+	}
+	if sh := c.shared["listing"]; len(c.shared) != 1 || sh == nil || sh.refs != sharing {
+		t.Fatalf("shared parts: %d kept; want one, held by the %d pages that share it", len(c.shared), sharing)
+	}
+	for i := range 3000 { // 3,000 responses of about 600 bytes: more than the budget
+		key := fmt.Sprint("filler-", i)
+		r := &cachedResponse{key: key, size: 1}
+		if err := c.compress(r, bytes.Repeat([]byte{byte(i)}, 4000), sharedMark{}); err != nil {
+			t.Fatal(err)
+		}
+		c.put(r, true) // protected, as a page asked for again: the pages above go
+	}
+	check(t, c)
+	if len(c.shared) != 0 || c.sharedUsed != 0 {
+		t.Fatalf("after the pages sharing it went: %d shared parts, %d bytes counted", len(c.shared), c.sharedUsed)
 	}
 }

@@ -263,7 +263,11 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			s.render(w, r, http.StatusOK, "listing", p)
 			return nil
 		}
-		writeHTML(w, r, http.StatusOK, p.document())
+		page, side := p.document()
+		if sidebarKey != "" {
+			markShared(w, sidebarKey, side)
+		}
+		writeHTML(w, r, http.StatusOK, page)
 		return nil
 	}
 }

@@ -14,7 +14,9 @@ import (
 // which TestListingHTMLIsTheTemplate checks.
 
 // writeBody writes the page's body: what layout.html's "body" block holds.
-func (p listingPage) writeBody(b *strings.Builder) {
+// It returns where in b the sidebar is, which every page of the listing
+// shares (see markShared).
+func (p listingPage) writeBody(b *strings.Builder) (sidebar span) {
 	b.WriteString("\n<div class=\"with-aside\">\n<main id=\"main\" tabindex=\"-1\">\n  <h1>")
 	b.WriteString(escapeText(p.Heading))
 	b.WriteString("</h1>\n  <p class=\"sentence\" role=\"status\">")
@@ -66,8 +68,11 @@ func (p listingPage) writeBody(b *strings.Builder) {
 	b.WriteString("\n  ")
 	p.Pagination.write(b)
 	b.WriteString("\n</main>\n")
+	sidebar.start = b.Len()
 	b.WriteString(p.sidebar)
+	sidebar.end = b.Len()
 	b.WriteString("\n</div>\n")
+	return sidebar
 }
 
 // writeControls writes links as " <a href=…>text</a>", with sep between
@@ -245,8 +250,9 @@ func (v *relatedView) write(b *strings.Builder) {
 	b.WriteString("\n    </ul>\n  </section>\n")
 }
 
-// document writes the whole page: layout.html's frame around writeBody.
-func (p listingPage) document() string {
+// document writes the whole page: layout.html's frame around writeBody,
+// and says where its sidebar is.
+func (p listingPage) document() (page string, sidebar span) {
 	var b strings.Builder
 	b.Grow(16384 + 2048*len(p.Cards))
 	l := p.layout
@@ -308,7 +314,7 @@ func (p listingPage) document() string {
 	b.WriteString("\" placeholder=\"Search articles\" maxlength=\"500\">")
 	hidden(l.Search.After)
 	b.WriteString("\n    <button type=\"submit\">Search</button>\n  </form>\n</header>\n")
-	p.writeBody(&b)
+	sidebar = p.writeBody(&b)
 	b.WriteString("\n<footer class=\"site\">")
 	if len(l.Alternates) > 0 {
 		b.WriteString("\n  <p class=\"formats\">This page as:")
@@ -334,5 +340,5 @@ func (p listingPage) document() string {
 		b.WriteString(escapeText(l.RequestID))
 	}
 	b.WriteString("</p>\n</footer>\n</body>\n</html>\n")
-	return b.String()
+	return b.String(), sidebar
 }
