@@ -90,7 +90,9 @@ func (b *bench) startServers(ctx context.Context, db string) (*server, error) {
 		return nil, err
 	}
 	s := &server{cardex: fmt.Sprintf("http://127.0.0.1:%d", port), logLines: &lineCounter{}}
-	cmd := exec.Command(b.cardex, "serve", "--db", db, "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	// No access log, as nginx below has none (access_log off): both
+	// servers log failures only.
+	cmd := exec.Command(b.cardex, "serve", "--db", db, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--access-log=false")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

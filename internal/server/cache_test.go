@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -282,4 +283,46 @@ func TestWarmingRendersPopularPages(t *testing.T) {
 			break
 		}
 	}
+}
+
+// With QuietAccess the access log keeps only the requests that failed;
+// without it, every request has its line.
+func TestQuietAccessLogsFailuresOnly(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+		h, err := server.New(sqlitetest.SeedStore(t), server.Config{Web: web.FS, TagDocs: seeds.FS, Logger: log, QuietAccess: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken, err := server.New(stubStore{errors.New("no such table: cards")}, server.Config{Web: web.FS, TagDocs: seeds.FS, Logger: log, QuietAccess: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"/", "/", "/tags/kafka", "/no-such-page"} {
+			get(t, h, u)
+		}
+		if p := get(t, broken, "/"); p.status != http.StatusInternalServerError {
+			t.Fatalf("a broken store: %d, want 500", p.status)
+		}
+		mu.Lock()
+		lines := strings.Count(buf.String(), `"msg":"request"`)
+		failed := strings.Count(buf.String(), `"status":500`)
+		mu.Unlock()
+		if want := map[bool]int{false: 5, true: 1}[quiet]; lines != want || failed != 1 {
+			t.Errorf("QuietAccess %v: %d request lines (%d with status 500), want %d (1)", quiet, lines, failed, want)
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }

@@ -89,6 +89,8 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		level := s.log.Info
 		if sw.status >= 500 {
 			level = s.log.Warn
+		} else if s.quietAccess {
+			return
 		}
 		level("request", "id", id, "method", r.Method, "path", r.URL.RequestURI(), "status", sw.status,
 			"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)

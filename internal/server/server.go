@@ -51,6 +51,9 @@ type Config struct {
 	// QueryTimeout bounds the store work of one request; past it the user
 	// gets a 503. Zero means DefaultQueryTimeout.
 	QueryTimeout time.Duration
+	// QuietAccess logs only the requests that fail (5xx), not one line
+	// for every request: for a server behind a proxy that logs them.
+	QuietAccess bool
 	// CacheBytes is the response cache's budget: 0 means
 	// DefaultCacheBytes, a negative value turns the cache off.
 	CacheBytes int
@@ -73,6 +76,8 @@ type server struct {
 	current   func() Store
 	timeout   time.Duration
 	log       *slog.Logger
+	// quietAccess: the access log has only failed requests (Config).
+	quietAccess bool
 	web       fs.FS
 	tagDocs   fs.FS
 	md        *markdown.Renderer
@@ -100,7 +105,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New(),
+	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, quietAccess: cfg.QuietAccess, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New(),
 		sidebars: memo.Map[string]{Max: sidebarsMax}}
 	if s.current == nil {
 		s.current = func() Store { return store }
@@ -133,9 +138,18 @@ func New(store Store, cfg Config) (http.Handler, error) {
 
 type storeKey struct{}
 
-// pinStore gives the request the current store, for all of its queries,
-// and a deadline for them.
+// pinStore gives the request the current store, for all of its queries.
 func (s *server) pinStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := s.current()
+		s.maybeWarm(st)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), storeKey{}, st)))
+	})
+}
+
+// deadline gives a request the response cache did not answer a deadline
+// for its queries (a kept response needs none, and a timer less).
+func (s *server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		timeout := s.timeout
 		if strings.HasSuffix(r.URL.Path, ".csv") {
@@ -145,9 +159,6 @@ func (s *server) pinStore(next http.Handler) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		st := s.current()
-		s.maybeWarm(st)
-		ctx = context.WithValue(ctx, storeKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
