@@ -71,22 +71,22 @@ type Config struct {
 const DefaultQueryTimeout = 3 * time.Second
 
 type server struct {
-	build     string         // fingerprint of the templates, static files and docs: part of every ETag
-	cache     *responseCache // nil when off
-	current   func() Store
-	timeout   time.Duration
-	log       *slog.Logger
+	build   string         // fingerprint of the templates, static files and docs: part of every ETag
+	cache   *responseCache // nil when off
+	current func() Store
+	timeout time.Duration
+	log     *slog.Logger
 	// quietAccess: the access log has only failed requests (Config).
 	quietAccess bool
-	web       fs.FS
-	tagDocs   fs.FS
-	md        *markdown.Renderer
-	pages     map[string]*template.Template
-	static    map[string]staticFile // by hashed name
-	staticURL map[string]string     // plain name -> /static/hashed name
-	handler   http.Handler          // the whole of it, for warming requests
-	warmPages int
-	warmed    atomic.Pointer[warmedStore]
+	web         fs.FS
+	tagDocs     fs.FS
+	md          *markdown.Renderer
+	pages       map[string]*template.Template
+	static      map[string]staticFile // by hashed name
+	staticURL   map[string]string     // plain name -> /static/hashed name
+	handler     http.Handler          // the whole of it, for warming requests
+	warmPages   int
+	warmed      atomic.Pointer[warmedStore]
 	// templateListings: see Config.TemplateListings.
 	templateListings bool
 	sidebars         memo.Map[string] // rendered sidebars (see sidebarsMax)
