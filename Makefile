@@ -1,7 +1,7 @@
 # Cardex's front door: every build, test and CI step goes through here.
 #   make run    import seeds/ into data/cardex.db if needed, then serve
 #   make test   every test
-#   make lint   go vet + staticcheck + gosec
+#   make lint   gofmt + go vet + staticcheck + gosec
 #   make vuln   govulncheck against an offline vulnerability database
 #   make fuzz   each fuzz target for FUZZTIME
 #   make bench        1M-card end-to-end benchmark (wrk + nginx), results in web/docs/performance.md
@@ -118,6 +118,7 @@ test:
 	$(GO) test $(GOFLAGS_TAGS) -count=1 ./...
 
 lint:
+	@unformatted=$$(gofmt -l cmd internal migrations seeds web); if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
 	$(GO) vet $(GOFLAGS_TAGS) ./...
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
 	$(GO) run $(GOSEC) $(GOSEC_FLAGS) ./...
