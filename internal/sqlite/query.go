@@ -559,6 +559,9 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (int, error) {
 	query := `SELECT count(*) FROM cards c WHERE ` + cond
 	if _, ok := s.searchOnly(q); ok {
+		if n, ok, err := s.oneWordCount(ctx, q.Search()); ok || err != nil {
+			return n, err
+		}
 		// Counted with the prefixes left to FTS5, which merges each
 		// prefix's words into one list of matches once: for a walk of
 		// every match that is cheaper than an OR of the words (58 ms
@@ -567,6 +570,52 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 		query, args = `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos}
 	}
 	return s.countOnce(ctx, query, args)
+}
+
+// oneWordCount counts the matches of a search of one word (or one word's
+// prefix) without walking them all: the index's vocabulary knows how many
+// cards hold each word (fts5vocab's doc), so a word's matches are that
+// number, and a prefix's are its whole word's plus the cards that hold
+// only the prefix's longer words, which are rare (a count over their
+// short postings, leaving out the word's). At 1M cards: "service" (17
+// words) 48 -> 17 ms, "balancing" (81 words) 30 -> 6.3 ms, "testing" 4.6
+// -> 1.1 ms. ok is false for any other search, and for a prefix left to
+// FTS5 (see prefixWords); remembered as countOnce's counts are.
+func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int, ok bool, err error) {
+	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
+		return 0, false, nil
+	}
+	t := search.Terms[0]
+	word := strings.ToLower(t.Words[0])
+	var others []string
+	if t.Prefix {
+		words, ok := s.prefixWords(word)
+		if !ok {
+			return 0, false, nil
+		}
+		for _, w := range words {
+			if w != word {
+				others = append(others, `"`+w+`"`)
+			}
+		}
+	}
+	n, err = remember(s, &s.counts, listingKey("one word", []any{word, len(others)}), func() (int, error) {
+		var rest int
+		n, kept := s.wordDocs.Get(word)
+		if !kept { // not a prefix looked up, or the memo was emptied since
+			if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM cards_fts_vocab WHERE term = ?), 0)`, word).Scan(&n); err != nil {
+				return 0, err
+			}
+		}
+		if len(others) > 0 {
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`,
+				`(`+strings.Join(others, " OR ")+`) NOT "`+word+`"`).Scan(&rest); err != nil {
+				return 0, err
+			}
+		}
+		return n + rest, nil
+	})
+	return n, err == nil, err
 }
 
 // countOnce runs query, a count, once per listing on a read-only store:
@@ -791,12 +840,31 @@ func (s *Store) lookUpPrefix(ctx context.Context, prefix string) ([]string, erro
 	if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
 		return nil, nil
 	}
-	words, err := column[string](s.db.QueryContext(ctx, `SELECT term FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
-		prefix, prefix+"\xff", s.prefixMax+1))
+	// The vocabulary counts each word's cards as it lists the word (its
+	// most costly part): the prefix's own word's count is kept for
+	// oneWordCount.
+	rows, err := s.db.QueryContext(ctx, `SELECT term, doc FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
+		prefix, prefix+"\xff", s.prefixMax+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var w string
+		var doc int
+		if err := rows.Scan(&w, &doc); err != nil {
+			return nil, err
+		}
+		if w == prefix {
+			s.wordDocs.Put(w, doc)
+		}
+		words = append(words, w)
+	}
 	if len(words) > s.prefixMax {
 		words = nil
 	}
-	return words, err
+	return words, rows.Err()
 }
 
 // bm25Weights rank a match in the title far above one in the summary;
