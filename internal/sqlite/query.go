@@ -573,13 +573,12 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 }
 
 // oneWordCount counts the matches of a search of one word (or one word's
-// prefix) without walking them all: the index's vocabulary knows how many
-// cards hold each word (fts5vocab's doc), so a word's matches are that
-// number, and a prefix's are its whole word's plus the cards that hold
+// prefix) without walking them all: search_words (migration 0012) knows
+// how many cards hold each word of the index, so a word's matches are
+// that number, and a prefix's are its whole word's plus the cards that hold
 // only the prefix's longer words, which are rare (a count over their
-// short postings, leaving out the word's). At 1M cards: "service" (17
-// words) 48 -> 17 ms, "balancing" (81 words) 30 -> 6.3 ms, "testing" 4.6
-// -> 1.1 ms. ok is false for any other search, and for a prefix left to
+// short postings, leaving out the word's). At 1M cards, counting
+// "balancing" (81 words) went from 30 ms to 1 ms. ok is false for any other search, and for a prefix left to
 // FTS5 (see prefixWords); remembered as countOnce's counts are.
 func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int, ok bool, err error) {
 	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
@@ -603,7 +602,7 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 		var rest int
 		n, kept := s.wordDocs.Get(word)
 		if !kept { // not a prefix looked up, or the memo was emptied since
-			if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM cards_fts_vocab WHERE term = ?), 0)`, word).Scan(&n); err != nil {
+			if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
 				return 0, err
 			}
 		}
@@ -814,8 +813,8 @@ func (st *Store) prefixWords(prefix string) ([]string, bool) {
 }
 
 // expandPrefixes looks up, on a read-only store, the whole words of each
-// prefix term of q's search in the index's vocabulary (cards_fts_vocab),
-// for ftsMatch. Only ASCII letters and digits are looked up: FTS5 folds
+// prefix term of q's search in the index's words (search_words, migration
+// 0012), for ftsMatch. Only ASCII letters and digits are looked up: FTS5 folds
 // other text (diacritics) in ways a byte prefix would not follow.
 func (s *Store) expandPrefixes(ctx context.Context, q catalog.Query) error {
 	if !s.readOnly || q.Q == "" {
@@ -840,10 +839,8 @@ func (s *Store) lookUpPrefix(ctx context.Context, prefix string) ([]string, erro
 	if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
 		return nil, nil
 	}
-	// The vocabulary counts each word's cards as it lists the word (its
-	// most costly part): the prefix's own word's count is kept for
-	// oneWordCount.
-	rows, err := s.db.QueryContext(ctx, `SELECT term, doc FROM cards_fts_vocab WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
+	// The prefix's own word's count is kept for oneWordCount.
+	rows, err := s.db.QueryContext(ctx, `SELECT term, doc FROM search_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
 		prefix, prefix+"\xff", s.prefixMax+1)
 	if err != nil {
 		return nil, err

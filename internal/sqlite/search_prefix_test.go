@@ -69,3 +69,47 @@ func TestPrefixExpansionChangesNothing(t *testing.T) {
 		t.Errorf(`"kafk" expanded to %q, want [kafka]`, got)
 	}
 }
+
+// The words table behind prefix expansion and one-word counts
+// (search_words) follows every import: after a second page brings new
+// cards, a read-only store finds the new words, and counts a word by
+// prefix, whole and quoted as a writable store counts it by walking the
+// matches.
+func TestSearchWordsFollowImports(t *testing.T) {
+	ctx := context.Background()
+	path := sqlitetest.SeedDB(t)
+	card := func(i int, title string) catalog.Card {
+		return catalog.Card{Source: "Zed Lab", Title: title, Summary: "A summary of zyxel notes.", Tags: []string{"Kafka"}, Line: i + 1}
+	}
+	searches := []string{"zyxel", "zyx", `"zyxel"`, "kafka", "kafk"}
+	totals := func(s *sqlite.Store) []int {
+		var out []int
+		for _, text := range searches {
+			p, err := s.Articles(ctx, catalog.Query{Q: text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, p.Total)
+		}
+		return out
+	}
+	if got := totals(sqlitetest.OpenReadOnly(t, path)); got[0] != 0 || got[1] != 0 {
+		t.Fatalf("before the import: %v", got)
+	}
+	sqlitetest.ImportCards(t, path, []catalog.Card{card(0, "Zyxel switches at scale"), card(1, "Zyxelian routers"), card(2, "Kafka on zyxel")})
+	plain, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := totals(plain)
+	plain.Close()
+	ro := sqlitetest.OpenReadOnly(t, path)
+	got := totals(ro)
+	if !reflect.DeepEqual(got, want) || want[0] != 3 || want[1] != 3 {
+		t.Errorf("after the import, totals of %q: read-only %v, counted %v (want 3 cards with zyxel)", searches, got, want)
+	}
+	// Found in the words table, not left to FTS5 for want of it.
+	if w := sqlite.PrefixWords(ro, "zyx"); !reflect.DeepEqual(w, []string{"zyxel", "zyxelian"}) {
+		t.Errorf(`"zyx" expanded to %q, want zyxel and zyxelian`, w)
+	}
+}
