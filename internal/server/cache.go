@@ -80,13 +80,17 @@ type responseCache struct {
 	// otherwise compute it 64 times).
 	inflight map[string]chan struct{}
 	// hot lists the responses whose plain body is kept, most recent
-	// first, within hotBudget bytes (a sixteenth of the budget, on top
-	// of it): unzipping a 50 KB page costs more than the rest of a hit,
-	// and the most requested pages are few. The budget is better spent
-	// on gzipped pages beyond that: a megabyte holds 20 pages plain or
-	// about 100 gzipped, and a miss costs ten times an unzipping (with
-	// a quarter of the budget hot, a Zipf mix at 1M cards ran about 15%
-	// slower in the same memory).
+	// first: unzipping a 50 KB page costs more than the rest of a hit,
+	// and the most requested pages are few. hotBudget bytes of them
+	// (a sixteenth of the budget, on top of it) are always allowed; more
+	// only in the part of the main budget that kept responses leave
+	// free, and those go first when a response needs the room (see
+	// overBudget). A cache full of gzipped pages keeps few plain ones: a
+	// megabyte holds 20 pages plain or about 100 gzipped, and a miss
+	// costs ten times an unzipping (with a quarter of the budget
+	// reserved for plain copies, a Zipf mix at 1M cards ran about 15%
+	// slower in the same memory). A cache of few pages keeps them all
+	// plain.
 	hot       *list.List
 	hotUsed   int
 	hotBudget int
@@ -207,13 +211,22 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	} else {
 		c.byKey[r.key] = c.probation.PushFront(r)
 	}
-	for c.used+c.sharedUsed > c.mainBudget() {
-		if c.probation.Len() > 0 {
+	for c.overBudget() {
+		switch {
+		case c.hotUsed > c.hotBudget:
+			c.cool(c.hot.Back().Value.(*cachedResponse))
+		case c.probation.Len() > 0:
 			c.evict(c.probation)
-		} else {
+		default:
 			c.evict(c.protected)
 		}
 	}
+}
+
+// overBudget reports whether the main segments, the shared parts and the
+// plain copies beyond hotBudget are over the main budget. c.mu is held.
+func (c *responseCache) overBudget() bool {
+	return c.used+c.sharedUsed+max(0, c.hotUsed-c.hotBudget) > c.mainBudget()
 }
 
 // evict drops the least recently used response of segment l. c.mu is
@@ -292,7 +305,7 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 	if _, cached := c.byKey[r.key]; cached && r.plain == nil && len(b) <= c.hotBudget/8 {
 		r.plain, r.hot = b, c.hot.PushFront(r)
 		c.hotUsed += len(b)
-		for c.hotUsed > c.hotBudget {
+		for c.hotUsed > c.hotBudget && c.overBudget() {
 			c.cool(c.hot.Back().Value.(*cachedResponse))
 		}
 	}

@@ -138,6 +138,17 @@ func check(t *testing.T, c *responseCache) {
 	if len(refs) != len(c.shared) || shared != c.sharedUsed {
 		t.Fatalf("shared parts: %d held, %d kept; %d bytes, %d counted", len(refs), len(c.shared), shared, c.sharedUsed)
 	}
+	hot := 0
+	for e := c.hot.Front(); e != nil; e = e.Next() {
+		r := e.Value.(*cachedResponse)
+		if r.hot != e || r.plain == nil || c.byKey[r.key] == nil {
+			t.Fatalf("hot entry %s: listed %v, plain %v, kept %v", r.key, r.hot == e, r.plain != nil, c.byKey[r.key] != nil)
+		}
+		hot += len(r.plain)
+	}
+	if hot != c.hotUsed || c.overBudget() {
+		t.Fatalf("plain copies: %d bytes (counted %d), %d of them allowed beyond the budget; over the budget: %v", hot, c.hotUsed, c.hotBudget, c.overBudget())
+	}
 	if used != c.used || prot != c.protectedUsed || odd != c.oddUsed || used+shared > c.mainBudget() || odd > c.oddBudget() ||
 		float64(prot) > protectedShare*float64(c.mainBudget()) || len(c.byKey) != c.probation.Len()+c.protected.Len()+c.odd.Len() {
 		t.Fatalf("accounting: used %d (counted %d), protected %d (counted %d), odd %d (counted %d), budget %d, %d keys for %d+%d+%d entries",
@@ -217,5 +228,45 @@ func TestResponseCacheKeepsExactCopies(t *testing.T) {
 	check(t, c)
 	if len(c.shared) != 0 || c.sharedUsed != 0 {
 		t.Fatalf("after the pages sharing it went: %d shared parts, %d bytes counted", len(c.shared), c.sharedUsed)
+	}
+}
+
+// Plain copies of kept responses may fill what the kept responses leave of
+// the budget: a cache of a few pages keeps them all plain. When responses
+// need the room, the copies beyond their own small allowance go first.
+func TestResponseCacheKeepsPlainCopiesInFreeRoom(t *testing.T) {
+	c := newResponseCache(4 << 20) // plain copies always allowed: 256 KiB, each at most 32 KiB
+	keep := func(key string, body []byte) {
+		r := &cachedResponse{key: key, size: len(body)}
+		if err := c.compress(r, body, sharedMark{}); err != nil {
+			t.Fatal(err)
+		}
+		c.put(r, false)
+	}
+	page := func(i int) []byte { return bytes.Repeat(fmt.Appendf(nil, "<p>page %d</p>\n", i), 1300) } // about 20 KB
+	for i := range 30 {
+		keep(fmt.Sprint("page-", i), page(i))
+	}
+	for range 2 {
+		for i := range 30 {
+			r, _, _ := c.begin(fmt.Sprint("page-", i), true)
+			if b, err := c.plainBody(r); err != nil || !bytes.Equal(b, page(i)) {
+				t.Fatalf("page %d: %v", i, err)
+			}
+		}
+	}
+	check(t, c)
+	if c.hot.Len() != 30 || c.hotUsed <= c.hotBudget {
+		t.Fatalf("a cache of 30 pages keeps %d of them plain (%d bytes, %d always allowed); want all 30", c.hot.Len(), c.hotUsed, c.hotBudget)
+	}
+	for i := range 8000 { // responses of about 600 bytes, more than the budget
+		keep(fmt.Sprint("filler-", i), bytes.Repeat([]byte{byte(i)}, 4000))
+		if i%1000 == 0 {
+			check(t, c)
+		}
+	}
+	check(t, c)
+	if c.hotUsed > c.hotBudget {
+		t.Fatalf("with the budget full of responses, %d bytes of plain copies are kept; want at most %d", c.hotUsed, c.hotBudget)
 	}
 }
