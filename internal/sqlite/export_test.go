@@ -22,7 +22,6 @@ func (s *Store) Forget() {
 	s.counts.Clear()
 	s.facetMemo.Clear()
 	s.prefixes.Clear()
-	s.wordDocs.Clear()
 	s.relatedMemo.Clear()
 	s.anchorMemo.Clear()
 	s.rankMemo.Clear()
@@ -40,7 +39,6 @@ func SetAnchorRows(s *Store, n int) {
 func SetPrefixMax(s *Store, n int) {
 	s.prefixMax = n
 	s.prefixes.Clear()
-	s.wordDocs.Clear()
 }
 
 // AnchoredListings returns how many listings s keeps page anchors for.

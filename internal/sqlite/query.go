@@ -585,7 +585,7 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 		return 0, false, nil
 	}
 	t := search.Terms[0]
-	word := strings.ToLower(t.Words[0])
+	word := t.Words[0]
 	var others []string
 	if t.Prefix {
 		words, ok := s.prefixWords(word)
@@ -594,21 +594,18 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 		}
 		for _, w := range words {
 			if w != word {
-				others = append(others, `"`+w+`"`)
+				others = append(others, ftsPhrase(w))
 			}
 		}
 	}
-	n, err = remember(s, &s.counts, listingKey("one word", []any{word, len(others)}), func() (int, error) {
-		var rest int
-		n, kept := s.wordDocs.Get(word)
-		if !kept { // not a prefix looked up, or the memo was emptied since
-			if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
-				return 0, err
-			}
+	n, err = remember(s, &s.counts, listingKey("one word", []any{word, len(others)}), func() (n int, err error) {
+		if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
+			return 0, err
 		}
+		var rest int
 		if len(others) > 0 {
 			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`,
-				`(`+strings.Join(others, " OR ")+`) NOT "`+word+`"`).Scan(&rest); err != nil {
+				`(`+strings.Join(others, " OR ")+`) NOT `+ftsPhrase(word)).Scan(&rest); err != nil {
 				return 0, err
 			}
 		}
@@ -765,11 +762,8 @@ func (st *Store) ftsMatch(s catalog.Search) (pos, neg string) {
 // prefix term's last word, or ok false to leave the prefix to FTS5.
 func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) (pos, neg string) {
 	var ps, ns []string
-	quote := func(words []string) string {
-		return `"` + strings.ReplaceAll(strings.Join(words, " "), `"`, `""`) + `"`
-	}
 	for _, t := range s.Terms {
-		phrase := quote(t.Words)
+		phrase := ftsPhrase(t.Words...)
 		switch {
 		case t.Exclude:
 			ns = append(ns, phrase)
@@ -778,7 +772,7 @@ func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) 
 			if whole, ok := words(last); ok {
 				var alts []string
 				for _, w := range whole {
-					alts = append(alts, quote(append(slices.Clip(t.Words[:len(t.Words)-1]), w)))
+					alts = append(alts, ftsPhrase(append(slices.Clip(t.Words[:len(t.Words)-1]), w)...))
 				}
 				ps = append(ps, "("+strings.Join(alts, " OR ")+")")
 				continue
@@ -789,6 +783,12 @@ func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) 
 		}
 	}
 	return strings.Join(ps, " AND "), strings.Join(ns, " OR ")
+}
+
+// ftsPhrase quotes words as one FTS5 phrase: no character in them is
+// ever FTS5 syntax.
+func ftsPhrase(words ...string) string {
+	return `"` + strings.ReplaceAll(strings.Join(words, " "), `"`, `""`) + `"`
 }
 
 // leavePrefixes leaves every prefix to FTS5.
@@ -836,32 +836,15 @@ func (s *Store) expandPrefixes(ctx context.Context, q catalog.Query) error {
 // nil when the prefix is to be left to FTS5: not plain ASCII, or more
 // than s.prefixMax words (prefixWordsMax).
 func (s *Store) lookUpPrefix(ctx context.Context, prefix string) ([]string, error) {
-	if strings.IndexFunc(prefix, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0 {
+	if !isASCIIWord(prefix) { // search words are lowercased already
 		return nil, nil
 	}
-	// The prefix's own word's count is kept for oneWordCount.
-	rows, err := s.db.QueryContext(ctx, `SELECT term, doc FROM search_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
-		prefix, prefix+"\xff", s.prefixMax+1)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var words []string
-	for rows.Next() {
-		var w string
-		var doc int
-		if err := rows.Scan(&w, &doc); err != nil {
-			return nil, err
-		}
-		if w == prefix {
-			s.wordDocs.Put(w, doc)
-		}
-		words = append(words, w)
-	}
+	words, err := column[string](s.db.QueryContext(ctx, `SELECT term FROM search_words WHERE term >= ? AND term < ? ORDER BY term LIMIT ?`,
+		prefix, prefix+"\xff", s.prefixMax+1))
 	if len(words) > s.prefixMax {
 		words = nil
 	}
-	return words, rows.Err()
+	return words, err
 }
 
 // bm25Weights rank a match in the title far above one in the summary;

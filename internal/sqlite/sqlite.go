@@ -46,9 +46,6 @@ type Store struct {
 	// that each prefix searched for starts (expandPrefixes).
 	prefixes  memo.Map[[]string]
 	prefixMax int // the most words a prefix is expanded into (prefixWordsMax)
-	// wordDocs remembers, on a read-only store, how many cards hold a
-	// word that was a search prefix (lookUpPrefix, for oneWordCount).
-	wordDocs memo.Map[int]
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo.Map[[]catalog.TagLift]
@@ -138,7 +135,6 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.readOnly = true
 	s.counts, s.facetMemo = memo.Map[int]{Max: countsMax}, memo.Map[catalog.Facets]{Max: facetsMax}
 	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
-	s.wordDocs = memo.Map[int]{Max: prefixesMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
 	s.rankMemo = memo.Map[[]int64]{Max: rankMemoMax}
 	pending, err := s.pendingMigrations(ctx)
