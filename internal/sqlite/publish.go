@@ -44,7 +44,7 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	if err := copyFile(path, tmp); err != nil {
 		return catalog.ImportStats{}, err
 	}
-	s, err := Open(ctx, tmp)
+	s, err := openScratch(ctx, tmp)
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
@@ -74,7 +74,8 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 		s.Close()
 		return stats, err
 	}
-	why, err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards)
+	compacted := tmp + "-compacted"
+	file, why, err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards, compacted)
 	if err != nil {
 		s.Close()
 		return stats, err
@@ -83,36 +84,51 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	if err := s.Close(); err != nil {
 		return stats, err
 	}
-	return stats, publish(tmp, path)
+	if file == "" {
+		file = tmp
+	}
+	return stats, publish(file, path)
 }
 
 // seal makes the database one self-contained file: the write-ahead log
 // folded in and the journal mode back to a rollback journal, so that a
 // copy of the file alone is the whole database. It is compacted too when
 // compact is set, or when more than a quarter of the file is free pages
-// (a migration that rebuilt a table, an import that replaced many cards).
+// (a migration that rebuilt a table, an import that replaced many cards):
+// in place, or, when into is not empty, into a new file of that name
+// (VACUUM INTO), which writes each page once where VACUUM writes the
+// copy and then every page of it back (and journals the old ones).
 // Compacting is an economy, not a condition: when it fails (it needs
 // room for a second copy of the file), the database is sealed as it is
-// and notCompacted says why.
-func (s *Store) seal(ctx context.Context, compact bool) (notCompacted string, _ error) {
+// and notCompacted says why. file is into when the database was compacted
+// into it, and empty when the database is the store's own file.
+func (s *Store) seal(ctx context.Context, compact bool, into string) (file, notCompacted string, _ error) {
 	for _, q := range []string{`PRAGMA wal_checkpoint(TRUNCATE)`, `PRAGMA journal_mode = DELETE`, `PRAGMA optimize`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return "", fmt.Errorf("seal: %s: %w", q, err)
+			return "", "", fmt.Errorf("seal: %s: %w", q, err)
 		}
 	}
 	var free, pages int64
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT freelist_count FROM pragma_freelist_count), (SELECT page_count FROM pragma_page_count)`).Scan(&free, &pages); err != nil {
-		return "", fmt.Errorf("seal: %w", err)
+		return "", "", fmt.Errorf("seal: %w", err)
 	}
 	if compact || free > pages/4 {
-		if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
-			if ctx.Err() != nil {
-				return "", ctx.Err()
-			}
-			return "VACUUM: " + err.Error(), nil
+		query, args := `VACUUM`, []any{}
+		if into != "" {
+			query, args = `VACUUM INTO ?`, []any{into}
 		}
+		if _, err := s.db.ExecContext(ctx, query, args...); err != nil {
+			if into != "" {
+				os.Remove(into)
+			}
+			if ctx.Err() != nil {
+				return "", "", ctx.Err()
+			}
+			return "", query + ": " + err.Error(), nil
+		}
+		return into, "", nil
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // publish fsyncs tmp, renames it to path and fsyncs the folder.

@@ -15,7 +15,7 @@ func TestServingHandleCannotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rw.seal(context.Background(), false); err != nil {
+	if _, _, err := rw.seal(context.Background(), false, ""); err != nil {
 		t.Fatal(err)
 	}
 	rw.Close()

@@ -143,7 +143,7 @@ func sealSnapshot(ctx context.Context, path string) (int64, error) {
 	db := s.db
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	if _, err := s.seal(ctx, false); err != nil {
+	if _, _, err := s.seal(ctx, false, ""); err != nil {
 		return 0, err
 	}
 	var mode string

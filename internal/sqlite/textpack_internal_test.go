@@ -87,7 +87,7 @@ func TestSummariesStoredPacked(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT typeof(summary) FROM cards`).Scan(&typ); err != nil || typ != "blob" {
 		t.Errorf("the summary is stored as %q (%v), want a blob", typ, err)
 	}
-	if _, err := s.seal(ctx, false); err != nil {
+	if _, _, err := s.seal(ctx, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
