@@ -91,6 +91,9 @@ type Import struct {
 	uncertain map[string]bool // listed by this import
 	// wasUncertain holds the strings listed before this import.
 	wasUncertain map[string]bool
+	// stored holds the cards this import stored, when it began with
+	// none (see cardFilter); nil otherwise.
+	stored *cardFilter
 }
 
 // deferredIndexes are the secondary indexes that no statement of an
@@ -109,6 +112,7 @@ func (im *Import) deferIndexes() error {
 	if err := im.tx.QueryRowContext(im.ctx, `SELECT NOT EXISTS (SELECT 1 FROM cards)`).Scan(&empty); err != nil || !empty {
 		return err
 	}
+	im.stored = newCardFilter()
 	rows, err := im.tx.QueryContext(im.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (`+deferredIndexes+`)`)
 	if err != nil {
 		return err
@@ -277,9 +281,12 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		oldCat sql.NullInt64
 		row    rowScanner
 	)
-	if sourceID.Valid {
+	switch {
+	case im.stored != nil && !im.stored.mayHold(sourceID, published, c.Title):
+		row = errRow{sql.ErrNoRows} // new to an import that began with no card
+	case sourceID.Valid:
 		row = im.queryRow(cardBySource, sourceID, published, c.Title)
-	} else {
+	default:
 		row = im.queryRow(cardWithoutSource, published, c.Title)
 	}
 	err = row.Scan(old.dest(im.codec, &id, &oldCat)...)
@@ -315,6 +322,9 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 			return 0, false, err
 		}
 		id, _ = res.LastInsertId()
+		if im.stored != nil {
+			im.stored.add(sourceID, published, c.Title)
+		}
 		im.stats.New++
 		im.changed = true
 		return id, true, im.insertCardTags(id, tagIDs, published)

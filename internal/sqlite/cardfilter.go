@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// cardFilter is a Bloom filter of the keys (source, date, title) of the
+// cards an import stored. An import into an empty database keeps one: a
+// card whose key it does not hold is new, so the importer skips its
+// lookup among the stored cards (cardBySource), which was 7% of the CPU
+// of an import of 1M cards. A key it holds may still be new (a false
+// positive): the lookup runs and finds nothing, as it would have.
+type cardFilter struct {
+	bits []uint64
+	seed maphash.Seed
+}
+
+// cardFilterBits is the filter's size: 1 MiB. With cardFilterProbes
+// probes it answers "maybe" for about 2% of new keys after 1M cards, and
+// for few of them below that.
+const (
+	cardFilterBits   = 1 << 23
+	cardFilterProbes = 4
+)
+
+func newCardFilter() *cardFilter {
+	return &cardFilter{bits: make([]uint64, cardFilterBits/64), seed: maphash.MakeSeed()}
+}
+
+func (f *cardFilter) hash(source sql.NullInt64, published sql.NullString, title string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(f.seed)
+	var b [10]byte
+	if source.Valid {
+		b[0] = 1
+		binary.LittleEndian.PutUint64(b[1:9], uint64(source.Int64))
+	}
+	if published.Valid {
+		b[9] = 1
+	}
+	h.Write(b[:])
+	h.WriteString(published.String)
+	h.WriteByte(0)
+	h.WriteString(title)
+	return h.Sum64()
+}
+
+// probe calls fn with the bit index of each of the key's probes (double
+// hashing: h1 + i*h2).
+func probe(h uint64, fn func(bit uint64) bool) bool {
+	h1, h2 := h, h>>32|1
+	for i := range uint64(cardFilterProbes) {
+		if !fn((h1 + i*h2) % cardFilterBits) {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *cardFilter) add(source sql.NullInt64, published sql.NullString, title string) {
+	probe(f.hash(source, published, title), func(bit uint64) bool {
+		f.bits[bit/64] |= 1 << (bit % 64)
+		return true
+	})
+}
+
+// mayHold reports whether a card with this key may have been added; false
+// means it was not.
+func (f *cardFilter) mayHold(source sql.NullInt64, published sql.NullString, title string) bool {
+	return probe(f.hash(source, published, title), func(bit uint64) bool {
+		return f.bits[bit/64]&(1<<(bit%64)) != 0
+	})
+}
