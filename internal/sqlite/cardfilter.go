@@ -32,15 +32,15 @@ func newCardFilter() *cardFilter {
 func (f *cardFilter) hash(source sql.NullInt64, published sql.NullString, title string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(f.seed)
-	var b [10]byte
+	var buf [1 + binary.MaxVarintLen64]byte
+	flags := byte(0)
 	if source.Valid {
-		b[0] = 1
-		binary.LittleEndian.PutUint64(b[1:9], uint64(source.Int64))
+		flags |= 1
 	}
 	if published.Valid {
-		b[9] = 1
+		flags |= 2
 	}
-	h.Write(b[:])
+	h.Write(binary.AppendVarint(append(buf[:0], flags), source.Int64))
 	h.WriteString(published.String)
 	h.WriteByte(0)
 	h.WriteString(title)
