@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -312,4 +313,32 @@ func importedSeed(t *testing.T) (dir, db string) {
 		t.Fatalf("import: %v\n%s", err, stderr)
 	}
 	return dir, db
+}
+
+// Without -q, the import says how long each of its steps took, so that a
+// long import is not silent for minutes after its last card; -q says
+// nothing of them.
+func TestImportReportsItsSteps(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	_, stderr, err := cardex(t, "import", "--db", db, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := regexp.MustCompile(`(?m)^([a-z ,0-9]+): [0-9.]+(ns|µs|ms|s)$`)
+	var got []string
+	for _, m := range step.FindAllStringSubmatch(stderr, -1) {
+		got = append(got, m[1])
+	}
+	want := []string{"learning the tags", "reading, splitting and storing 92 cards", "indexes", "aliases", "stories",
+		"counts", "order", "search index", "search index merge", "search words", "sidebars", "compaction"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps reported: %q\nwant %q\nstderr:\n%s", got, want, stderr)
+	}
+	_, stderr, err = cardex(t, "import", "-q", "--db", filepath.Join(t.TempDir(), "q.db"), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step.MatchString(stderr) {
+		t.Errorf("-q reported steps:\n%s", stderr)
+	}
 }

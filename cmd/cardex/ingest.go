@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/listing"
@@ -156,10 +157,15 @@ func (e environment) importCmd(args []string) error {
 	// being imported, before the first card is split.
 	prepare := func(store *sqlite.Store) error {
 		progress.say("reading %d file(s) to learn their tags", len(paths))
+		start := time.Now()
 		var err error
 		m, err = newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
-		if err != nil || *memprofile == "" {
+		if err != nil {
 			return err
+		}
+		progress.phase("learning the tags", time.Since(start))
+		if *memprofile == "" {
+			return nil
 		}
 		return writeHeapProfile(*memprofile)
 	}
@@ -174,6 +180,8 @@ func (e environment) importCmd(args []string) error {
 	}
 	stats, err := sqlite.ImportFile(e.ctx, *dbPath, prepare, func(im *sqlite.Import) error {
 		im.Resplit = *resplit
+		im.Phase = progress.phase
+		start := time.Now()
 		// Reading and splitting run on their own goroutine, storing on
 		// this one, so that the two use both cores. The reader sends
 		// each step as a function that this goroutine runs, in order:
@@ -198,6 +206,8 @@ func (e environment) importCmd(args []string) error {
 		if err := <-readErr; err != nil {
 			return err
 		}
+		progress.done()
+		progress.phase(fmt.Sprintf("reading, splitting and storing %d cards", progress.cards), time.Since(start))
 		// Every card is split: the splitter (~10 MB) can go, and the
 		// memory it and the parsing used goes back to the system, before
 		// the importer computes stories and facets.

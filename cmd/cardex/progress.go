@@ -81,6 +81,17 @@ func (p *progress) clear() {
 
 func (p *progress) done() { p.clear() }
 
+// phase reports a step of the import that has ended and how long it took.
+func (p *progress) phase(name string, took time.Duration) {
+	switch {
+	case took >= 10*time.Second:
+		took = took.Round(100 * time.Millisecond)
+	case took >= 10*time.Millisecond:
+		took = took.Round(time.Millisecond)
+	}
+	p.say("%s: %s", name, took)
+}
+
 // ensureDir creates the directory that will hold path.
 func ensureDir(path string) error {
 	return os.MkdirAll(filepath.Dir(path), 0o755)

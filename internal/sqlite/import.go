@@ -66,6 +66,10 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 type Import struct {
 	// Resplit makes cards already stored take the new split of their tags.
 	Resplit bool
+	// Phase, if not nil, is told the name and time of each step after
+	// the cards are stored (indexes, stories, search index, sidebars…)
+	// as it ends, and of the compaction (ImportFile).
+	Phase func(name string, took time.Duration)
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 
@@ -485,40 +489,43 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 // clusterStories) and the listing facets (see rebuildListingFacets) and
 // bumps the dataset version.
 func (im *Import) finish() error {
-	if err := im.restoreIndexes(); err != nil {
+	if err := im.timed("indexes", im.restoreIndexes); err != nil {
 		return err
 	}
 	im.stats.Uncertain = len(im.uncertain)
 	// Before the recount: merging aliases moves cards between tags.
-	if err := im.mergeAliases(); err != nil {
+	if err := im.timed("aliases", im.mergeAliases); err != nil {
 		return err
 	}
 	// Also before it: a database just migrated gets its stories even from
 	// an import that changes nothing else, and that is a change.
-	if err := im.updateStories(); err != nil {
+	if err := im.timed("stories", im.updateStories); err != nil {
 		return err
 	}
 	if im.changed {
-		for _, q := range []string{
-			`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
-			`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
-			`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
-			`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
-			`DELETE FROM archive_months`,
-			`INSERT INTO archive_months (month, cards)
+		for _, step := range []struct {
+			name    string
+			queries []string
+		}{
+			{"counts", []string{
+				`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
+				`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
+				`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
+				`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
+				`DELETE FROM archive_months`,
+				`INSERT INTO archive_months (month, cards)
 				SELECT substr(published, 1, 7), count(*) FROM cards WHERE published IS NOT NULL GROUP BY 1`,
-			`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
-
+				`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
+			}},
 			// Each card's place in the default order, the search index's
 			// rowid (migration 0008); only the cards whose place moved are
 			// written.
-			`UPDATE cards SET seq = o.r
+			{"order", []string{`UPDATE cards SET seq = o.r
 				FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
-				WHERE o.id = cards.id AND cards.seq IS NOT o.r`,
-
+				WHERE o.id = cards.id AND cards.seq IS NOT o.r`}},
 			// The search index is rebuilt from its content view in one
 			// sorted pass: cheaper than keeping it in step row by row.
-			`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`,
+			{"search index", []string{`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`}},
 			// Then merged into one segment (3.8 s at 1M cards). The
 			// rebuild leaves several, and every FTS5 query opens each
 			// term in each of them: a query that seeks (a highlight of a
@@ -527,12 +534,21 @@ func (im *Import) finish() error {
 			// page of "job testing" took 41 ms before, 3.3 ms after;
 			// "service" 13 and 1.1 ms; counting "job testing" 7 and 3 ms.
 			// The file is smaller too once compacted (958 MB, 972 before).
-			`INSERT INTO cards_fts (cards_fts) VALUES ('optimize')`,
+			{"search index merge", []string{`INSERT INTO cards_fts (cards_fts) VALUES ('optimize')`}},
 			// Its words and their counts (migration 0012; 1 s at 1M cards).
-			`DELETE FROM search_words`,
-			`INSERT INTO search_words (term, doc) SELECT term, doc FROM cards_fts_vocab`,
+			{"search words", []string{
+				`DELETE FROM search_words`,
+				`INSERT INTO search_words (term, doc) SELECT term, doc FROM cards_fts_vocab`,
+			}},
 		} {
-			if _, err := im.exec(q); err != nil {
+			if err := im.timed(step.name, func() error {
+				for _, q := range step.queries {
+					if _, err := im.exec(q); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
 		}
@@ -549,7 +565,7 @@ func (im *Import) finish() error {
 		}
 	}
 	if rebuild {
-		if err := im.rebuildListingFacets(); err != nil {
+		if err := im.timed("sidebars", im.rebuildListingFacets); err != nil {
 			return err
 		}
 	}
@@ -557,6 +573,17 @@ func (im *Import) finish() error {
 		return err
 	}
 	return im.queryRow(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)
+}
+
+// timed runs one step of an import's finish and reports its time to
+// Phase.
+func (im *Import) timed(name string, step func() error) error {
+	start := time.Now()
+	err := step()
+	if err == nil && im.Phase != nil {
+		im.Phase(name, time.Since(start))
+	}
+	return err
 }
 
 // UncertainSplit is a glued tag string whose split a person should check.

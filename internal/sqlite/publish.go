@@ -56,7 +56,8 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 		s.Close()
 		return catalog.ImportStats{}, err
 	}
-	stats, err := s.Import(ctx, fn)
+	var im *Import
+	stats, err := s.Import(ctx, func(i *Import) error { im = i; return fn(i) })
 	if err != nil {
 		s.Close()
 		return stats, err
@@ -75,8 +76,11 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 		return stats, err
 	}
 	compacted := tmp + "-compacted"
-	file, why, err := s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards, compacted)
-	if err != nil {
+	var file, why string
+	if err := im.timed("compaction", func() (err error) {
+		file, why, err = s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards, compacted)
+		return err
+	}); err != nil {
 		s.Close()
 		return stats, err
 	}
