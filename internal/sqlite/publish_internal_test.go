@@ -89,4 +89,20 @@ func TestImportFilePublishes(t *testing.T) {
 		t.Error("a failed import changed the published file")
 	}
 	leftovers()
+
+	// Cancelled during the load, whose statements run under a context
+	// that cannot be: nothing is published either.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := ImportFile(cctx, path, nil, func(im *Import) error {
+		err := page(3, nil)(im)
+		cancel()
+		return err
+	}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled import: %v, want %v", err, context.Canceled)
+	}
+	if after, err = os.ReadFile(path); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("a cancelled import changed the published file (%v)", err)
+	}
+	leftovers()
 }

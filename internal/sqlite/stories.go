@@ -495,7 +495,15 @@ func (im *Import) updateStories() error {
 			}
 		}
 	}
+	// One statement per card, under a context that cannot be cancelled
+	// (see Store.Import); the loop checks im.ctx itself.
+	rowCtx := context.WithoutCancel(im.ctx)
 	for i, id := range ids {
+		if i%4096 == 0 {
+			if err := im.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		story := stories[i]
 		if story == id && !shared[i] {
 			story = 0
@@ -503,7 +511,7 @@ func (im *Import) updateStories() error {
 		if stored[i] == story {
 			continue
 		}
-		if _, err := set.ExecContext(im.ctx, sql.NullInt64{Int64: story, Valid: story != 0}, id); err != nil {
+		if _, err := set.ExecContext(rowCtx, sql.NullInt64{Int64: story, Valid: story != 0}, id); err != nil {
 			return err
 		}
 		im.changed = true
