@@ -55,8 +55,6 @@ func (im *Import) rebuildListingFacets() error {
 		dated     = ` AND c.published IS NOT NULL`
 		withSrc   = ` WHERE c.source_id IS NOT NULL`
 		withCat   = ` WHERE c.category_id IS NOT NULL`
-		bySrcTag  = `SELECT c.source_id AS id, a.tag_id AS ref, count(*) AS n FROM ` + tagCards + withSrc + ` GROUP BY 1, 2`
-		byCatTag  = `SELECT c.category_id AS id, a.tag_id AS ref, count(*) AS n FROM ` + tagCards + withCat + ` GROUP BY 1, 2`
 		byTagTag  = `SELECT a.tag_id AS id, b.tag_id AS ref, count(*) AS n FROM card_tags a JOIN card_tags b ON b.card_id = a.card_id GROUP BY 1, 2`
 		byTagSrc  = `SELECT a.tag_id AS id, c.source_id AS ref, count(*) AS n FROM ` + tagCards + withSrc + ` GROUP BY 1, 2`
 		byTagCat  = `SELECT a.tag_id AS id, c.category_id AS ref, count(*) AS n FROM ` + tagCards + withCat + ` GROUP BY 1, 2`
@@ -85,14 +83,24 @@ func (im *Import) rebuildListingFacets() error {
 				WHERE g.ref <> g.id AND g.n * tot.n > a.cards * x.cards AND x.cards * 100 < tot.n * ` + strconv.Itoa(commonPercent) + `)
 			WHERE rk <= ` + strconv.Itoa(storedRelated),
 		`DROP TABLE temp.tag_pairs`,
-		top(facetOfTag, facetOfSource, byTagSrc, `sources`, facetSources),
-		all(facetOfTag, facetOfCategory, byTagCat),
+		// A tag's sources and a source's tags are one count, (tag,
+		// source), read both ways; so are a tag's categories and a
+		// category's tags: each is counted once over card_tags and
+		// cards (about 0.85 and 0.6 s of 8 at 100k cards), not twice.
+		`DROP TABLE IF EXISTS temp.tag_sources`,
+		`CREATE TEMP TABLE tag_sources AS ` + byTagSrc,
+		`DROP TABLE IF EXISTS temp.tag_categories`,
+		`CREATE TEMP TABLE tag_categories AS ` + byTagCat,
+		top(facetOfTag, facetOfSource, `SELECT id, ref, n FROM temp.tag_sources`, `sources`, facetSources),
+		all(facetOfTag, facetOfCategory, `SELECT id, ref, n FROM temp.tag_categories`),
 		all(facetOfTag, facetYear, byTagYear),
-		top(facetOfSource, facetOfTag, bySrcTag, `tags`, storedTags),
+		top(facetOfSource, facetOfTag, `SELECT ref AS id, id AS ref, n FROM temp.tag_sources`, `tags`, storedTags),
 		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 2, id, 2, id, cards FROM sources WHERE cards > 0`,
 		all(facetOfSource, facetOfCategory, bySrcCat),
 		all(facetOfSource, facetYear, bySrcYear),
-		top(facetOfCategory, facetOfTag, byCatTag, `tags`, storedTags),
+		top(facetOfCategory, facetOfTag, `SELECT ref AS id, id AS ref, n FROM temp.tag_categories`, `tags`, storedTags),
+		`DROP TABLE temp.tag_sources`,
+		`DROP TABLE temp.tag_categories`,
 		top(facetOfCategory, facetOfSource, byCatSrc, `sources`, facetSources),
 		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 3, id, 3, id, cards FROM categories WHERE cards > 0`,
 		all(facetOfCategory, facetYear, byCatYear),
