@@ -55,7 +55,9 @@ func (b *bench) importCorpus(ctx context.Context, corpus, db string) (string, er
 	defer log.Close()
 	ictx, cancel := context.WithTimeout(ctx, b.cfg.importTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ictx, b.cardex, "import", "-q", "--db", db, corpus)
+	// Not -q: the import prints the time of each of its steps, which
+	// the report keeps (importSummary drops the per-file lines).
+	cmd := exec.CommandContext(ictx, b.cardex, "import", "--db", db, corpus)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	start := time.Now()
@@ -66,7 +68,7 @@ func (b *bench) importCorpus(ctx context.Context, corpus, db string) (string, er
 		b.res.Import.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	out, _ := os.ReadFile(logPath)
-	b.res.Import.Output = tail(string(out), 40)
+	b.res.Import.Output = tail(importSummary(string(out)), 40)
 	if ictx.Err() == context.DeadlineExceeded {
 		b.res.Import.TimedOut = true
 		return "", fmt.Errorf("cardex import did not finish within %s (see %s)", b.cfg.importTimeout, logPath)
@@ -85,6 +87,22 @@ func (b *bench) importCorpus(ctx context.Context, corpus, db string) (string, er
 		os.WriteFile(marker, data, 0o644)
 	}
 	return fmt.Sprintf("(%.1f MB database, peak RSS %d MB)", float64(b.res.Import.DBBytes)/1e6, b.res.Import.MaxRSSKiB>>10), nil
+}
+
+// progressLine matches the import's lines of progress: one per file
+// ("x.txt: 100 cards") and one per 50,000 cards.
+var progressLine = regexp.MustCompile(`^(\S+: \d+ cards(, \d+ rejected)?|\d+ cards)$`)
+
+// importSummary drops the progress lines of an import's output, keeping
+// its step times, problems and summary.
+func importSummary(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if !progressLine.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 func tail(s string, lines int) string {
