@@ -342,3 +342,23 @@ func TestImportReportsItsSteps(t *testing.T) {
 		t.Errorf("-q reported steps:\n%s", stderr)
 	}
 }
+
+// The importer's memory limit grows with its input within the bars of
+// issue 6 (a 113 MB listing peaks under 64 MB of RSS, about 25 MB above
+// its Go limit) and of issue 5 (1M cards, 597 MB of listings, under 200
+// MB).
+func TestImportMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		input    int64
+		min, max int64
+	}{
+		{0, 30 << 20, 30 << 20},
+		{113_100_000, 33 << 20, 34 << 20},
+		{596_863_702, 47 << 20, 48 << 20},
+		{10 << 30, 48 << 20, 48 << 20},
+	} {
+		if got := importMemoryLimit(c.input); got < c.min || got > c.max {
+			t.Errorf("importMemoryLimit(%d) = %.1f MiB, want %.1f–%.1f", c.input, float64(got)/(1<<20), float64(c.min)/(1<<20), float64(c.max)/(1<<20))
+		}
+	}
+}
