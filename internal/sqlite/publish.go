@@ -75,7 +75,13 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 		s.Close()
 		return stats, err
 	}
-	compacted := tmp + "-compacted"
+	// Absolute: VACUUM INTO would read a relative name that begins with
+	// "file:" (cardex import --db file:x.db) as a URI.
+	compacted, err := filepath.Abs(tmp + "-compacted")
+	if err != nil {
+		s.Close()
+		return stats, err
+	}
 	var file, why string
 	if err := im.timed("compaction", func() (err error) {
 		file, why, err = s.seal(ctx, int64(stats.New+stats.Updated)*10 >= cards, compacted)
@@ -117,9 +123,9 @@ func (s *Store) seal(ctx context.Context, compact bool, into string) (file, notC
 		return "", "", fmt.Errorf("seal: %w", err)
 	}
 	if compact || free > pages/4 {
-		query, args := `VACUUM`, []any{}
+		what, query, args := "VACUUM", `VACUUM`, []any{}
 		if into != "" {
-			query, args = `VACUUM INTO ?`, []any{into}
+			what, query, args = "VACUUM INTO", `VACUUM INTO ?`, []any{into}
 		}
 		if _, err := s.db.ExecContext(ctx, query, args...); err != nil {
 			if into != "" {
@@ -128,7 +134,7 @@ func (s *Store) seal(ctx context.Context, compact bool, into string) (file, notC
 			if ctx.Err() != nil {
 				return "", "", ctx.Err()
 			}
-			return "", query + ": " + err.Error(), nil
+			return "", what + ": " + err.Error(), nil
 		}
 		return into, "", nil
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,4 +106,36 @@ func TestImportFilePublishes(t *testing.T) {
 		t.Errorf("a cancelled import changed the published file (%v)", err)
 	}
 	leftovers()
+}
+
+// A database named by a relative path that begins with "file:" is a file
+// of that name, not a URI: the import compacts it and publishes it there.
+func TestImportFileNamedLikeAURI(t *testing.T) {
+	t.Chdir(t.TempDir())
+	path := "file:x.db"
+	stats, err := ImportFile(context.Background(), path, nil, func(im *Import) error {
+		if err := im.BeginPage("p.txt"); err != nil {
+			return err
+		}
+		c := catalog.Card{Source: "Author", Title: "A title", Summary: longSummary, Glued: "Kafka", Tags: []string{"Kafka"}}
+		c.Raw = c.Text()
+		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+			return err
+		}
+		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "x")
+	})
+	if err != nil || stats.New != 1 || stats.NotCompacted != "" {
+		t.Fatalf("import into %s: %+v, %v; want 1 new card, compacted", path, stats, err)
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"file:x.db", "file:x.db.lock"}; !slices.Equal(names, want) {
+		t.Errorf("files after the import: %q, want %q", names, want)
+	}
 }
