@@ -349,16 +349,17 @@ func TestImportReportsItsSteps(t *testing.T) {
 // MB).
 func TestImportMemoryLimit(t *testing.T) {
 	for _, c := range []struct {
+		name     string
 		input    int64
 		min, max int64
 	}{
-		{0, 30 << 20, 30 << 20},
-		{113_100_000, 33 << 20, 34 << 20},
-		{596_863_702, 47 << 20, 48 << 20},
-		{10 << 30, 48 << 20, 48 << 20},
+		{"no input", 0, 30 << 20, 30 << 20},
+		{"issue 6's 113 MB listing", 113_100_000, 33 << 20, 34 << 20},
+		{"issue 5's 1M cards", 596_863_702, 47 << 20, 48 << 20},
+		{"10 GiB", 10 << 30, 48 << 20, 48 << 20},
 	} {
 		if got := importMemoryLimit(c.input); got < c.min || got > c.max {
-			t.Errorf("importMemoryLimit(%d) = %.1f MiB, want %.1f–%.1f", c.input, float64(got)/(1<<20), float64(c.min)/(1<<20), float64(c.max)/(1<<20))
+			t.Errorf("%s: importMemoryLimit(%d) = %.1f MiB, want %.1f–%.1f", c.name, c.input, float64(got)/(1<<20), float64(c.min)/(1<<20), float64(c.max)/(1<<20))
 		}
 	}
 }

@@ -34,6 +34,10 @@ func (s *Store) TagCounts(ctx context.Context, fn func(name string, cards int)) 
 
 // Import runs fn inside one transaction: either everything fn writes
 // through the Import is stored, or (when fn or the commit fails) nothing.
+// The statements fn runs through the Import are not interrupted when ctx
+// ends (each takes microseconds); fn should watch ctx between cards, and
+// Import fails with ctx's error once fn returns. The steps after fn (the
+// indexes, the search index, the sidebars…) stop when ctx ends.
 func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.ImportStats, error) {
 	if s.readOnly {
 		return catalog.ImportStats{}, errors.New("import: the database is open read-only")
@@ -57,6 +61,11 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	}
 	if err := fn(im); err != nil {
 		tx.Rollback()
+		if ctx.Err() != nil {
+			// Cancelled: fn's error is a consequence ("statement is
+			// closed" once database/sql has rolled back).
+			return im.stats, ctx.Err()
+		}
 		return im.stats, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -502,6 +511,7 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 // clusterStories) and the listing facets (see rebuildListingFacets) and
 // bumps the dataset version.
 func (im *Import) finish() error {
+	im.stored = nil // the load's filter (1 MiB) is no longer read
 	if err := im.timed("indexes", im.restoreIndexes); err != nil {
 		return err
 	}
