@@ -15,10 +15,9 @@ import (
 )
 
 // ImportFile publishes a bulk import compacted into a new file (VACUUM
-// INTO) with a rollback journal, leaves no temporary file, and leaves the
-// published file byte for byte as it was after an import that fails half
-// way, although the working copy keeps no write-ahead log and skips every
-// fsync.
+// INTO) with a rollback journal, leaves no temporary file, and publishes
+// nothing (the published file stays byte for byte as it was) from an
+// import that fails half way or is cancelled during its load.
 func TestImportFilePublishes(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cardex.db")
