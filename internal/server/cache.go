@@ -291,7 +291,7 @@ func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
 		zr = new(gzip.Reader)
 	}
 	defer c.readers.Give(zr)
-	if err := zr.Reset(bytes.NewReader(r.gzipped())); err != nil {
+	if err := zr.Reset(r.gzipReader()); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 0, r.size)

@@ -46,4 +46,19 @@ func BenchmarkResponseCacheGzip(b *testing.B) {
 			}
 		}
 	})
+	// A page kept around its listing's shared sidebar (see
+	// cachegzip.go), as every listing page is.
+	shared := &cachedResponse{key: "s", size: len(page)}
+	if err := c.compress(shared, page, sharedMark{key: "sidebar", at: span{len(page) / 3, 4 * len(page) / 5}}); err != nil || shared.shared == nil {
+		b.Fatalf("compress around a shared part: %v", err)
+	}
+	b.Run("gunzip-shared", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.plainBody(shared); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -72,12 +72,16 @@ func (r *cachedResponse) writeGzip(w io.Writer) {
 	}
 }
 
-// gzipped returns r's body gzipped, in one piece.
-func (r *cachedResponse) gzipped() []byte {
+// gzipReader reads r's body gzipped, its pieces one after the other
+// without joining them, which copied the page's gzipped bytes for every
+// unzipping. (A gzip reader reads a reader that is not an io.ByteReader
+// through a bufio.Reader it keeps across Resets, which the DEFLATE
+// decoder has a fast path for, as it has for a bytes.Reader.)
+func (r *cachedResponse) gzipReader() io.Reader {
 	if r.shared == nil {
-		return r.gz
+		return bytes.NewReader(r.gz)
 	}
-	return bytes.Join([][]byte{r.gz, r.shared.gz, r.tail}, nil)
+	return io.MultiReader(bytes.NewReader(r.gz), bytes.NewReader(r.shared.gz), bytes.NewReader(r.tail))
 }
 
 // gzipHeader starts a gzip member: no name, no time, DEFLATE at its
