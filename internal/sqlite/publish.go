@@ -44,7 +44,7 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	if err := copyFile(path, tmp); err != nil {
 		return catalog.ImportStats{}, err
 	}
-	s, err := openScratch(ctx, tmp)
+	s, err := Open(ctx, tmp)
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}

@@ -93,29 +93,23 @@ type datasetInfo struct {
 }
 
 // Open opens (creating if needed) the database at path for reading and
-// writing, and applies any migration not yet applied.
+// writing, and applies any migration not yet applied. It is meant for a
+// file no one else reads until it is published: an import's private
+// working copy (ImportFile, which publishes it atomically), or a test's
+// database. Such a file is deleted, not recovered, after a failure or a
+// crash, and fsynced once before it is published, so the store keeps a
+// rollback journal, which holds only the pages the file had before a
+// write (a new database's are none) and makes ROLLBACK work, and skips
+// every fsync. (In WAL mode a transaction bigger than SQLite's page cache
+// appended each page to the log every time the cache spilled it, and the
+// seal copied the whole log into the file again: 1.02 GB of log at 1M
+// cards.)
 func Open(ctx context.Context, path string) (*Store, error) {
-	return openWritable(ctx, path, "WAL", "NORMAL")
-}
-
-// openScratch opens the private working copy of an import (ImportFile),
-// which no other process reads and which is deleted, not recovered, after
-// any failure or crash: it is fsynced once, before it is published. So it
-// keeps a rollback journal, which holds only the pages the file had
-// before the import (a new database's are none) and makes ROLLBACK work,
-// and skips every fsync. In WAL mode a transaction bigger than SQLite's
-// page cache appended each page to the log every time the cache spilled
-// it, and the seal copied the whole log into the file again.
-func openScratch(ctx context.Context, path string) (*Store, error) {
-	return openWritable(ctx, path, "DELETE", "OFF")
-}
-
-func openWritable(ctx context.Context, path, journal, synchronous string) (*Store, error) {
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")
-	q.Set("_journal_mode", journal)
-	q.Set("_synchronous", synchronous)
+	q.Set("_journal_mode", "DELETE")
+	q.Set("_synchronous", "OFF")
 	q.Set("_txlock", "immediate")
 	s := openStore(path, q)
 	s.db.SetMaxOpenConns(1)
