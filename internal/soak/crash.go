@@ -223,21 +223,24 @@ func procCPU(pid int) (time.Duration, error) {
 }
 
 // importPhase tells what an import of db was doing, from the files beside
-// it: the working copy, its write-ahead log.
+// it: the working copy; its rollback journal, there while the import's
+// transaction writes; and the compacted copy the seal writes.
 func importPhase(db string, pid int, baseSize int64) string {
 	tmp := db + ".import-" + strconv.Itoa(pid)
 	main, err := fileSize(tmp)
 	if err != nil {
 		return "locking or copying"
 	}
-	wal, _ := fileSize(tmp + "-wal")
+	exists := func(suffix string) bool { _, err := os.Stat(tmp + suffix); return err == nil }
 	switch {
-	case wal == 0 && main <= baseSize:
-		return "learning tags (no write yet)"
-	case main <= baseSize:
-		return "in the transaction"
-	default:
+	case exists("-compacted"):
 		return "sealing"
+	case exists("-journal"):
+		return "in the transaction"
+	case main <= baseSize:
+		return "learning tags (no write yet)"
+	default:
+		return "sealing" // committed: the journal is gone, the copy has grown
 	}
 }
 
