@@ -47,29 +47,30 @@ func (f *cardFilter) hash(source sql.NullInt64, published sql.NullString, title 
 	return h.Sum64()
 }
 
-// probe calls fn with the bit index of each of the key's probes (double
-// hashing: h1 + i*h2).
-func probe(h uint64, fn func(bit uint64) bool) bool {
+// probes returns the bits of a key's probes (double hashing: h1 + i*h2).
+func (f *cardFilter) probes(source sql.NullInt64, published sql.NullString, title string) [cardFilterProbes]uint64 {
+	h := f.hash(source, published, title)
 	h1, h2 := h, h>>32|1
-	for i := range uint64(cardFilterProbes) {
-		if !fn((h1 + i*h2) % cardFilterBits) {
-			return false
-		}
+	var bits [cardFilterProbes]uint64
+	for i := range bits {
+		bits[i] = (h1 + uint64(i)*h2) % cardFilterBits
 	}
-	return true
+	return bits
 }
 
 func (f *cardFilter) add(source sql.NullInt64, published sql.NullString, title string) {
-	probe(f.hash(source, published, title), func(bit uint64) bool {
+	for _, bit := range f.probes(source, published, title) {
 		f.bits[bit/64] |= 1 << (bit % 64)
-		return true
-	})
+	}
 }
 
 // mayHold reports whether a card with this key may have been added; false
 // means it was not.
 func (f *cardFilter) mayHold(source sql.NullInt64, published sql.NullString, title string) bool {
-	return probe(f.hash(source, published, title), func(bit uint64) bool {
-		return f.bits[bit/64]&(1<<(bit%64)) != 0
-	})
+	for _, bit := range f.probes(source, published, title) {
+		if f.bits[bit/64]&(1<<(bit%64)) == 0 {
+			return false
+		}
+	}
+	return true
 }

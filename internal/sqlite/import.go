@@ -131,14 +131,9 @@ type Import struct {
 // show it, found by card.
 const deferredIndexes = `'cards_category', 'cards_published', 'cards_story', 'cards_seq', 'card_tags_feed'`
 
-// deferIndexes drops the deferred indexes when the database has no card
-// yet, and keeps their definitions for finish.
+// deferIndexes drops the deferred indexes, and keeps their definitions
+// for finish.
 func (im *Import) deferIndexes() error {
-	var empty bool
-	if err := im.tx.QueryRowContext(im.ctx, `SELECT NOT EXISTS (SELECT 1 FROM cards)`).Scan(&empty); err != nil || !empty {
-		return err
-	}
-	im.stored = newCardFilter()
 	rows, err := im.tx.QueryContext(im.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (`+deferredIndexes+`)`)
 	if err != nil {
 		return err
@@ -177,8 +172,18 @@ func (im *Import) restoreIndexes() error {
 }
 
 func (im *Import) load() error {
-	if err := im.deferIndexes(); err != nil {
+	// An import into a database with no card yet is a bulk load: it
+	// builds the deferred indexes after it, and knows a card is new
+	// without looking it up unless its Bloom filter may hold it.
+	var empty bool
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT NOT EXISTS (SELECT 1 FROM cards)`).Scan(&empty); err != nil {
 		return err
+	}
+	if empty {
+		im.stored = newCardFilter()
+		if err := im.deferIndexes(); err != nil {
+			return err
+		}
 	}
 	im.tags, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}
 	im.slugsTaken, im.uncertain, im.wasUncertain = map[string]bool{}, map[string]bool{}, map[string]bool{}
