@@ -105,7 +105,7 @@ func (im *Import) rebuildListingFacets() error {
 		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 3, id, 3, id, cards FROM categories WHERE cards > 0`,
 		all(facetOfCategory, facetYear, byCatYear),
 	} {
-		if _, err := im.exec(q); err != nil {
+		if err := im.execLong(q); err != nil {
 			return err
 		}
 	}

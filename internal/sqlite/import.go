@@ -34,10 +34,10 @@ func (s *Store) TagCounts(ctx context.Context, fn func(name string, cards int)) 
 
 // Import runs fn inside one transaction: either everything fn writes
 // through the Import is stored, or (when fn or the commit fails) nothing.
-// The statements fn runs through the Import are not interrupted when ctx
-// ends (each takes microseconds); fn should watch ctx between cards, and
-// Import fails with ctx's error once fn returns. The steps after fn (the
-// indexes, the search index, the sidebars…) stop when ctx ends.
+// Once ctx ends, the next statement fn runs through the Import fails
+// with ctx's error, and so does Import; a statement already running
+// finishes (each takes microseconds: see Import.exec). The steps after
+// fn (the indexes, the search index, the sidebars…) are interrupted.
 func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.ImportStats, error) {
 	if s.readOnly {
 		return catalog.ImportStats{}, errors.New("import: the database is open read-only")
@@ -46,15 +46,7 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
-	// The load's statements, several per card, run under a context that
-	// cannot be cancelled: go-sqlite3 runs each statement under a
-	// cancellable one on a goroutine of its own, so that it can interrupt
-	// it, which for statements of a few µs cost a goroutine, a channel
-	// and a hand-over between threads each (1M of 1.05M context switches
-	// of an import of 1M cards). The load stops at ctx's end all the
-	// same, between two cards: the caller's fn returns, and so does this.
-	// The steps after it, some of which take a minute, stay cancellable.
-	im := &Import{ctx: context.WithoutCancel(ctx), tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
+	im := &Import{ctx: ctx, rowCtx: context.WithoutCancel(ctx), tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
 	if err := im.load(); err != nil {
 		tx.Rollback()
 		return catalog.ImportStats{}, err
@@ -72,7 +64,6 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 		tx.Rollback()
 		return im.stats, err
 	}
-	im.ctx = ctx
 	if err := im.finish(); err != nil {
 		tx.Rollback()
 		return im.stats, err
@@ -95,9 +86,12 @@ type Import struct {
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 
-	ctx   context.Context
-	tx    *sql.Tx
-	codec *textCodec
+	ctx context.Context
+	// rowCtx is ctx without its end, for the statements of a few µs
+	// (see exec).
+	rowCtx context.Context
+	tx     *sql.Tx
+	codec  *textCodec
 	// indexDefs are the definitions of the indexes dropped for the
 	// load (deferIndexes), made again by finish.
 	indexDefs []string
@@ -582,7 +576,7 @@ func (im *Import) finish() error {
 		} {
 			if err := im.timed(step.name, func() error {
 				for _, q := range step.queries {
-					if _, err := im.exec(q); err != nil {
+					if err := im.execLong(q); err != nil {
 						return err
 					}
 				}
@@ -775,30 +769,55 @@ func (im *Import) stmt(query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// exec, query and queryRow run the short statements of an import (a
+// card's lookup, its inserts: several per card) through statements
+// prepared once. Each checks ctx first, then runs under rowCtx, which
+// cannot be cancelled: go-sqlite3 runs a statement (or a row's step)
+// under a cancellable context on a goroutine of its own, so that it can
+// interrupt it, which for statements of a few µs cost a goroutine, a
+// channel and a hand-over between threads each (1M of 1.05M context
+// switches of an import of 1M cards). Statements over every card use
+// execLong, which ctx's end interrupts.
 func (im *Import) exec(query string, args ...any) (sql.Result, error) {
+	if err := im.ctx.Err(); err != nil {
+		return nil, err
+	}
 	st, err := im.stmt(query)
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(im.ctx, args...)
+	return st.ExecContext(im.rowCtx, args...)
 }
 
 func (im *Import) query(query string, args ...any) (*sql.Rows, error) {
+	if err := im.ctx.Err(); err != nil {
+		return nil, err
+	}
 	st, err := im.stmt(query)
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(im.ctx, args...)
+	return st.QueryContext(im.rowCtx, args...)
 }
 
 // queryRow is QueryRowContext through a prepared statement; a prepare
 // error comes back from Scan.
 func (im *Import) queryRow(query string, args ...any) rowScanner {
+	if err := im.ctx.Err(); err != nil {
+		return errRow{err}
+	}
 	st, err := im.stmt(query)
 	if err != nil {
 		return errRow{err}
 	}
-	return st.QueryRowContext(im.ctx, args...)
+	return st.QueryRowContext(im.rowCtx, args...)
+}
+
+// execLong runs a statement over many rows (a step after the load),
+// interrupted when ctx ends.
+func (im *Import) execLong(query string) error {
+	_, err := im.tx.ExecContext(im.ctx, query)
+	return err
 }
 
 type rowScanner interface{ Scan(dest ...any) error }

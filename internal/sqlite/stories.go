@@ -424,7 +424,7 @@ func (im *Import) updateStories() error {
 	// Each card's id, title and stored story, read once: the titles
 	// are not kept (clusterStories asks again for the few it needs).
 	var size storySize
-	if err := im.queryRow(`SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
 		return err
 	}
 	stored := make([]int64, 0, size.cards) // 0: none (alone, or not computed yet)
@@ -479,11 +479,6 @@ func (im *Import) updateStories() error {
 	// that follow, which allocate in C, where the Go heap's limit does not
 	// reach.
 	debug.FreeOSMemory()
-	set, err := im.tx.PrepareContext(im.ctx, `UPDATE cards SET story = ? WHERE id = ?`)
-	if err != nil {
-		return err
-	}
-	defer set.Close()
 	// A card alone in its story is stored with none (NULL, migration
 	// 0011). A story is its smallest card id, so a card is alone when its
 	// story is itself and no other card's story is it.
@@ -495,15 +490,7 @@ func (im *Import) updateStories() error {
 			}
 		}
 	}
-	// One statement per card, under a context that cannot be cancelled
-	// (see Store.Import); the loop checks im.ctx itself.
-	rowCtx := context.WithoutCancel(im.ctx)
 	for i, id := range ids {
-		if i%4096 == 0 {
-			if err := im.ctx.Err(); err != nil {
-				return err
-			}
-		}
 		story := stories[i]
 		if story == id && !shared[i] {
 			story = 0
@@ -511,7 +498,7 @@ func (im *Import) updateStories() error {
 		if stored[i] == story {
 			continue
 		}
-		if _, err := set.ExecContext(rowCtx, sql.NullInt64{Int64: story, Valid: story != 0}, id); err != nil {
+		if _, err := im.exec(`UPDATE cards SET story = ? WHERE id = ?`, sql.NullInt64{Int64: story, Valid: story != 0}, id); err != nil {
 			return err
 		}
 		im.changed = true
