@@ -93,8 +93,9 @@ type server struct {
 }
 
 // sidebarsMax bounds the rendered sidebars the server keeps (10 KB each
-// on the seed, 25 KB at 1M generated cards): up to about 3 MB. A listing's sidebar (its facets and "Goes with"
-// links) is the same on every page of it: its links refine the listing
+// on the seed, 25 KB at 1M generated cards): up to about 3 MB. A
+// listing's sidebar (its facets and "Goes with" links) is the same on
+// every page of it: its links refine the listing
 // and start again at page 1. Building and writing its 60 to 100 links was
 // about a tenth of an uncached page's CPU, paid again for every page.
 const sidebarsMax = 128

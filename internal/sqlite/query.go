@@ -575,11 +575,12 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 // oneWordCount counts the matches of a search of one word (or one word's
 // prefix) without walking them all: search_words (migration 0012) knows
 // how many cards hold each word of the index, so a word's matches are
-// that number, and a prefix's are its whole word's plus the cards that hold
-// only the prefix's longer words, which are rare (a count over their
+// that number, and a prefix's are its whole word's plus the cards that
+// hold only the prefix's longer words, which are rare (a count over their
 // short postings, leaving out the word's). At 1M cards, counting
-// "balancing" (81 words) went from 30 ms to 1 ms. ok is false for any other search, and for a prefix left to
-// FTS5 (see prefixWords); remembered as countOnce's counts are.
+// "balancing" (81 words) went from 30 ms to 1 ms. ok is false for any
+// other search, and for a prefix left to FTS5 (see prefixWords);
+// remembered as countOnce's counts are.
 func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int, ok bool, err error) {
 	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
 		return 0, false, nil

@@ -44,8 +44,8 @@ const maxUnpacked = 64 << 10
 
 // textCodec packs and unpacks summaries. It keeps a few DEFLATE readers
 // between calls, in a free list rather than a sync.Pool: a pool is
-// emptied at every collection, and the importer (under its 30 MiB soft
-// memory limit) collects every few MB of allocation.
+// emptied at every collection, and both the server and the importer run
+// under soft memory limits that make them collect often.
 //
 // It packs with klauspost/compress's StatelessDeflate, which keeps no
 // state between calls: compress/flate's writer, reset for each summary,
