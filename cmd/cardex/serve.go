@@ -43,7 +43,7 @@ func (e environment) serve(args []string) error {
 		return exitError{code: 2}
 	}
 	// A soft memory limit, unless GOMEMLIMIT sets one: the live heap is
-	// mostly the response cache (38 MiB gzipped, 2.4 MiB plain copies), and
+	// mostly the response cache (38 MiB of compressed responses), and
 	// without a limit the collector lets the heap reach twice the live size.
 	defaultMemoryLimit(serveMemoryLimit)
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))

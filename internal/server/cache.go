@@ -26,22 +26,19 @@ const DefaultCacheBytes = 38 << 20
 // maxCachedResponse is the largest body kept: big CSVs stream instead.
 const maxCachedResponse = 1 << 20
 
-// cachedResponse is a response kept gzipped: HTML and JSON compress about
-// sixfold, so the budget holds six times the pages, and clients that
-// accept gzip (browsers, proxies) get the bytes as kept.
+// cachedResponse is a response kept compressed (see cacheforms.go): HTML
+// and JSON compress about fivefold, so the budget holds five times the
+// pages.
 type cachedResponse struct {
 	key    string
 	header http.Header
-	// gz is the body gzipped; or, when shared is set, its first piece,
-	// before shared's, and tail the last (see cachegzip.go).
-	gz     []byte
-	shared *sharedPart
-	tail   []byte
 	size   int // the body's length
-	// plain is the body unzipped, kept for the most recently used
-	// responses asked for plain (responseCache.hot); nil otherwise.
-	plain []byte
-	hot   *list.Element
+	// form is the body in each encoding it is kept in (around shared,
+	// when it is set); once the response is kept, responseCache.mu
+	// guards it.
+	form     [encodings]pieces
+	shared   *sharedPart
+	sharedAt span // where shared is in the body
 	// protected is set once the response was asked for again (or was
 	// warmed): it is then in the cache's protected segment.
 	protected bool
@@ -53,7 +50,13 @@ type cachedResponse struct {
 
 // cost is what a response counts against the budget.
 // (A shared part counts once, in responseCache.sharedUsed.)
-func (r *cachedResponse) cost() int { return len(r.gz) + len(r.tail) + len(r.key) + 512 }
+func (r *cachedResponse) cost() int {
+	n := len(r.key) + 512
+	for _, f := range r.form {
+		n += f.len()
+	}
+	return n
+}
 
 type responseCache struct {
 	mu     sync.Mutex
@@ -79,28 +82,13 @@ type responseCache struct {
 	// instead of each asking the store (64 clients on one cold page would
 	// otherwise compute it 64 times).
 	inflight map[string]chan struct{}
-	// hot lists the responses whose plain body is kept, most recent
-	// first: unzipping a 50 KB page costs more than the rest of a hit,
-	// and the most requested pages are few. hotBudget bytes of them
-	// (a sixteenth of the budget, on top of it) are always allowed; more
-	// only in the part of the main budget that kept responses leave
-	// free, and those go first when a response needs the room (see
-	// overBudget). A cache full of gzipped pages keeps few plain ones: a
-	// megabyte holds 20 pages plain or about 100 gzipped, and a miss
-	// costs ten times an unzipping (with a quarter of the budget
-	// reserved for plain copies, a Zipf mix at 1M cards ran about 15%
-	// slower in the same memory). A cache of few pages keeps them all
-	// plain.
-	hot       *list.List
-	hotUsed   int
-	hotBudget int
 	// shared holds the parts many kept responses share, by key, and
 	// sharedUsed what they count against the main budget, once each.
 	shared     map[string]*sharedPart
 	sharedUsed int
-	// writers holds the DEFLATE writers, a few: each holds about a
-	// megabyte, and the room it compresses into.
-	writers chan *gzipper
+	// encoders holds the encoders, a few: each holds about a megabyte,
+	// and the room it compresses into.
+	encoders chan *encoder
 	// readers and buffers are kept for reuse, in free lists: a server
 	// under its soft memory limit collects every few tens of
 	// milliseconds, which would empty a sync.Pool.
@@ -108,8 +96,8 @@ type responseCache struct {
 	buffers memo.FreeList[*bytes.Buffer]
 }
 
-// gzipWriters is how many responses may be compressed at once.
-const gzipWriters = 2
+// encoders is how many responses may be compressed at once.
+const encoders = 2
 
 // captureBuffers is how many response buffers are kept for reuse (about
 // one per request computed at once), and maxKeptBuffer the largest kept.
@@ -120,11 +108,11 @@ const (
 
 func newResponseCache(budget int) *responseCache {
 	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
-		hot: list.New(), hotBudget: budget / 16, writers: make(chan *gzipper, gzipWriters),
-		readers: make(memo.FreeList[*gzip.Reader], gzipWriters), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
+		encoders: make(chan *encoder, encoders),
+		readers:  make(memo.FreeList[*gzip.Reader], encoders), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
 		shared: map[string]*sharedPart{}}
-	for range gzipWriters {
-		c.writers <- newGzipper()
+	for range encoders {
+		c.encoders <- newEncoder()
 	}
 	return c
 }
@@ -197,9 +185,7 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	if r.nonCanonical {
 		c.byKey[r.key] = c.odd.PushFront(r)
 		c.oddUsed += size
-		for c.oddUsed > c.oddBudget() {
-			c.evict(c.odd)
-		}
+		c.shrink()
 		return
 	}
 	if !c.holdShared(r) {
@@ -211,22 +197,32 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	} else {
 		c.byKey[r.key] = c.probation.PushFront(r)
 	}
-	for c.overBudget() {
-		switch {
-		case c.hotUsed > c.hotBudget:
-			c.cool(c.hot.Back().Value.(*cachedResponse))
-		case c.probation.Len() > 0:
-			c.evict(c.probation)
-		default:
-			c.evict(c.protected)
-		}
-	}
+	c.shrink()
 }
 
-// overBudget reports whether the main segments, the shared parts and the
-// plain copies beyond hotBudget are over the main budget. c.mu is held.
+// shrink drops the least recently used responses until each segment is
+// within its budget, probation's first. c.mu is held.
+func (c *responseCache) shrink() {
+	for c.oddUsed > c.oddBudget() && c.odd.Len() > 0 {
+		c.evict(c.odd)
+	}
+	for c.overBudget() {
+		switch {
+		case c.probation.Len() > 0:
+			c.evict(c.probation)
+		case c.protected.Len() > 0:
+			c.evict(c.protected)
+		default:
+			return
+		}
+	}
+	c.demote()
+}
+
+// overBudget reports whether the main segments and the shared parts are
+// over the main budget. c.mu is held.
 func (c *responseCache) overBudget() bool {
-	return c.used+c.sharedUsed+max(0, c.hotUsed-c.hotBudget) > c.mainBudget()
+	return c.used+c.sharedUsed > c.mainBudget()
 }
 
 // evict drops the least recently used response of segment l. c.mu is
@@ -246,16 +242,20 @@ func (c *responseCache) evict(l *list.List) {
 	default:
 		c.used -= cost
 	}
-	c.cool(old)
 }
 
-// protect puts r, in no list, at the front of the protected segment, and
-// moves the segment's least recently used responses back to probation
-// while it is over its share. c.mu is held.
+// protect puts r, in no list, at the front of the protected segment.
+// c.mu is held.
 func (c *responseCache) protect(r *cachedResponse) {
 	r.protected = true
 	c.byKey[r.key] = c.protected.PushFront(r)
 	c.protectedUsed += r.cost()
+	c.demote()
+}
+
+// demote moves the protected segment's least recently used responses
+// back to probation while it is over its share. c.mu is held.
+func (c *responseCache) demote() {
 	for float64(c.protectedUsed) > protectedShare*float64(c.mainBudget()) && c.protected.Len() > 1 {
 		e := c.protected.Back()
 		old := e.Value.(*cachedResponse)
@@ -264,52 +264,6 @@ func (c *responseCache) protect(r *cachedResponse) {
 		c.protectedUsed -= old.cost()
 		c.byKey[old.key] = c.probation.PushFront(old)
 	}
-}
-
-// cool drops r's plain body. c.mu is held.
-func (c *responseCache) cool(r *cachedResponse) {
-	if r.hot != nil {
-		c.hot.Remove(r.hot)
-		c.hotUsed -= len(r.plain)
-		r.hot, r.plain = nil, nil
-	}
-}
-
-// plainBody returns r's body unzipped, from the hot list or unzipped now
-// (and then kept there, if r is still cached).
-func (c *responseCache) plainBody(r *cachedResponse) ([]byte, error) {
-	c.mu.Lock()
-	if r.plain != nil {
-		c.hot.MoveToFront(r.hot)
-		b := r.plain
-		c.mu.Unlock()
-		return b, nil
-	}
-	c.mu.Unlock()
-	zr, ok := c.readers.Take()
-	if !ok {
-		zr = new(gzip.Reader)
-	}
-	defer c.readers.Give(zr)
-	if err := zr.Reset(r.gzipReader()); err != nil {
-		return nil, err
-	}
-	b := make([]byte, 0, r.size)
-	buf := bytes.NewBuffer(b)
-	if _, err := io.Copy(buf, zr); err != nil {
-		return nil, err
-	}
-	b = buf.Bytes()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, cached := c.byKey[r.key]; cached && r.plain == nil && len(b) <= c.hotBudget/8 {
-		r.plain, r.hot = b, c.hot.PushFront(r)
-		c.hotUsed += len(b)
-		for c.hotUsed > c.hotBudget && c.overBudget() {
-			c.cool(c.hot.Back().Value.(*cachedResponse))
-		}
-	}
-	return b, nil
 }
 
 // captureWriter records a response while passing it through.
@@ -434,8 +388,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		if lead {
 			defer s.cache.end(key)
 		}
-		if c != nil {
-			s.cache.serve(w, r, c)
+		if c != nil && s.cache.serve(w, r, c) {
 			return
 		}
 		cw := &captureWriter{ResponseWriter: w, buf: s.cache.buffer()}
@@ -455,49 +408,67 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 				h[http.CanonicalHeaderKey(k)] = v
 			}
 		}
+		// Kept in the encoding this client asked for; the other is
+		// made when a client asks for it.
+		enc := encS2
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			enc = encGzip
+		}
 		resp := &cachedResponse{key: key, header: h, size: cw.buf.Len(), nonCanonical: cw.nonCanonical}
-		if err := s.cache.compress(resp, cw.buf.Bytes(), cw.shared); err != nil {
+		if err := s.cache.compress(resp, cw.buf.Bytes(), cw.shared, enc); err != nil {
 			return
 		}
 		s.cache.put(resp, r.Context().Value(warmKey{}) != nil)
 	})
 }
 
-// serveCached answers r from a kept response: gzipped as kept when the
-// client accepts it, with its own ETag (a representation of its own), and
-// unzipped otherwise; a 304 when If-None-Match names either ETag.
-func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) {
+// serve answers r from a kept response: gzipped when the client accepts
+// it, with its own ETag (a representation of its own), and plain
+// otherwise; a 304 when If-None-Match names either ETag. It reports
+// false, having written nothing, when the kept body could not be read
+// (then the response is to be computed).
+func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) bool {
+	etag := resp.header.Get("ETag")
+	zipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	h := w.Header()
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
+		for k, v := range resp.header {
+			h[k] = v
+		}
+		if zipped {
+			h.Set("ETag", gzipETag(etag))
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	var body encodedBody
+	if zipped {
+		b, err := c.encoded(resp, encGzip)
+		if err != nil {
+			return false
+		}
+		body = b
+	} else {
+		plain := c.buffer()
+		defer c.release(plain)
+		if err := c.plain(resp, plain); err != nil {
+			return false
+		}
+		body = encodedBody{plain.Bytes()}
+	}
 	for k, v := range resp.header {
 		h[k] = v
 	}
-	etag := resp.header.Get("ETag")
-	zipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if zipped {
 		h.Set("ETag", gzipETag(etag))
 		h.Set("Content-Encoding", "gzip")
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
-		h.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	if zipped {
-		h.Set("Content-Length", strconv.Itoa(resp.gzLen()))
-	} else {
-		h.Set("Content-Length", strconv.Itoa(resp.size))
-	}
+	h.Set("Content-Length", strconv.Itoa(body.len()))
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
+	if r.Method != http.MethodHead {
+		body.writeTo(w)
 	}
-	if zipped {
-		resp.writeGzip(w)
-		return
-	}
-	if b, err := c.plainBody(resp); err == nil {
-		w.Write(b)
-	}
+	return true
 }
 
 // gzipETag is the ETag of the gzipped representation of the response

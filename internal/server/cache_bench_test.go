@@ -9,11 +9,14 @@ import (
 	"cardex/web"
 )
 
-// BenchmarkResponseCacheGzip times what the response cache does to a
-// listing page of the seed (20 cards, about 50 KB): gzip it once, when it
-// is kept (every miss), and gunzip it for a client that does not accept
-// gzip (a hit outside the hot list).
-func BenchmarkResponseCacheGzip(b *testing.B) {
+// BenchmarkResponseCacheEncodings times what the response cache does to a
+// listing page of the seed (20 cards, about 50 KB) in each encoding it
+// keeps: pack it (every miss, in the encoding its client asked for), and
+// unpack a page kept around its listing's shared sidebar (see
+// cacheforms.go) for a client that does not accept gzip (every such hit:
+// from S2, or unzipped once, the first time, for a page kept gzipped).
+// kept-bytes is the page's size kept so, its sidebar included.
+func BenchmarkResponseCacheEncodings(b *testing.B) {
 	h, err := New(sqlitetest.SeedStore(b), Config{Web: web.FS, TagDocs: seeds.FS, CacheBytes: -1})
 	if err != nil {
 		b.Fatal(err)
@@ -25,40 +28,34 @@ func BenchmarkResponseCacheGzip(b *testing.B) {
 		b.Fatalf("the page: %d, %d bytes", rec.Code, len(page))
 	}
 	c := newResponseCache(1 << 20)
-	b.Run("gzip", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		for b.Loop() {
-			if err := c.compress(&cachedResponse{}, page, sharedMark{}); err != nil {
-				b.Fatal(err)
+	for _, enc := range []struct {
+		name string
+		enc  encoding
+	}{{"gzip", encGzip}, {"s2", encS2}} {
+		b.Run(enc.name+"/pack", func(b *testing.B) {
+			b.SetBytes(int64(len(page)))
+			for b.Loop() {
+				if err := c.compress(&cachedResponse{}, page, sharedMark{}, enc.enc); err != nil {
+					b.Fatal(err)
+				}
 			}
+		})
+		r := &cachedResponse{key: enc.name, size: len(page)}
+		if err := c.compress(r, page, sharedMark{key: enc.name, at: span{len(page) / 3, 4 * len(page) / 5}}, enc.enc); err != nil || r.shared == nil {
+			b.Fatalf("compress around a shared part: %v", err)
 		}
-	})
-	r := &cachedResponse{key: "k", size: len(page)}
-	if err := c.compress(r, page, sharedMark{}); err != nil {
-		b.Fatal(err)
+		body, _ := r.body(enc.enc)
+		b.Run(enc.name+"/unpack-shared", func(b *testing.B) {
+			b.SetBytes(int64(len(page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf := c.buffer()
+				if err := c.unpack(r, buf); err != nil || buf.Len() != len(page) {
+					b.Fatalf("unpacked %d bytes of %d: %v", buf.Len(), len(page), err)
+				}
+				c.release(buf)
+			}
+			b.ReportMetric(float64(body.len()), "kept-bytes")
+		})
 	}
-	b.ReportMetric(float64(r.gzLen()), "gz-bytes")
-	b.Run("gunzip", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		for b.Loop() {
-			if _, err := c.plainBody(r); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	// A page kept around its listing's shared sidebar (see
-	// cachegzip.go), as every listing page is.
-	shared := &cachedResponse{key: "s", size: len(page)}
-	if err := c.compress(shared, page, sharedMark{key: "sidebar", at: span{len(page) / 3, 4 * len(page) / 5}}); err != nil || shared.shared == nil {
-		b.Fatalf("compress around a shared part: %v", err)
-	}
-	b.Run("gunzip-shared", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.plainBody(shared); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }

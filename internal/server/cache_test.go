@@ -141,8 +141,20 @@ func TestResponseCacheGzip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A response is kept in the encoding its first client asked for, and
+	// gains the other when a client asks for that.
+	for _, firstAE := range []string{"gzip", ""} {
+		t.Run("first "+firstAE, func(t *testing.T) { testResponseCacheGzip(t, h, firstAE) })
+	}
+}
+
+func testResponseCacheGzip(t *testing.T, h http.Handler, firstAE string) {
+	url := "/tags/kafka"
+	if firstAE == "" {
+		url = "/sources/architect"
+	}
 	fetch := func(ae, inm string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "/tags/kafka", nil)
+		req := httptest.NewRequest("GET", url, nil)
 		if ae != "" {
 			req.Header.Set("Accept-Encoding", ae)
 		}
@@ -153,7 +165,7 @@ func TestResponseCacheGzip(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec
 	}
-	first := fetch("gzip", "") // computed: sent as rendered
+	first := fetch(firstAE, "") // computed: sent as rendered
 	plain := first.Body.String()
 	etag := first.Header().Get("ETag")
 	if first.Code != 200 || first.Header().Get("Content-Encoding") != "" || !strings.Contains(first.Header().Get("Vary"), "Accept-Encoding") {
