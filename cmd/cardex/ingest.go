@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 
 	"cardex/internal/catalog"
@@ -260,6 +261,12 @@ func (e environment) importCmd(args []string) error {
 // readPages reads and splits the cards of paths, in order, and sends
 // what to do with each to steps: begin a page, store a card, report a
 // problem, end the page. It stops when ctx is done.
+//
+// Splitting is most of the reading's work (a model trains on at most
+// tagsplit.MaxCorpusStrings glued strings, and at 1M cards most strings
+// are past them and searched for as they come), so it runs on a
+// goroutine per core, each with a fork of the model, while this one
+// parses. A card's step waits for its split: the steps stay in order.
 func readPages(ctx context.Context, paths []string, m *tagsplit.Model, steps chan<- func() error,
 	im *sqlite.Import, progress *progress, diag func(listing.Diagnostic), strict bool) error {
 	send := func(step func() error) error {
@@ -273,14 +280,41 @@ func readPages(ctx context.Context, paths []string, m *tagsplit.Model, steps cha
 			return ctx.Err()
 		}
 	}
+	type splitJob struct {
+		card  catalog.Card
+		split catalog.SplitResult
+		done  chan struct{}
+	}
+	jobs := make(chan *splitJob, cap(steps))
+	var splitters sync.WaitGroup
+	defer func() {
+		close(jobs)
+		splitters.Wait()
+	}()
+	for range runtime.GOMAXPROCS(0) {
+		sp := m.Fork()
+		splitters.Go(func() {
+			for j := range jobs {
+				j.split = listing.SplitCard(sp, &j.card)
+				close(j.done)
+			}
+		})
+	}
 	for _, p := range paths {
 		if err := send(func() error { return im.BeginPage(p) }); err != nil {
 			return err
 		}
-		page, err := listing.ReadFile(nil, p, m, func(c catalog.Card, split catalog.SplitResult) error {
+		page, err := listing.ReadFile(nil, p, nil, func(c catalog.Card, _ catalog.SplitResult) error {
+			j := &splitJob{card: c, done: make(chan struct{})}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			return send(func() error {
+				<-j.done
 				progress.card()
-				return im.AddCard(c, split)
+				return im.AddCard(j.card, j.split)
 			})
 		}, func(d listing.Diagnostic) {
 			send(func() error { diag(d); return nil })

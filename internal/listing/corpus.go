@@ -25,6 +25,14 @@ type Splitter interface {
 	Split(glued, context string) catalog.SplitResult
 }
 
+// SplitCard splits c's glued tags with sp, in the context of its title and
+// summary, and sets c.Tags.
+func SplitCard(sp Splitter, c *catalog.Card) catalog.SplitResult {
+	split := sp.Split(c.Glued, c.Title+"\n"+c.Summary)
+	c.Tags = split.Tags
+	return split
+}
+
 // Expand turns the command-line arguments into the listing files to read:
 // files as given, directories as their *.txt files in name order (not
 // recursing into subdirectories).
@@ -105,8 +113,10 @@ type Page struct {
 type Visitor func(c catalog.Card, split catalog.SplitResult) error
 
 // ReadFile reads one listing file, splits each card's tags with sp, and
-// calls visit for each card. Malformed cards are reported to diag and
-// skipped. A *FileError means the whole file is not a listing page.
+// calls visit for each card. With a nil sp the cards are not split (visit
+// gets no tags and a zero SplitResult), for a caller that splits them
+// itself. Malformed cards are reported to diag and skipped. A *FileError
+// means the whole file is not a listing page.
 func ReadFile(fsys fs.FS, path string, sp Splitter, visit Visitor, diag func(Diagnostic)) (Page, error) {
 	page := Page{File: path}
 	f, err := open(fsys, path)
@@ -133,8 +143,10 @@ func ReadFile(fsys fs.FS, path string, sp Splitter, visit Visitor, diag func(Dia
 			return page, err
 		}
 		page.Cards++
-		split := sp.Split(c.Glued, c.Title+"\n"+c.Summary)
-		c.Tags = split.Tags
+		var split catalog.SplitResult
+		if sp != nil {
+			split = SplitCard(sp, &c)
+		}
 		if err := visit(c, split); err != nil {
 			return page, err
 		}

@@ -335,6 +335,21 @@ func (m *Model) Train(rounds int) {
 	m.trained = rounds > 0
 }
 
+// Fork returns a splitter that shares m's trained state and has caches
+// of its own, for splitting on several goroutines at once: a trained
+// model's Split changes nothing but its caches (of word costs and known
+// words, which are pure functions of the model), so m and its forks may
+// Split at once as long as none of them observes or trains. It panics if
+// m is not trained: an untrained model's Split changes its counts.
+func (m *Model) Fork() *Model {
+	if !m.trained || m.corpus != nil {
+		panic("tagsplit: Fork of a model that is not trained")
+	}
+	f := *m
+	f.wcost, f.known, f.tagBuf = map[string]float64{}, nil, nil
+	return &f
+}
+
 // appendSplit appends the inner cut offsets of tags (contiguous
 // substrings of one string, in order) to cuts.
 func appendSplit(cuts []uint16, tags []string) (seg int32, nseg uint16, out []uint16) {

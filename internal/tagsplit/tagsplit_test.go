@@ -176,6 +176,45 @@ func TestSplitInvariants(t *testing.T) {
 	}
 }
 
+// Forks of a trained model split as the model does, at the same time, on
+// goroutines of their own: strings it trained on and strings it did not
+// (which it searches for, filling the fork's caches). Run with -race, this
+// is also the test that forks share nothing they write.
+func TestForkSplitsAsTheModelDoes(t *testing.T) {
+	m := newModel(t, true, "Distributed SystemsKafka", "Distributed SystemsRound Robinfault tolerance", "HAProxyload balancing")
+	type input struct{ glued, ctx string }
+	var inputs []input
+	for _, g := range []string{"Distributed SystemsKafka", "Distributed SystemsRound Robinfault tolerance", "HAProxyload balancing",
+		"Backend ArchitectureDistributed SystemsMessage Queue", "DBaaSDatabase CloudDistributed Systems", "Kafka消息队列", "zzzAAA"} {
+		inputs = append(inputs, input{g, ""}, input{g, "How HAProxy does load balancing with Kafka and a message queue"})
+	}
+	want := make([]tagsplit.Result, len(inputs))
+	for i, in := range inputs {
+		want[i] = m.Split(in.glued, in.ctx)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		f := m.Fork()
+		wg.Go(func() {
+			for range 20 {
+				for i, in := range inputs {
+					if got := f.Split(in.glued, in.ctx); !slices.Equal(got.Tags, want[i].Tags) || got.Certain != want[i].Certain || got.Margin != want[i].Margin {
+						t.Errorf("a fork splits %q as %q (certain %v), the model as %q (certain %v)", in.glued, got.Tags, got.Certain, want[i].Tags, want[i].Certain)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	defer func() {
+		if recover() == nil {
+			t.Error("Fork of an untrained model did not panic")
+		}
+	}()
+	tagsplit.New(dict, tagsplit.DefaultParams()).Fork()
+}
+
 func checkSplit(t *testing.T, glued string, tags []string, certain bool) {
 	t.Helper()
 	if strings.Join(tags, "") != glued {
