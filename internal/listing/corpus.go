@@ -63,18 +63,63 @@ func Expand(args []string) ([]string, error) {
 	return out, nil
 }
 
-// Observe reads every card of the files and feeds obs. Malformed cards are
-// skipped here; ReadFile reports them.
+// Observe reads every card of the files and feeds obs, in order.
+// Malformed cards are skipped here; ReadFile reports them. The files are
+// parsed on a goroutine of their own while obs learns on this one, a
+// batch of cards behind: on a corpus of 1M cards the two took about as
+// long as each other.
 func Observe(fsys fs.FS, paths []string, obs Observer) error {
-	for _, p := range paths {
-		if err := observeFile(fsys, p, obs); err != nil {
-			return err
+	batches := make(chan []catalog.Card, 4)
+	free := make(chan []catalog.Card, 6)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]catalog.Card, 0, observeBatch)
+		flush := func() {
+			batches <- batch
+			select {
+			case batch = <-free:
+				batch = batch[:0]
+			default:
+				batch = make([]catalog.Card, 0, observeBatch)
+			}
+		}
+		for _, p := range paths {
+			err := observeFile(fsys, p, func(c catalog.Card) {
+				if batch = append(batch, c); len(batch) == observeBatch {
+					flush()
+				}
+			})
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+		if len(batch) > 0 {
+			flush()
+		}
+		errc <- nil
+	}()
+	for batch := range batches {
+		for _, c := range batch {
+			obs.Observe(c.Glued)
+			obs.ObserveText(c.Title)
+			obs.ObserveText(c.Summary)
+		}
+		clear(batch) // not to keep the lines the cards are cut from
+		select {
+		case free <- batch:
+		default:
 		}
 	}
-	return nil
+	return <-errc
 }
 
-func observeFile(fsys fs.FS, path string, obs Observer) error {
+// observeBatch is how many cards Observe hands over at a time.
+const observeBatch = 256
+
+// observeFile reads the cards of one file and passes each to fn.
+func observeFile(fsys fs.FS, path string, fn func(catalog.Card)) error {
 	f, err := open(fsys, path)
 	if err != nil {
 		return err
@@ -93,9 +138,7 @@ func observeFile(fsys fs.FS, path string, obs Observer) error {
 		if err != nil {
 			continue
 		}
-		obs.Observe(c.Glued)
-		obs.ObserveText(c.Title)
-		obs.ObserveText(c.Summary)
+		fn(c)
 	}
 }
 

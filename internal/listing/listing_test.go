@@ -2,8 +2,10 @@ package listing_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -388,4 +390,49 @@ func BenchmarkReader(b *testing.B) {
 			b.Fatalf("%d cards, %v", len(cards), err)
 		}
 	}
+}
+
+// recorder is an Observer that records what it is fed.
+type recorder struct{ seen []string }
+
+func (r *recorder) Observe(glued string)   { r.seen = append(r.seen, "tags "+glued) }
+func (r *recorder) ObserveText(txt string) { r.seen = append(r.seen, "text "+txt) }
+
+// Observe feeds the observer every card of every file, in order (which
+// cards count is order-dependent past the splitter's bounds), over more
+// cards than it hands over at a time, and stops at a file it cannot read.
+func TestObserveFeedsEveryCardInOrder(t *testing.T) {
+	fsys := fstest.MapFS{}
+	var paths, want []string
+	for f := range 3 {
+		var b strings.Builder
+		b.WriteString(header)
+		for i := range 200 {
+			title := fmt.Sprintf("Title %d.%d", f, i)
+			fmt.Fprintf(&b, "Architect\nArchitect\nMay 16, 2016 · Operations\n\n%s\n\nSummary %d.%d.\n\nDistributed SystemsKafka%d\n3 likes · 15 min read\n%s\n", title, f, i, i, title)
+			want = append(want, fmt.Sprintf("tags Distributed SystemsKafka%d", i), "text "+title, fmt.Sprintf("text Summary %d.%d.", f, i))
+		}
+		name := fmt.Sprintf("p%d.txt", f)
+		fsys[name] = &fstest.MapFile{Data: []byte(b.String())}
+		paths = append(paths, name)
+	}
+	var r recorder
+	if err := listing.Observe(fsys, paths, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.seen, want) {
+		t.Fatalf("observed %d strings, want %d, in order; first difference at %d", len(r.seen), len(want), firstDiff(r.seen, want))
+	}
+	if err := listing.Observe(fsys, append(paths, "missing.txt"), &recorder{}); err == nil {
+		t.Error("Observe of a missing file: no error")
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
