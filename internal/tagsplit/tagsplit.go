@@ -122,6 +122,33 @@ type Model struct {
 	wcost      map[string]float64 // word cost cache
 	known      map[string]bool    // knownWord cache
 	tagBuf     []string           // scratch for adjust
+	pairs      *bytePairs         // search's: the byte pairs of its context
+}
+
+// bytePairs is a set of pairs of adjacent bytes of a text: a string with
+// a pair that is not in the set is not in the text. Most candidate tags
+// of a search are not in the card's text, and this says so in a few
+// nanoseconds, where looking for them took a fifth of a split.
+type bytePairs [1 << 16 / 64]uint64
+
+// set makes p the pairs of text.
+func (p *bytePairs) set(text string) {
+	clear(p[:])
+	for i := 0; i+1 < len(text); i++ {
+		k := uint16(text[i])<<8 | uint16(text[i+1])
+		p[k/64] |= 1 << (k % 64)
+	}
+}
+
+// has reports whether every pair of adjacent bytes of s is in p.
+func (p *bytePairs) has(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		k := uint16(s[i])<<8 | uint16(s[i+1])
+		if p[k/64]&(1<<(k%64)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // entry is one distinct glued string of the corpus.
@@ -346,7 +373,7 @@ func (m *Model) Fork() *Model {
 		panic("tagsplit: Fork of a model that is not trained")
 	}
 	f := *m
-	f.wcost, f.known, f.tagBuf = map[string]float64{}, nil, nil
+	f.wcost, f.known, f.tagBuf, f.pairs = map[string]float64{}, nil, nil, nil
 	return &f
 }
 
@@ -502,6 +529,18 @@ func (m *Model) search(s, ctx string, n int) []scored {
 		return nil
 	}
 	pos := m.boundaries(s)
+	// The candidates' lowercase for mentions, cut from s's: the same
+	// bytes when s is ASCII (lowercasing and the hyphens' mapping keep
+	// each byte in place). Lowercasing each candidate on its own was a
+	// quarter of a split in context.
+	lower := ""
+	if ctx != "" && isASCII(s) {
+		lower = strings.ToLower(s)
+		if m.pairs == nil {
+			m.pairs = new(bytePairs)
+		}
+		m.pairs.set(ctx)
+	}
 	beams := make([][]hyp, len(pos))
 	beams[0] = []hyp{{prev: -1}}
 	for a := range pos {
@@ -529,7 +568,15 @@ func (m *Model) search(s, ctx string, n int) []scored {
 					continue
 				}
 				if math.IsInf(c, 1) {
-					c = m.tagCost(t, ctx)
+					lt := ""
+					if lower != "" {
+						lt = lower[i:j]
+					}
+					in := ctx
+					if lt != "" && !m.pairs.has(lt) {
+						in = "" // a pair of its bytes is not in ctx: neither is it
+					}
+					c = m.tagCost(t, lt, in)
 					if j < len(s) {
 						ra, _ := utf8.DecodeLastRuneInString(t)
 						rb, _ := utf8.DecodeRuneInString(s[j:])
@@ -730,14 +777,22 @@ func insertHyp(hs []hyp, h hyp, k int) []hyp {
 
 // tagCost is -log P(tag) under the Dirichlet-process unigram model, less
 // the context bonus.
-func (m *Model) tagCost(t, ctx string) float64 {
+//
+// lt is t as mentions matches it (lowercase, its hyphens '-'), or ""
+// for tagCost to work it out.
+func (m *Model) tagCost(t, lt, ctx string) float64 {
 	base := m.spellCost(t)
 	c := m.counts[t]
 	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
 	num := logAdd(math.Log(c), math.Log(m.p.Alpha)-base)
 	cost := math.Log(m.total+m.p.PriorMass+m.p.Alpha) - num
-	if ctx != "" && mentions(ctx, t) {
-		cost -= m.p.ContextBonus
+	if ctx != "" {
+		if lt == "" {
+			lt = mentionForm(t)
+		}
+		if mentionsLower(ctx, lt) {
+			cost -= m.p.ContextBonus
+		}
 	}
 	return cost
 }
@@ -1064,13 +1119,30 @@ func normalizeContext(s string) string {
 
 // mentions reports whether ctx (from normalizeContext) has tag t as a whole
 // word or phrase.
-func mentions(ctx, t string) bool {
-	lt := strings.ToLower(strings.Map(func(r rune) rune {
+func mentions(ctx, t string) bool { return mentionsLower(ctx, mentionForm(t)) }
+
+// mentionForm is t as mentions matches it: lowercase, its hyphens '-'.
+func mentionForm(t string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
 		if isHyphen(r) {
 			return '-'
 		}
 		return r
 	}, t))
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// mentionsLower is mentions of a tag already in mentionForm.
+func mentionsLower(ctx, lt string) bool {
 	for off := 0; ; {
 		i := strings.Index(ctx[off:], lt)
 		if i < 0 {

@@ -260,3 +260,24 @@ func BenchmarkSplit(b *testing.B) {
 		m.Split(inputs[i%len(inputs)], "")
 	}
 }
+
+// BenchmarkSplitInContext splits strings the model did not train on,
+// with a card's title and summary as context, as the importer does for
+// every card past the strings a model trains on (most of them at 1M
+// cards).
+func BenchmarkSplitInContext(b *testing.B) {
+	m := newModel(b, true, "Distributed SystemsKafka")
+	inputs := []string{
+		"Backend ArchitectureDistributed SystemsMessage Queuehigh availability",
+		"BalancingCSSGraph ConfigurationTLSreplica tolerance",
+		"Code AuthorizationDistributed DiscoveryRelease ObservabilityTest Gateway",
+		"DBaaSDatabase CloudDistributed Systemsload balancing",
+	}
+	ctx := "How we run load balancing for a distributed message queue\n" +
+		"The article explains how the team moved its backend architecture to a message queue with high availability, " +
+		"covering TLS termination, replica tolerance, release observability and the test gateway they built for it."
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.Split(inputs[i%len(inputs)], ctx)
+	}
+}
