@@ -258,6 +258,9 @@ func (e environment) importCmd(args []string) error {
 	return nil
 }
 
+// maxSplitters bounds the goroutines that split tags during an import.
+const maxSplitters = 4
+
 // readPages reads and splits the cards of paths, in order, and sends
 // what to do with each to steps: begin a page, store a card, report a
 // problem, end the page. It stops when ctx is done.
@@ -291,11 +294,16 @@ func readPages(ctx context.Context, paths []string, m *tagsplit.Model, steps cha
 		close(jobs)
 		splitters.Wait()
 	}()
-	for range runtime.GOMAXPROCS(0) {
+	// Each fork keeps caches of its own (a few MB when full): a few
+	// forks use the cores of a small machine without the memory growing
+	// with a big one's.
+	for range min(runtime.GOMAXPROCS(0), maxSplitters) {
 		sp := m.Fork()
 		splitters.Go(func() {
 			for j := range jobs {
-				j.split = listing.SplitCard(sp, &j.card)
+				if ctx.Err() == nil { // after a cancel, the steps are not run
+					j.split = listing.SplitCard(sp, &j.card)
+				}
 				close(j.done)
 			}
 		})

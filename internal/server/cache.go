@@ -200,6 +200,27 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	c.shrink()
 }
 
+// remove drops r, if it is kept.
+func (c *responseCache) remove(r *cachedResponse) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byKey[r.key]
+	if !ok || e.Value.(*cachedResponse) != r {
+		return
+	}
+	switch {
+	case r.nonCanonical:
+		c.odd.MoveToBack(e)
+		c.evict(c.odd)
+	case r.protected:
+		c.protected.MoveToBack(e)
+		c.evict(c.protected)
+	default:
+		c.probation.MoveToBack(e)
+		c.evict(c.probation)
+	}
+}
+
 // shrink drops the least recently used responses until each segment is
 // within its budget, probation's first. c.mu is held.
 func (c *responseCache) shrink() {
@@ -388,8 +409,13 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		if lead {
 			defer s.cache.end(key)
 		}
-		if c != nil && s.cache.serve(w, r, c) {
-			return
+		if c != nil {
+			if s.cache.serve(w, r, c) {
+				return
+			}
+			// Its kept body could not be read: drop it, so that the
+			// response computed now takes its place.
+			s.cache.remove(c)
 		}
 		cw := &captureWriter{ResponseWriter: w, buf: s.cache.buffer()}
 		defer func() { s.cache.release(cw.buf) }()
@@ -430,41 +456,47 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) bool {
 	etag := resp.header.Get("ETag")
 	zipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	h := w.Header()
-	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
+	// head writes the kept headers, those of the gzipped representation
+	// when zipped, and the status.
+	head := func(status int, encoding string, length int) {
+		h := w.Header()
 		for k, v := range resp.header {
 			h[k] = v
 		}
 		if zipped {
 			h.Set("ETag", gzipETag(etag))
 		}
-		w.WriteHeader(http.StatusNotModified)
+		if encoding != "" {
+			h.Set("Content-Encoding", encoding)
+		}
+		if length >= 0 {
+			h.Set("Content-Length", strconv.Itoa(length))
+		}
+		w.WriteHeader(status)
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
+		head(http.StatusNotModified, "", -1)
 		return true
 	}
-	var body encodedBody
-	if zipped {
-		b, err := c.encoded(resp, encGzip)
-		if err != nil {
-			return false
+	if !zipped {
+		if r.Method == http.MethodHead {
+			head(http.StatusOK, "", resp.size) // nothing to unpack
+			return true
 		}
-		body = b
-	} else {
 		plain := c.buffer()
 		defer c.release(plain)
 		if err := c.plain(resp, plain); err != nil {
 			return false
 		}
-		body = encodedBody{plain.Bytes()}
+		head(http.StatusOK, "", plain.Len())
+		w.Write(plain.Bytes())
+		return true
 	}
-	for k, v := range resp.header {
-		h[k] = v
+	body, err := c.encoded(resp, encGzip)
+	if err != nil {
+		return false
 	}
-	if zipped {
-		h.Set("ETag", gzipETag(etag))
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("Content-Length", strconv.Itoa(body.len()))
-	w.WriteHeader(http.StatusOK)
+	head(http.StatusOK, "gzip", body.len())
 	if r.Method != http.MethodHead {
 		body.writeTo(w)
 	}

@@ -5,6 +5,7 @@ import (
 	stdgzip "compress/gzip"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -93,6 +94,34 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	c.put(entry("burst"), false)
 	if r, _, _ := c.begin("burst", true); r == nil || r.protected {
 		t.Errorf("a request that waited for burst protected it")
+	}
+}
+
+// A kept response whose body cannot be unpacked is not served (serve
+// writes nothing, and the response is computed again), and is removed,
+// so that the response computed takes its place.
+func TestResponseCacheDropsAnUnreadableResponse(t *testing.T) {
+	c := newResponseCache(1 << 20)
+	page := bytes.Repeat([]byte("<p>a page</p>\n"), 500)
+	for _, kind := range []string{"probation", "protected", "odd"} {
+		r := &cachedResponse{key: kind, size: len(page), nonCanonical: kind == "odd", header: map[string][]string{"Etag": {`"1"`}}}
+		if err := c.compress(r, page, sharedMark{}, encS2); err != nil {
+			t.Fatal(err)
+		}
+		c.put(r, kind == "protected")
+		for i := range r.form[encS2].head { // its bytes garbled, its length kept (the budget counts it)
+			r.form[encS2].head[i] = 0xff
+		}
+		rec := httptest.NewRecorder()
+		if c.serve(rec, httptest.NewRequest("GET", "/", nil), r) || rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+			t.Fatalf("%s: an unreadable body was served: %d bytes, headers %v", kind, rec.Body.Len(), rec.Header())
+		}
+		c.remove(r)
+		c.remove(r) // no longer kept: nothing to do
+		check(t, c)
+		if c.byKey[kind] != nil {
+			t.Fatalf("%s: an unreadable response stays kept", kind)
+		}
 	}
 }
 

@@ -206,6 +206,23 @@ func testResponseCacheGzip(t *testing.T, h http.Handler, firstAE string) {
 			t.Errorf("Accept-Encoding %q, If-None-Match %s: %d, %d bytes", tc.ae, tag, rec.Code, rec.Body.Len())
 		}
 	}
+	// A HEAD has a GET's headers and no body; a plain one unpacks
+	// nothing.
+	for _, ae := range []string{"", "gzip"} {
+		req := httptest.NewRequest("HEAD", url, nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := fetch(ae, "")
+		if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != strconv.Itoa(got.Body.Len()) ||
+			rec.Header().Get("Content-Encoding") != got.Header().Get("Content-Encoding") || rec.Header().Get("ETag") != got.Header().Get("ETag") {
+			t.Errorf("HEAD, Accept-Encoding %q: %d, %d bytes, Content-Length %s, encoding %q, ETag %s; the GET: %d bytes, encoding %q, ETag %s",
+				ae, rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"), rec.Header().Get("Content-Encoding"), rec.Header().Get("ETag"),
+				got.Body.Len(), got.Header().Get("Content-Encoding"), got.Header().Get("ETag"))
+		}
+	}
 }
 
 // A listing asked for by a URL that is not its canonical one (an ignored

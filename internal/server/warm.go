@@ -58,6 +58,9 @@ func (s *server) warm(st Store) {
 		if err != nil {
 			continue
 		}
+		// As a browser or a proxy asks: the page is kept gzipped, as
+		// they get it.
+		req.Header.Set("Accept-Encoding", "gzip")
 		s.handler.ServeHTTP(&discardWriter{h: http.Header{}}, req)
 		done++
 	}
