@@ -204,20 +204,8 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 func (c *responseCache) remove(r *cachedResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.byKey[r.key]
-	if !ok || e.Value.(*cachedResponse) != r {
-		return
-	}
-	switch {
-	case r.nonCanonical:
-		c.odd.MoveToBack(e)
-		c.evict(c.odd)
-	case r.protected:
-		c.protected.MoveToBack(e)
-		c.evict(c.protected)
-	default:
-		c.probation.MoveToBack(e)
-		c.evict(c.probation)
+	if e, ok := c.byKey[r.key]; ok && e.Value.(*cachedResponse) == r {
+		c.drop(e)
 	}
 }
 
@@ -248,20 +236,40 @@ func (c *responseCache) overBudget() bool {
 
 // evict drops the least recently used response of segment l. c.mu is
 // held.
-func (c *responseCache) evict(l *list.List) {
-	e := l.Back()
+func (c *responseCache) evict(l *list.List) { c.drop(l.Back()) }
+
+// drop drops the kept response of e. c.mu is held.
+func (c *responseCache) drop(e *list.Element) {
 	old := e.Value.(*cachedResponse)
-	l.Remove(e)
+	c.segment(old).Remove(e)
 	delete(c.byKey, old.key)
 	c.releaseShared(old)
-	switch cost := old.cost(); {
-	case old.nonCanonical:
-		c.oddUsed -= cost
-	case old.protected:
-		c.used -= cost
-		c.protectedUsed -= cost
+	c.charge(old, -old.cost())
+}
+
+// segment returns the list that holds the kept response r. c.mu is held.
+func (c *responseCache) segment(r *cachedResponse) *list.List {
+	switch {
+	case r.nonCanonical:
+		return c.odd
+	case r.protected:
+		return c.protected
 	default:
-		c.used -= cost
+		return c.probation
+	}
+}
+
+// charge counts n more bytes (fewer, when negative) of the kept response
+// r against its segment's budget. c.mu is held.
+func (c *responseCache) charge(r *cachedResponse, n int) {
+	switch {
+	case r.nonCanonical:
+		c.oddUsed += n
+	case r.protected:
+		c.used += n
+		c.protectedUsed += n
+	default:
+		c.used += n
 	}
 }
 
@@ -436,12 +444,8 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 		}
 		// Kept in the encoding this client asked for; the other is
 		// made when a client asks for it.
-		enc := encS2
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			enc = encGzip
-		}
 		resp := &cachedResponse{key: key, header: h, size: cw.buf.Len(), nonCanonical: cw.nonCanonical}
-		if err := s.cache.compress(resp, cw.buf.Bytes(), cw.shared, enc); err != nil {
+		if err := s.cache.compress(resp, cw.buf.Bytes(), cw.shared, keptEncoding(r)); err != nil {
 			return
 		}
 		s.cache.put(resp, r.Context().Value(warmKey{}) != nil)
@@ -455,7 +459,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 // (then the response is to be computed).
 func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) bool {
 	etag := resp.header.Get("ETag")
-	zipped := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	zipped := keptEncoding(r) == encGzip
 	// head writes the kept headers, those of the gzipped representation
 	// when zipped, and the status.
 	head := func(status int, encoding string, length int) {
@@ -501,6 +505,16 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 		body.writeTo(w)
 	}
 	return true
+}
+
+// keptEncoding is the encoding of the response cache that serves r:
+// gzip when r accepts it (the bytes as kept), S2 otherwise (unpacked for
+// it).
+func keptEncoding(r *http.Request) encoding {
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		return encGzip
+	}
+	return encS2
 }
 
 // gzipETag is the ETag of the gzipped representation of the response

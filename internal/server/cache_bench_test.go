@@ -50,7 +50,7 @@ func BenchmarkResponseCacheEncodings(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				buf := c.buffer()
-				if err := c.unpack(r, buf); err != nil || buf.Len() != len(page) {
+				if _, err := c.unpack(r, buf); err != nil || buf.Len() != len(page) {
 					b.Fatalf("unpacked %d bytes of %d: %v", buf.Len(), len(page), err)
 				}
 				c.release(buf)

@@ -285,7 +285,7 @@ func (c *responseCache) encoded(r *cachedResponse, enc encoding) (encodedBody, e
 	}
 	plain := c.buffer()
 	defer c.release(plain)
-	if err := c.unpack(r, plain); err != nil {
+	if _, err := c.unpack(r, plain); err != nil {
 		return encodedBody{}, err
 	}
 	return c.keepAs(r, plain.Bytes(), enc)
@@ -294,17 +294,12 @@ func (c *responseCache) encoded(r *cachedResponse, enc encoding) (encodedBody, e
 // plain appends r's body to buf, unpacked from S2. A response kept only
 // gzipped is unzipped, and kept in S2 too from then on.
 func (c *responseCache) plain(r *cachedResponse, buf *bytes.Buffer) error {
-	c.mu.Lock()
-	_, inS2 := r.body(encS2)
-	c.mu.Unlock()
-	if err := c.unpack(r, buf); err != nil {
+	fromS2, err := c.unpack(r, buf)
+	if err != nil || fromS2 {
 		return err
 	}
-	if !inS2 {
-		_, err := c.keepAs(r, buf.Bytes(), encS2)
-		return err
-	}
-	return nil
+	_, err = c.keepAs(r, buf.Bytes(), encS2)
+	return err
 }
 
 // keepAs returns body, r's body, in encoding enc, and keeps it so while
@@ -338,33 +333,24 @@ func (c *responseCache) addForm(r, made *cachedResponse, enc encoding) {
 		c.mergeShared(r.shared, made.shared)
 	}
 	r.form[enc] = made.form[enc]
-	grow := made.form[enc].len()
-	switch {
-	case r.nonCanonical:
-		c.oddUsed += grow
-	case r.protected:
-		c.used += grow
-		c.protectedUsed += grow
-	default:
-		c.used += grow
-	}
+	c.charge(r, made.form[enc].len())
 	c.shrink()
 }
 
 // errCorrupt is a kept body that does not unpack to its size.
 var errCorrupt = errors.New("response cache: a kept body does not unpack to its size")
 
-// unpack appends r's body to buf, from S2 if r is kept in it, else
-// unzipped.
-func (c *responseCache) unpack(r *cachedResponse, buf *bytes.Buffer) error {
+// unpack appends r's body to buf, from S2 if r is kept in it (fromS2),
+// else unzipped.
+func (c *responseCache) unpack(r *cachedResponse, buf *bytes.Buffer) (fromS2 bool, err error) {
 	c.mu.Lock()
-	b, ok := r.body(encS2)
-	if !ok {
+	b, fromS2 := r.body(encS2)
+	if !fromS2 {
 		b, _ = r.body(encGzip)
 	}
 	c.mu.Unlock()
-	if !ok {
-		return c.gunzip(b, r.size, buf)
+	if !fromS2 {
+		return false, c.gunzip(b, r.size, buf)
 	}
 	buf.Grow(r.size)
 	dst := buf.AvailableBuffer()[:r.size]
@@ -373,20 +359,24 @@ func (c *responseCache) unpack(r *cachedResponse, buf *bytes.Buffer) error {
 		if p == nil {
 			continue
 		}
-		out, err := s2.Decode(dst[n:], p)
+		// Each piece unpacks in place, where the one before it ended.
+		size, err := s2.DecodedLen(p)
 		if err != nil {
-			return err
+			return true, err
 		}
-		if n+len(out) > len(dst) || (len(out) > 0 && &out[0] != &dst[n]) {
-			return errCorrupt // not unpacked in place: bigger than its size
+		if n+size > len(dst) {
+			return true, errCorrupt
 		}
-		n += len(out)
+		if _, err := s2.Decode(dst[n:n+size], p); err != nil {
+			return true, err
+		}
+		n += size
 	}
 	if n != r.size {
-		return errCorrupt
+		return true, errCorrupt
 	}
 	buf.Write(dst)
-	return nil
+	return true, nil
 }
 
 // gunzip appends the gzipped body b of the given size to buf. The
