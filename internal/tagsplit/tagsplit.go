@@ -128,7 +128,8 @@ type Model struct {
 // bytePairs is a set of pairs of adjacent bytes of a text: a string with
 // a pair that is not in the set is not in the text. Most candidate tags
 // of a search are not in the card's text, and this says so in a few
-// nanoseconds, where looking for them took a fifth of a split.
+// nanoseconds, where looking for them took a fifth of a split (see
+// mentioned).
 type bytePairs [1 << 16 / 64]uint64
 
 // set makes p the pairs of text.
@@ -529,17 +530,20 @@ func (m *Model) search(s, ctx string, n int) []scored {
 		return nil
 	}
 	pos := m.boundaries(s)
-	// The candidates' lowercase for mentions, cut from s's: the same
-	// bytes when s is ASCII (lowercasing and the hyphens' mapping keep
-	// each byte in place). Lowercasing each candidate on its own was a
-	// quarter of a split in context.
+	// The context's byte pairs (see mentioned), and the candidates'
+	// lowercase for mentions cut from s's: the same bytes when s is
+	// ASCII (lowercasing and the hyphens' mapping keep each byte in
+	// place). Lowercasing each candidate on its own was a quarter of a
+	// split in context.
 	lower := ""
-	if ctx != "" && isASCII(s) {
-		lower = strings.ToLower(s)
+	if ctx != "" {
 		if m.pairs == nil {
 			m.pairs = new(bytePairs)
 		}
 		m.pairs.set(ctx)
+		if isASCII(s) {
+			lower = strings.ToLower(s)
+		}
 	}
 	beams := make([][]hyp, len(pos))
 	beams[0] = []hyp{{prev: -1}}
@@ -572,11 +576,7 @@ func (m *Model) search(s, ctx string, n int) []scored {
 					if lower != "" {
 						lt = lower[i:j]
 					}
-					in := ctx
-					if lt != "" && !m.pairs.has(lt) {
-						in = "" // a pair of its bytes is not in ctx: neither is it
-					}
-					c = m.tagCost(t, lt, in)
+					c = m.tagCost(t, ctx != "" && m.mentioned(ctx, t, lt))
 					if j < len(s) {
 						ra, _ := utf8.DecodeLastRuneInString(t)
 						rb, _ := utf8.DecodeRuneInString(s[j:])
@@ -776,25 +776,28 @@ func insertHyp(hs []hyp, h hyp, k int) []hyp {
 }
 
 // tagCost is -log P(tag) under the Dirichlet-process unigram model, less
-// the context bonus.
-//
-// lt is t as mentions matches it (lowercase, its hyphens '-'), or ""
-// for tagCost to work it out.
-func (m *Model) tagCost(t, lt, ctx string) float64 {
+// the context bonus when the card's text mentions the tag.
+func (m *Model) tagCost(t string, mentioned bool) float64 {
 	base := m.spellCost(t)
 	c := m.counts[t]
 	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
 	num := logAdd(math.Log(c), math.Log(m.p.Alpha)-base)
 	cost := math.Log(m.total+m.p.PriorMass+m.p.Alpha) - num
-	if ctx != "" {
-		if lt == "" {
-			lt = mentionForm(t)
-		}
-		if mentionsLower(ctx, lt) {
-			cost -= m.p.ContextBonus
-		}
+	if mentioned {
+		cost -= m.p.ContextBonus
 	}
 	return cost
+}
+
+// mentioned reports whether ctx, the context of a search whose byte
+// pairs m.pairs holds, mentions the candidate t, whose mentionForm is lt
+// (or "": worked out here). A candidate with a pair of bytes ctx lacks is
+// not in it, which the pairs say in a few nanoseconds.
+func (m *Model) mentioned(ctx, t, lt string) bool {
+	if lt == "" {
+		lt = mentionForm(t)
+	}
+	return m.pairs.has(lt) && mentionsLower(ctx, lt)
 }
 
 func logAdd(a, b float64) float64 {

@@ -248,17 +248,13 @@ func FuzzSplit(f *testing.F) {
 }
 
 func BenchmarkSplit(b *testing.B) {
-	m := newModel(b, true, "Distributed SystemsKafka")
 	inputs := []string{
 		"Distributed SystemsRound Robinfault tolerance",
 		"Backend ArchitectureDistributed SystemsMessage Queue",
 		"Distributed Systemshigh availabilityload balancing",
 		"DBaaSDatabase CloudDistributed Systems",
 	}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		m.Split(inputs[i%len(inputs)], "")
-	}
+	benchmarkSplit(b, inputs, "")
 }
 
 // BenchmarkSplitInContext splits strings the model did not train on,
@@ -266,7 +262,6 @@ func BenchmarkSplit(b *testing.B) {
 // every card past the strings a model trains on (most of them at 1M
 // cards).
 func BenchmarkSplitInContext(b *testing.B) {
-	m := newModel(b, true, "Distributed SystemsKafka")
 	inputs := []string{
 		"Backend ArchitectureDistributed SystemsMessage Queuehigh availability",
 		"BalancingCSSGraph ConfigurationTLSreplica tolerance",
@@ -276,6 +271,13 @@ func BenchmarkSplitInContext(b *testing.B) {
 	ctx := "How we run load balancing for a distributed message queue\n" +
 		"The article explains how the team moved its backend architecture to a message queue with high availability, " +
 		"covering TLS termination, replica tolerance, release observability and the test gateway they built for it."
+	benchmarkSplit(b, inputs, ctx)
+}
+
+// benchmarkSplit splits inputs in turn, in context ctx, with a model that
+// knows the shipped lexicon and was trained on one string.
+func benchmarkSplit(b *testing.B, inputs []string, ctx string) {
+	m := newModel(b, true, "Distributed SystemsKafka")
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		m.Split(inputs[i%len(inputs)], ctx)
