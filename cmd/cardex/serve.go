@@ -31,13 +31,15 @@ const (
 )
 
 func (e environment) serve(args []string) error {
-	fs := e.flags("serve", "usage: cardex serve [--db PATH] [--addr HOST:PORT] [--conns N] [--reload D] [--query-timeout D] [--warm N] [--access-log=false]\n\nServes the database read-only over HTTP, and reopens it when an import publishes a new one.")
+	fs := e.flags("serve", "usage: cardex serve [--db PATH] [--addr HOST:PORT] [--conns N] [--reload D] [--query-timeout D] [--warm N] [--spill-mib N] [--spill-dir DIR] [--access-log=false]\n\nServes the database read-only over HTTP, and reopens it when an import publishes a new one.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to serve (opened read-only)")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
 	conns := fs.Int("conns", 4, "read-only SQLite connections in the pool")
 	reload := fs.Duration("reload", time.Second, "how often to check for a newly published database (0: never)")
 	queryTimeout := fs.Duration("query-timeout", server.DefaultQueryTimeout, "the store time one request may take before it gets a 503")
 	warm := fs.Int("warm", defaultWarmPages, "popular pages rendered into the response cache, in the background, when a database is first served (0: none)")
+	spillMiB := fs.Int64("spill-mib", defaultSpillMiB, "MiB of the response cache's spill file, which keeps the pages pushed out of memory (0: none)")
+	spillDir := fs.String("spill-dir", "", "where the spill file is made, unlinked at once (default: the system's temporary directory)")
 	accessLog := fs.Bool("access-log", true, "log one line per request (false: only the requests that fail, for a server behind a proxy that logs them)")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
@@ -53,7 +55,8 @@ func (e environment) serve(args []string) error {
 	}
 	defer db.close()
 	h, err := server.New(db.current(), server.Config{Logger: log, Web: web.FS, TagDocs: seeds.FS,
-		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout, WarmPages: *warm, QuietAccess: !*accessLog})
+		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout, WarmPages: *warm, QuietAccess: !*accessLog,
+		SpillBytes: *spillMiB << 20, SpillDir: *spillDir})
 	if err != nil {
 		return err
 	}
@@ -68,6 +71,11 @@ func (e environment) serve(args []string) error {
 // defaultWarmPages is how many popular pages a server renders ahead: at
 // about 12 KB each once gzipped, a tenth of the response cache.
 const defaultWarmPages = 300
+
+// defaultSpillMiB is the spill file's default budget: room for about
+// 50,000 pages of a 1M-card database, in the kernel's page cache rather
+// than the server's heap.
+const defaultSpillMiB = 512
 
 // serveMemoryLimit is the server's default soft memory limit.
 const serveMemoryLimit = 96 << 20

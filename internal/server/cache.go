@@ -46,6 +46,10 @@ type cachedResponse struct {
 	// canonical one: it is kept in the odd segment, never protected (see
 	// markNonCanonical).
 	nonCanonical bool
+	// spilled: the response was read from the spill file (cachespill.go)
+	// for one request, and is kept nowhere; it is served in the
+	// encodings it was kept in, and never packed again.
+	spilled bool
 }
 
 // cost is what a response counts against the budget.
@@ -94,6 +98,13 @@ type responseCache struct {
 	// milliseconds, which would empty a sync.Pool.
 	readers memo.FreeList[*gzip.Reader]
 	buffers memo.FreeList[*bytes.Buffer]
+	// spill is the second tier (nil when off), spills the responses
+	// pushed out of memory that are still to be written to it (by the
+	// request that pushed them out, once c.mu is let go), and spillBufs
+	// the buffers records are read into.
+	spill     *spillFile
+	spills    []spillJob
+	spillBufs memo.FreeList[[]byte]
 }
 
 // encoders is how many responses may be compressed at once.
@@ -106,8 +117,8 @@ const (
 	maxKeptBuffer  = 256 << 10
 )
 
-func newResponseCache(budget int) *responseCache {
-	c := &responseCache{budget: budget, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+func newResponseCache(budget int, spill *spillFile) *responseCache {
+	c := &responseCache{budget: budget, spill: spill, spillBufs: make(memo.FreeList[[]byte], captureBuffers), probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		encoders: make(chan *encoder, encoders),
 		readers:  make(memo.FreeList[*gzip.Reader], encoders), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
 		shared: map[string]*sharedPart{}}
@@ -177,6 +188,7 @@ func (c *responseCache) put(r *cachedResponse, protect bool) {
 	if size > c.budget/8 || (r.nonCanonical && size > c.oddBudget()) {
 		return
 	}
+	defer c.flushSpills()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.byKey[r.key]; ok {
@@ -234,9 +246,15 @@ func (c *responseCache) overBudget() bool {
 	return c.used+c.sharedUsed > c.mainBudget()
 }
 
-// evict drops the least recently used response of segment l. c.mu is
-// held.
-func (c *responseCache) evict(l *list.List) { c.drop(l.Back()) }
+// evict drops the least recently used response of segment l, to be
+// written to the spill file. c.mu is held.
+func (c *responseCache) evict(l *list.List) {
+	e := l.Back()
+	if j, ok := c.spillJobOf(e.Value.(*cachedResponse)); ok {
+		c.spills = append(c.spills, j)
+	}
+	c.drop(e)
+}
 
 // drop drops the kept response of e. c.mu is held.
 func (c *responseCache) drop(e *list.Element) {
@@ -424,6 +442,8 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			// Its kept body could not be read: drop it, so that the
 			// response computed now takes its place.
 			s.cache.remove(c)
+		} else if s.cache.spill != nil && s.cache.serveSpilled(w, r, key) {
+			return
 		}
 		cw := &captureWriter{ResponseWriter: w, buf: s.cache.buffer()}
 		defer func() { s.cache.release(cw.buf) }()
@@ -460,6 +480,9 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) bool {
 	etag := resp.header.Get("ETag")
 	zipped := keptEncoding(r) == encGzip
+	if resp.spilled && resp.form[encGzip].head == nil {
+		zipped = false // plain, rather than gzipped again for one request
+	}
 	// head writes the kept headers, those of the gzipped representation
 	// when zipped, and the status.
 	head := func(status int, encoding string, length int) {

@@ -27,7 +27,7 @@ func BenchmarkResponseCacheEncodings(b *testing.B) {
 	if rec.Code != 200 || len(page) < 30_000 {
 		b.Fatalf("the page: %d, %d bytes", rec.Code, len(page))
 	}
-	c := newResponseCache(1 << 20)
+	c := newResponseCache(1<<20, nil)
 	for _, enc := range []struct {
 		name string
 		enc  encoding

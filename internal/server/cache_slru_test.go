@@ -18,7 +18,7 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 	entry := func(key string) *cachedResponse {
 		return &cachedResponse{key: key, form: [encodings]pieces{encGzip: {head: make([]byte, 1000-512-len(key))}}}
 	}
-	c := newResponseCache(10_000) // ten entries of 1,000
+	c := newResponseCache(10_000, nil) // ten entries of 1,000
 	hit := func(key string) bool {
 		r, _, lead := c.begin(key, false)
 		if lead {
@@ -101,7 +101,7 @@ func TestResponseCacheKeepsRepeatedPagesThroughAScan(t *testing.T) {
 // writes nothing, and the response is computed again), and is removed,
 // so that the response computed takes its place.
 func TestResponseCacheDropsAnUnreadableResponse(t *testing.T) {
-	c := newResponseCache(1 << 20)
+	c := newResponseCache(1<<20, nil)
 	page := bytes.Repeat([]byte("<p>a page</p>\n"), 500)
 	for _, kind := range []string{"probation", "protected", "odd"} {
 		r := &cachedResponse{key: kind, size: len(page), nonCanonical: kind == "odd", header: map[string][]string{"Etag": {`"1"`}}}
@@ -195,7 +195,7 @@ func check(t *testing.T, c *responseCache) {
 // between them, and are still, written out, each its own body; the shared
 // part goes when the last of them does.
 func TestResponseCacheKeepsExactCopies(t *testing.T) {
-	c := newResponseCache(1 << 20)
+	c := newResponseCache(1<<20, nil)
 	sidebar := bytes.Repeat([]byte("<li><a href=\"/tags/kafka\">Kafka</a> 12</li>\n"), 300)
 	sharing := 0
 	for i := range 20 {
@@ -284,7 +284,7 @@ func TestResponseCacheKeepsExactCopies(t *testing.T) {
 // the cache's accounting holds (run with -race, this is also the test of
 // its locking).
 func TestResponseCacheEncodesConcurrently(t *testing.T) {
-	c := newResponseCache(48 << 10) // room for about half the pages
+	c := newResponseCache(48<<10, nil) // room for about half the pages
 	sidebar := bytes.Repeat([]byte("<li>sidebar</li>\n"), 800)
 	page := func(i int) ([]byte, sharedMark) {
 		var p []byte

@@ -153,18 +153,7 @@ func testResponseCacheGzip(t *testing.T, h http.Handler, firstAE string) {
 	if firstAE == "" {
 		url = "/sources/architect"
 	}
-	fetch := func(ae, inm string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", url, nil)
-		if ae != "" {
-			req.Header.Set("Accept-Encoding", ae)
-		}
-		if inm != "" {
-			req.Header.Set("If-None-Match", inm)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	fetch := func(ae, inm string) *httptest.ResponseRecorder { return serveWith(h, "GET", url, ae, inm) }
 	first := fetch(firstAE, "") // computed: sent as rendered
 	plain := first.Body.String()
 	etag := first.Header().Get("ETag")
@@ -223,6 +212,21 @@ func testResponseCacheGzip(t *testing.T, h http.Handler, firstAE string) {
 				got.Body.Len(), got.Header().Get("Content-Encoding"), got.Header().Get("ETag"))
 		}
 	}
+}
+
+// serveWith answers a request with the given Accept-Encoding and
+// If-None-Match headers (none when empty).
+func serveWith(h http.Handler, method, url, ae, inm string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, url, nil)
+	if ae != "" {
+		req.Header.Set("Accept-Encoding", ae)
+	}
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
 
 // A listing asked for by a URL that is not its canonical one (an ignored

@@ -295,7 +295,7 @@ func (c *responseCache) encoded(r *cachedResponse, enc encoding) (encodedBody, e
 // gzipped is unzipped, and kept in S2 too from then on.
 func (c *responseCache) plain(r *cachedResponse, buf *bytes.Buffer) error {
 	fromS2, err := c.unpack(r, buf)
-	if err != nil || fromS2 {
+	if err != nil || fromS2 || r.spilled {
 		return err
 	}
 	_, err = c.keepAs(r, buf.Bytes(), encS2)
@@ -321,6 +321,7 @@ func (c *responseCache) keepAs(r *cachedResponse, body []byte, enc encoding) (en
 // addForm adds to r, if it is still kept, its body in encoding enc as
 // made holds it, and makes room for it. c.mu is not held.
 func (c *responseCache) addForm(r, made *cachedResponse, enc encoding) {
+	defer c.flushSpills()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.byKey[r.key]; !ok || e.Value.(*cachedResponse) != r || r.form[enc].head != nil {

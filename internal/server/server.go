@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -57,6 +58,12 @@ type Config struct {
 	// CacheBytes is the response cache's budget: 0 means
 	// DefaultCacheBytes, a negative value turns the cache off.
 	CacheBytes int
+	// SpillBytes is the budget of the response cache's spill file
+	// (cachespill.go), which takes the responses pushed out of memory:
+	// 0 means none. SpillDir is the directory the file is made in (the
+	// system's temporary directory when empty).
+	SpillBytes int64
+	SpillDir   string
 	// WarmPages is how many popular pages to render into the response
 	// cache, in the background, when a store is first served (0: none).
 	WarmPages int
@@ -114,11 +121,16 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
 	}
+	if cfg.SpillBytes > 0 && cfg.SpillDir != "" {
+		if st, err := os.Stat(cfg.SpillDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("spill directory %s: not a directory", cfg.SpillDir)
+		}
+	}
 	switch {
 	case cfg.CacheBytes == 0:
-		s.cache = newResponseCache(DefaultCacheBytes)
+		s.cache = newResponseCache(DefaultCacheBytes, newSpillFile(cfg.SpillDir, cfg.SpillBytes))
 	case cfg.CacheBytes > 0:
-		s.cache = newResponseCache(cfg.CacheBytes)
+		s.cache = newResponseCache(cfg.CacheBytes, newSpillFile(cfg.SpillDir, cfg.SpillBytes))
 	}
 	if err := s.loadStatic(); err != nil {
 		return nil, err

@@ -1,0 +1,392 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"net/http"
+	"os"
+	"sync"
+)
+
+// The response cache's second tier. The memory budget holds a few
+// thousand pages (about 9 KB each, packed), fewer than real traffic
+// comes back to: at 1M cards the Zipf mix of make bench asks for 4,769
+// pages, and every one pushed out of memory cost a new render (about
+// 2 ms of CPU) when it came back. A response pushed out of memory is
+// written instead to a spill file, in the encodings it was kept in, and a
+// later request for it is answered from there: a pread of a few
+// kilobytes, which the kernel serves from its page cache (memory the
+// server's heap does not hold and the kernel takes back under pressure),
+// instead of the store and a render.
+//
+// The file is a ring of records up to the spill budget, written in
+// order: when the next record does not fit before the end, writing starts
+// again at the start, and the records it overwrites are forgotten
+// (first in, first out: the memory tier in front of it already keeps the
+// popular pages). The file is unlinked as soon as it is made, so nothing
+// is left behind when the server stops, however it stops. Only the
+// main segments spill: a non-canonical URL (a cache-busting parameter)
+// never reaches the file.
+//
+// A record is checked when it is read (its CRC and its key), and it is
+// served only if it was still in the index after the read: an
+// overwrite forgets a record before it writes over it.
+
+// spillFile is the spill tier. Its zero budget means off.
+type spillFile struct {
+	dir    string
+	budget int64
+
+	wmu sync.Mutex // one writer at a time; held before mu
+
+	mu     sync.Mutex
+	f      *os.File // made at the first spill
+	broken bool     // making or writing the file failed: the tier is off
+	off    int64    // where the next record goes
+	index  map[string]spillLoc
+	queue  []spilled // the records in the index, oldest first (from head)
+	head   int
+}
+
+// spillLoc is where a record is in the file.
+type spillLoc struct {
+	off int64
+	n   int
+}
+
+// spilled is a record in the file.
+type spilled struct {
+	key string
+	loc spillLoc
+}
+
+func newSpillFile(dir string, budget int64) *spillFile {
+	if budget <= 0 {
+		return nil
+	}
+	return &spillFile{dir: dir, budget: budget, index: map[string]spillLoc{}}
+}
+
+// spillJob is a response pushed out of memory, on its way to the file:
+// its bodies were taken under the cache's lock (the bytes of a kept
+// body never change).
+type spillJob struct {
+	key    string
+	header http.Header
+	size   int
+	shared bool // its bodies are three pieces (around a shared part)
+	body   [encodings]encodedBody
+	has    [encodings]bool
+}
+
+// spillJobOf returns r's job, or false when r does not spill. c.mu is
+// held.
+func (c *responseCache) spillJobOf(r *cachedResponse) (spillJob, bool) {
+	if c.spill == nil || r.nonCanonical {
+		return spillJob{}, false
+	}
+	j := spillJob{key: r.key, header: r.header, size: r.size, shared: r.shared != nil}
+	kept := false
+	for enc := range encoding(encodings) {
+		j.body[enc], j.has[enc] = r.body(enc)
+		kept = kept || j.has[enc]
+	}
+	return j, kept
+}
+
+// flushSpills writes the responses pushed out of memory to the spill
+// file. c.mu is not held.
+func (c *responseCache) flushSpills() {
+	if c.spill == nil {
+		return
+	}
+	c.mu.Lock()
+	jobs := c.spills
+	c.spills = nil
+	c.mu.Unlock()
+	for _, j := range jobs {
+		c.spill.write(j)
+	}
+}
+
+// crcTable is the Castagnoli polynomial's, which the CPU computes.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// record returns j as a record: the CRC of what follows it, then the key,
+// the body's size, which encodings follow and in how many pieces, the
+// headers, and each encoding's pieces.
+func (j spillJob) record() []byte {
+	n := 64 + len(j.key)
+	for enc := range j.body {
+		n += j.body[enc].len() + 16
+	}
+	b := make([]byte, 4, n)
+	b = appendString(b, j.key)
+	b = binary.AppendUvarint(b, uint64(j.size)) // #nosec G115 -- a size is not negative
+	var flags byte
+	for enc, ok := range j.has {
+		if ok {
+			flags |= 1 << enc
+		}
+	}
+	if j.shared {
+		flags |= 1 << 7
+	}
+	b = append(b, flags)
+	b = binary.AppendUvarint(b, uint64(len(j.header)))
+	for k, vs := range j.header {
+		b = appendString(b, k)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, v := range vs {
+			b = appendString(b, v)
+		}
+	}
+	for enc, ok := range j.has {
+		if !ok {
+			continue
+		}
+		for _, p := range j.pieces(encoding(enc)) {
+			b = appendString(b, string(p))
+		}
+	}
+	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], crcTable))
+	return b
+}
+
+// pieces returns j's body in enc as its one or three pieces.
+func (j spillJob) pieces(enc encoding) [][]byte {
+	if j.shared {
+		return j.body[enc][:]
+	}
+	return j.body[enc][:1]
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// errSpill is a record that does not read back as it was written.
+var errSpill = errors.New("response cache: a spilled record does not read back")
+
+// parseRecord reads a record into a response kept nowhere (spilled is
+// set), whose pieces are slices of b.
+func parseRecord(b []byte, key string) (*cachedResponse, error) {
+	if len(b) < 4 || binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], crcTable) {
+		return nil, errSpill
+	}
+	d := decoder{b: b[4:]}
+	if d.str() != key {
+		return nil, errSpill
+	}
+	r := &cachedResponse{key: key, header: http.Header{}, spilled: true}
+	r.size = int(d.uvarint(maxCachedResponse)) // #nosec G115 -- at most maxCachedResponse
+	flags := d.byte()
+	for range d.count() {
+		k := d.str()
+		for range d.count() {
+			r.header[k] = append(r.header[k], d.str())
+		}
+	}
+	shared := flags&(1<<7) != 0
+	if shared {
+		r.shared = &sharedPart{}
+	}
+	for enc := range encoding(encodings) {
+		if flags&(1<<enc) == 0 {
+			continue
+		}
+		head := d.bytes()
+		if !shared {
+			r.form[enc] = pieces{head: head}
+			continue
+		}
+		r.shared.form[enc] = d.bytes()
+		r.form[enc] = pieces{head: head, tail: d.bytes()}
+	}
+	if d.bad || len(d.b) != 0 {
+		return nil, errSpill
+	}
+	return r, nil
+}
+
+// decoder reads a record's fields; bad is set once one is cut short.
+type decoder struct {
+	b   []byte
+	bad bool
+}
+
+// uvarint reads a number up to limit.
+func (d *decoder) uvarint(limit uint64) uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > limit {
+		d.bad, d.b = true, nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a count or a length: no more than the bytes left.
+func (d *decoder) count() uint64 { return d.uvarint(uint64(len(d.b))) }
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.bad = true
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.count()
+	if n > uint64(len(d.b)) {
+		d.bad, d.b = true, nil
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	if v == nil {
+		v = []byte{} // a kept piece is never nil (nil means not kept)
+	}
+	return v
+}
+
+func (d *decoder) str() string { return string(d.bytes()) }
+
+// write adds j's record to the file, unless its key is there already or
+// the record is over an eighth of the budget.
+func (s *spillFile) write(j spillJob) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	_, dup := s.index[j.key]
+	broken := s.broken
+	s.mu.Unlock()
+	if dup || broken {
+		return
+	}
+	rec := j.record()
+	n := int64(len(rec))
+	if n > s.budget/8 {
+		return
+	}
+	s.mu.Lock()
+	if s.f == nil && !s.open() {
+		s.mu.Unlock()
+		return
+	}
+	if s.off+n > s.budget {
+		// Past the write position are only records of the lap before
+		// (the oldest), which the new lap would not reach in order.
+		s.forget(func(old spillLoc) bool { return old.off >= s.off })
+		s.off = 0
+	}
+	at := spillLoc{off: s.off, n: len(rec)}
+	s.forget(func(old spillLoc) bool { return old.off < at.off+int64(at.n) && at.off < old.off+int64(old.n) })
+	s.off += n
+	f := s.f
+	s.mu.Unlock()
+	// The records in the way are forgotten: a reader that found one
+	// before finds it gone after its read, and does not serve it.
+	if _, err := f.WriteAt(rec, at.off); err != nil {
+		s.mu.Lock()
+		s.broken = true
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	s.index[j.key] = at
+	s.queue = append(s.queue, spilled{key: j.key, loc: at})
+	s.mu.Unlock()
+}
+
+// open makes the file, unlinked at once. s.mu is held.
+func (s *spillFile) open() bool {
+	f, err := os.CreateTemp(s.dir, "cardex-spill-*")
+	if err != nil {
+		s.broken = true
+		return false
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		s.broken = true
+		return false
+	}
+	s.f = f
+	return true
+}
+
+// forget drops from the index the oldest records while in says they are
+// in the way. In write order the records are in file order from the
+// write position on (those of the lap before, then those of this one),
+// so the records the next one overlaps are at the head. s.mu is held.
+func (s *spillFile) forget(in func(spillLoc) bool) {
+	for s.head < len(s.queue) {
+		old := s.queue[s.head]
+		if !in(old.loc) {
+			break
+		}
+		if s.index[old.key] == old.loc {
+			delete(s.index, old.key)
+		}
+		s.queue[s.head] = spilled{}
+		s.head++
+	}
+	if s.head > len(s.queue)/2 {
+		s.queue = append(s.queue[:0], s.queue[s.head:]...)
+		s.head = 0
+	}
+}
+
+// read returns the response spilled under key, read into buf (its pieces
+// are slices of it), or nil.
+func (s *spillFile) read(key string, buf []byte) (*cachedResponse, []byte) {
+	s.mu.Lock()
+	at, ok := s.index[key]
+	f := s.f
+	s.mu.Unlock()
+	if !ok {
+		return nil, buf
+	}
+	if cap(buf) < at.n {
+		buf = make([]byte, at.n)
+	}
+	buf = buf[:at.n]
+	_, err := f.ReadAt(buf, at.off)
+	s.mu.Lock()
+	still := s.index[key] == at
+	if still && err != nil {
+		delete(s.index, key)
+	}
+	s.mu.Unlock()
+	if !still || err != nil {
+		return nil, buf
+	}
+	r, err := parseRecord(buf, key)
+	if err != nil {
+		s.mu.Lock()
+		if s.index[key] == at {
+			delete(s.index, key)
+		}
+		s.mu.Unlock()
+		return nil, buf
+	}
+	return r, buf
+}
+
+// serveSpilled answers r from the response spilled under key, if there
+// is one and it reads back; it reports whether it did.
+func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key string) bool {
+	buf, _ := c.spillBufs.Take()
+	resp, buf := c.spill.read(key, buf)
+	defer func() {
+		if cap(buf) <= maxKeptBuffer {
+			c.spillBufs.Give(buf[:0])
+		}
+	}()
+	return resp != nil && c.serve(w, r, resp)
+}

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"testing"
+)
+
+// spillOf returns a job for a response of n random (incompressible)
+// bytes, kept in S2.
+func spillOf(t *testing.T, c *responseCache, key string, n int, rnd *rand.Rand) spillJob {
+	t.Helper()
+	body := make([]byte, n)
+	for i := range body {
+		body[i] = byte(rnd.Uint32())
+	}
+	r := &cachedResponse{key: key, size: n, header: http.Header{"Etag": {`"` + key + `"`}}}
+	if err := c.compress(r, body, sharedMark{}, encS2); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	j, ok := c.spillJobOf(r)
+	if !ok {
+		t.Fatal("no spill job")
+	}
+	return j
+}
+
+// The spill file is a ring: writing past its budget starts again at the
+// start and forgets exactly the records it writes over. Every record in
+// the index reads back whole, none overlaps another, and the file never
+// grows past the budget.
+func TestSpillFileIsARing(t *testing.T) {
+	const budget = 64 << 10
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), budget))
+	s := c.spill
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 1000 {
+		s.write(spillOf(t, c, fmt.Sprintf("k%d", i), 200+rnd.IntN(7000), rnd))
+		if i < 40 || i%37 != 0 {
+			continue
+		}
+		s.mu.Lock()
+		locs := map[string]spillLoc{}
+		for k, v := range s.index {
+			locs[k] = v
+		}
+		s.mu.Unlock()
+		if len(locs) < 8 {
+			t.Fatalf("after %d records, %d in the index: the ring forgets too much", i+1, len(locs))
+		}
+		for k, a := range locs {
+			if a.off+int64(a.n) > budget {
+				t.Fatalf("%s at [%d, %d): past the budget", k, a.off, a.off+int64(a.n))
+			}
+			for k2, b := range locs {
+				if k != k2 && a.off < b.off+int64(b.n) && b.off < a.off+int64(a.n) {
+					t.Fatalf("%s [%d,+%d) overlaps %s [%d,+%d)", k, a.off, a.n, k2, b.off, b.n)
+				}
+			}
+			r, _ := s.read(k, nil)
+			if r == nil || r.key != k || r.header.Get("ETag") != `"`+k+`"` || r.form[encS2].head == nil {
+				t.Fatalf("%s does not read back: %+v", k, r)
+			}
+		}
+	}
+	if st, err := s.f.Stat(); err != nil || st.Size() > budget {
+		t.Fatalf("the file is %d bytes (%v); the budget is %d", st.Size(), err, budget)
+	}
+	// The newest record is always kept; a key already in the file is not
+	// written again.
+	s.mu.Lock()
+	_, newest := s.index["k999"]
+	off := s.off
+	s.mu.Unlock()
+	if !newest {
+		t.Error("the newest record is not in the index")
+	}
+	s.write(spillOf(t, c, "k999", 1000, rnd))
+	if s.off != off {
+		t.Errorf("a key already spilled was written again (%d -> %d)", off, s.off)
+	}
+}
+
+// A record damaged in the file (a bit flipped, or written over) is not
+// served: it is dropped from the index, and the response is computed.
+func TestSpillFileDropsADamagedRecord(t *testing.T) {
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20))
+	s := c.spill
+	rnd := rand.New(rand.NewPCG(3, 4))
+	s.write(spillOf(t, c, "a", 2000, rnd))
+	s.write(spillOf(t, c, "b", 2000, rnd))
+	at := s.index["a"]
+	one := make([]byte, 1)
+	if _, err := s.f.ReadAt(one, at.off+int64(at.n)/2); err != nil {
+		t.Fatal(err)
+	}
+	one[0] ^= 0x10
+	if _, err := s.f.WriteAt(one, at.off+int64(at.n)/2); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.read("a", nil); r != nil {
+		t.Fatal("a damaged record was read back")
+	}
+	if _, ok := s.index["a"]; ok {
+		t.Error("a damaged record stays in the index")
+	}
+	if r, _ := s.read("b", nil); r == nil {
+		t.Error("the record after it no longer reads")
+	}
+	// Asked under another key (a different dataset), a record is not
+	// served either.
+	b := s.index["b"]
+	s.index["c"] = b
+	if r, _ := s.read("c", nil); r != nil {
+		t.Error("a record was served for a key not its own")
+	}
+}
