@@ -50,6 +50,9 @@ type cachedResponse struct {
 	// for one request, and is kept nowhere; it is served in the
 	// encodings it was kept in, and never packed again.
 	spilled bool
+	// plain is the body itself, read from its spill record (spilled is
+	// set too).
+	plain []byte
 }
 
 // cost is what a response counts against the budget.
@@ -117,8 +120,12 @@ const (
 	maxKeptBuffer  = 256 << 10
 )
 
+// spillBuffers is how many buffers for spill records are kept for
+// reuse: about one per connection of a busy server.
+const spillBuffers = 64
+
 func newResponseCache(budget int, spill *spillFile) *responseCache {
-	c := &responseCache{budget: budget, spill: spill, spillBufs: make(memo.FreeList[[]byte], captureBuffers), probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+	c := &responseCache{budget: budget, spill: spill, spillBufs: make(memo.FreeList[[]byte], spillBuffers), probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		encoders: make(chan *encoder, encoders),
 		readers:  make(memo.FreeList[*gzip.Reader], encoders), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
 		shared: map[string]*sharedPart{}}
@@ -469,6 +476,9 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			return
 		}
 		s.cache.put(resp, r.Context().Value(warmKey{}) != nil)
+		if keptEncoding(r) == encS2 && !resp.nonCanonical {
+			s.cache.spillPlain(key, h, cw.buf.Bytes())
+		}
 	})
 }
 
@@ -510,6 +520,14 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 			head(http.StatusOK, "", resp.size) // nothing to unpack
 			return true
 		}
+		if resp.plain != nil {
+			head(http.StatusOK, "", len(resp.plain))
+			w.Write(resp.plain)
+			return true
+		}
+		if c.spill != nil && !resp.spilled && c.servePlainSpilled(w, resp, head) {
+			return true
+		}
 		plain := c.buffer()
 		defer c.release(plain)
 		if err := c.plain(resp, plain); err != nil {
@@ -517,6 +535,9 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 		}
 		head(http.StatusOK, "", plain.Len())
 		w.Write(plain.Bytes())
+		if !resp.nonCanonical {
+			c.spillPlain(resp.key, resp.header, plain.Bytes())
+		}
 		return true
 	}
 	body, err := c.encoded(resp, encGzip)

@@ -78,7 +78,14 @@ type spillJob struct {
 	shared bool // its bodies are three pieces (around a shared part)
 	body   [encodings]encodedBody
 	has    [encodings]bool
+	// plain is the body itself, in a record of its own (under the key
+	// plainKey gives): see spillPlain.
+	plain []byte
 }
+
+// plainKey is the key of the record of the plain body of the response
+// kept under key.
+func plainKey(key string) string { return key + "\x00plain" }
 
 // spillJobOf returns r's job, or false when r does not spill. c.mu is
 // held.
@@ -117,7 +124,7 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // the body's size, which encodings follow and in how many pieces, the
 // headers, and each encoding's pieces.
 func (j spillJob) record() []byte {
-	n := 64 + len(j.key)
+	n := 64 + len(j.key) + len(j.plain)
 	for enc := range j.body {
 		n += j.body[enc].len() + 16
 	}
@@ -129,6 +136,9 @@ func (j spillJob) record() []byte {
 		if ok {
 			flags |= 1 << enc
 		}
+	}
+	if j.plain != nil {
+		flags |= 1 << 6
 	}
 	if j.shared {
 		flags |= 1 << 7
@@ -149,6 +159,9 @@ func (j spillJob) record() []byte {
 		for _, p := range j.pieces(encoding(enc)) {
 			b = appendString(b, string(p))
 		}
+	}
+	if j.plain != nil {
+		b = appendString(b, string(j.plain))
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], crcTable))
 	return b
@@ -204,6 +217,11 @@ func parseRecord(b []byte, key string) (*cachedResponse, error) {
 		}
 		r.shared.form[enc] = d.bytes()
 		r.form[enc] = pieces{head: head, tail: d.bytes()}
+	}
+	if flags&(1<<6) != 0 {
+		if r.plain = d.bytes(); len(r.plain) != r.size {
+			return nil, errSpill
+		}
 	}
 	if d.bad || len(d.b) != 0 {
 		return nil, errSpill
@@ -379,14 +397,54 @@ func (s *spillFile) read(key string, buf []byte) (*cachedResponse, []byte) {
 }
 
 // serveSpilled answers r from the response spilled under key, if there
-// is one and it reads back; it reports whether it did.
+// is one and it reads back (its plain body's record first, for a client
+// that does not take gzip); it reports whether it did.
 func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key string) bool {
 	buf, _ := c.spillBufs.Take()
-	resp, buf := c.spill.read(key, buf)
-	defer func() {
-		if cap(buf) <= maxKeptBuffer {
-			c.spillBufs.Give(buf[:0])
-		}
-	}()
+	defer func() { c.giveSpillBuf(buf) }()
+	var resp *cachedResponse
+	if keptEncoding(r) != encGzip {
+		resp, buf = c.spill.read(plainKey(key), buf)
+	}
+	if resp == nil {
+		resp, buf = c.spill.read(key, buf)
+	}
 	return resp != nil && c.serve(w, r, resp)
+}
+
+func (c *responseCache) giveSpillBuf(buf []byte) {
+	if cap(buf) <= maxKeptBuffer {
+		c.spillBufs.Give(buf[:0])
+	}
+}
+
+// The plain body of a page, for clients that do not take gzip (scripts,
+// feed readers, load generators): unpacking S2 was 41% of the server's
+// CPU on the Zipf mix with the spill file (perf, 1M cards, at 8cab61e),
+// and reading a page's bytes from the kernel's page cache is a copy. The
+// plain body is spilled in a record of its own when it is first made for
+// such a client (computed, or unpacked), and read from the file from
+// then on, for a page kept in memory too.
+
+// spillPlain writes the plain body of the response kept under key to
+// the spill file, unless it is there already.
+func (c *responseCache) spillPlain(key string, header http.Header, body []byte) {
+	if c.spill != nil {
+		c.spill.write(spillJob{key: plainKey(key), header: header, size: len(body), plain: body})
+	}
+}
+
+// servePlainSpilled answers a request for resp's plain body from its
+// record, if there is one, with head writing the headers; it reports
+// whether it did.
+func (c *responseCache) servePlainSpilled(w http.ResponseWriter, resp *cachedResponse, head func(int, string, int)) bool {
+	buf, _ := c.spillBufs.Take()
+	defer func() { c.giveSpillBuf(buf) }()
+	var rec *cachedResponse
+	if rec, buf = c.spill.read(plainKey(resp.key), buf); rec == nil || rec.plain == nil {
+		return false
+	}
+	head(http.StatusOK, "", len(rec.plain))
+	w.Write(rec.plain)
+	return true
 }
