@@ -44,7 +44,7 @@ type spillFile struct {
 	f      *os.File // made at the first spill
 	broken bool     // making or writing the file failed: the tier is off
 	off    int64    // where the next record goes
-	index  map[string]spillLoc
+	index  map[string]spillSlot
 	queue  []spilled // the records in the index, oldest first (from head)
 	head   int
 }
@@ -53,6 +53,15 @@ type spillFile struct {
 type spillLoc struct {
 	off int64
 	n   int
+}
+
+// spillSlot is a record in the index: where it is, and whether it was
+// read back whole once (its CRC checked). Its bytes do not change while
+// it is in the index (an overwrite forgets it first), so a later read
+// checks only its key.
+type spillSlot struct {
+	spillLoc
+	checked bool
 }
 
 // spilled is a record in the file.
@@ -65,7 +74,7 @@ func newSpillFile(dir string, budget int64) *spillFile {
 	if budget <= 0 {
 		return nil
 	}
-	return &spillFile{dir: dir, budget: budget, index: map[string]spillLoc{}}
+	return &spillFile{dir: dir, budget: budget, index: map[string]spillSlot{}}
 }
 
 // spillJob is a response pushed out of memory, on its way to the file:
@@ -184,22 +193,29 @@ func appendString(b []byte, s string) []byte {
 var errSpill = errors.New("response cache: a spilled record does not read back")
 
 // parseRecord reads a record into a response kept nowhere (spilled is
-// set), whose pieces are slices of b.
-func parseRecord(b []byte, key string) (*cachedResponse, error) {
-	if len(b) < 4 || binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], crcTable) {
+// set), whose pieces are slices of b: its CRC is checked unless checked
+// is set, and its headers are read only if headers is set (a plain body
+// is served with the headers of the response kept in memory).
+func parseRecord(b []byte, key string, checked, headers bool) (*cachedResponse, error) {
+	if len(b) < 4 || (!checked && binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], crcTable)) {
 		return nil, errSpill
 	}
 	d := decoder{b: b[4:]}
-	if d.str() != key {
+	if string(d.bytes()) != key {
 		return nil, errSpill
 	}
-	r := &cachedResponse{key: key, header: http.Header{}, spilled: true}
+	r := &cachedResponse{key: key, spilled: true}
+	if headers {
+		r.header = http.Header{}
+	}
 	r.size = int(d.uvarint(maxCachedResponse)) // #nosec G115 -- at most maxCachedResponse
 	flags := d.byte()
 	for range d.count() {
-		k := d.str()
+		k := d.bytes()
 		for range d.count() {
-			r.header[k] = append(r.header[k], d.str())
+			if v := d.bytes(); headers {
+				r.header[string(k)] = append(r.header[string(k)], string(v))
+			}
 		}
 	}
 	shared := flags&(1<<7) != 0
@@ -273,7 +289,6 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-func (d *decoder) str() string { return string(d.bytes()) }
 
 // write adds j's record to the file, unless its key is there already or
 // the record is over an eighth of the budget.
@@ -317,7 +332,7 @@ func (s *spillFile) write(j spillJob) {
 		return
 	}
 	s.mu.Lock()
-	s.index[j.key] = at
+	s.index[j.key] = spillSlot{spillLoc: at}
 	s.queue = append(s.queue, spilled{key: j.key, loc: at})
 	s.mu.Unlock()
 }
@@ -348,7 +363,7 @@ func (s *spillFile) forget(in func(spillLoc) bool) {
 		if !in(old.loc) {
 			break
 		}
-		if s.index[old.key] == old.loc {
+		if s.index[old.key].spillLoc == old.loc {
 			delete(s.index, old.key)
 		}
 		s.queue[s.head] = spilled{}
@@ -361,8 +376,8 @@ func (s *spillFile) forget(in func(spillLoc) bool) {
 }
 
 // read returns the response spilled under key, read into buf (its pieces
-// are slices of it), or nil.
-func (s *spillFile) read(key string, buf []byte) (*cachedResponse, []byte) {
+// are slices of it), or nil; its headers only if headers is set.
+func (s *spillFile) read(key string, buf []byte, headers bool) (*cachedResponse, []byte) {
 	s.mu.Lock()
 	at, ok := s.index[key]
 	f := s.f
@@ -375,23 +390,21 @@ func (s *spillFile) read(key string, buf []byte) (*cachedResponse, []byte) {
 	}
 	buf = buf[:at.n]
 	_, err := f.ReadAt(buf, at.off)
+	var r *cachedResponse
+	if err == nil {
+		r, err = parseRecord(buf, key, at.checked, headers)
+	}
 	s.mu.Lock()
-	still := s.index[key] == at
-	if still && err != nil {
+	defer s.mu.Unlock()
+	now, still := s.index[key]
+	switch {
+	case !still || now.spillLoc != at.spillLoc:
+		return nil, buf // forgotten during the read: perhaps written over
+	case err != nil:
 		delete(s.index, key)
-	}
-	s.mu.Unlock()
-	if !still || err != nil {
 		return nil, buf
-	}
-	r, err := parseRecord(buf, key)
-	if err != nil {
-		s.mu.Lock()
-		if s.index[key] == at {
-			delete(s.index, key)
-		}
-		s.mu.Unlock()
-		return nil, buf
+	case !at.checked:
+		s.index[key] = spillSlot{spillLoc: at.spillLoc, checked: true}
 	}
 	return r, buf
 }
@@ -404,10 +417,10 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 	defer func() { c.giveSpillBuf(buf) }()
 	var resp *cachedResponse
 	if keptEncoding(r) != encGzip {
-		resp, buf = c.spill.read(plainKey(key), buf)
+		resp, buf = c.spill.read(plainKey(key), buf, true)
 	}
 	if resp == nil {
-		resp, buf = c.spill.read(key, buf)
+		resp, buf = c.spill.read(key, buf, true)
 	}
 	return resp != nil && c.serve(w, r, resp)
 }
@@ -441,7 +454,7 @@ func (c *responseCache) servePlainSpilled(w http.ResponseWriter, resp *cachedRes
 	buf, _ := c.spillBufs.Take()
 	defer func() { c.giveSpillBuf(buf) }()
 	var rec *cachedResponse
-	if rec, buf = c.spill.read(plainKey(resp.key), buf); rec == nil || rec.plain == nil {
+	if rec, buf = c.spill.read(plainKey(resp.key), buf, false); rec == nil || rec.plain == nil {
 		return false
 	}
 	head(http.StatusOK, "", len(rec.plain))

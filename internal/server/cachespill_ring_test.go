@@ -47,7 +47,7 @@ func TestSpillFileIsARing(t *testing.T) {
 		s.mu.Lock()
 		locs := map[string]spillLoc{}
 		for k, v := range s.index {
-			locs[k] = v
+			locs[k] = v.spillLoc
 		}
 		s.mu.Unlock()
 		if len(locs) < 8 {
@@ -62,7 +62,7 @@ func TestSpillFileIsARing(t *testing.T) {
 					t.Fatalf("%s [%d,+%d) overlaps %s [%d,+%d)", k, a.off, a.n, k2, b.off, b.n)
 				}
 			}
-			r, _ := s.read(k, nil)
+			r, _ := s.read(k, nil, true)
 			if r == nil || r.key != k || r.header.Get("ETag") != `"`+k+`"` || r.form[encS2].head == nil {
 				t.Fatalf("%s does not read back: %+v", k, r)
 			}
@@ -103,20 +103,20 @@ func TestSpillFileDropsADamagedRecord(t *testing.T) {
 	if _, err := s.f.WriteAt(one, at.off+int64(at.n)/2); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := s.read("a", nil); r != nil {
+	if r, _ := s.read("a", nil, true); r != nil {
 		t.Fatal("a damaged record was read back")
 	}
 	if _, ok := s.index["a"]; ok {
 		t.Error("a damaged record stays in the index")
 	}
-	if r, _ := s.read("b", nil); r == nil {
+	if r, _ := s.read("b", nil, true); r == nil {
 		t.Error("the record after it no longer reads")
 	}
 	// Asked under another key (a different dataset), a record is not
 	// served either.
 	b := s.index["b"]
 	s.index["c"] = b
-	if r, _ := s.read("c", nil); r != nil {
+	if r, _ := s.read("c", nil, true); r != nil {
 		t.Error("a record was served for a key not its own")
 	}
 }
