@@ -289,7 +289,6 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-
 // write adds j's record to the file, unless its key is there already or
 // the record is over an eighth of the budget.
 func (s *spillFile) write(j spillJob) {
