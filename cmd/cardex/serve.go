@@ -72,10 +72,12 @@ func (e environment) serve(args []string) error {
 // about 12 KB each once gzipped, a tenth of the response cache.
 const defaultWarmPages = 300
 
-// defaultSpillMiB is the spill file's default budget: room for about
-// 50,000 pages of a 1M-card database, in the kernel's page cache rather
-// than the server's heap.
-const defaultSpillMiB = 512
+// defaultSpillMiB is the spill file's default budget: at 1M cards a page
+// takes about 60 KB there (its plain bytes, for clients without gzip,
+// and its packed copy), so room for about 17,000 pages, in the kernel's
+// page cache rather than the server's heap (the database is about as
+// big).
+const defaultSpillMiB = 1024
 
 // serveMemoryLimit is the server's default soft memory limit.
 const serveMemoryLimit = 96 << 20
