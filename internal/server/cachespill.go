@@ -42,8 +42,10 @@ type spillFile struct {
 
 	mu     sync.Mutex
 	f      *os.File // made at the first spill
-	broken bool     // making or writing the file failed: the tier is off
-	off    int64    // where the next record goes
+	broken bool     // making or writing the file failed: no more records are written
+	// failed is told, once, why the file broke (the server logs it).
+	failed func(error)
+	off    int64 // where the next record goes
 	index  map[string]spillSlot
 	queue  []spilled // the records in the index, oldest first (from head)
 	head   int
@@ -70,11 +72,11 @@ type spilled struct {
 	loc spillLoc
 }
 
-func newSpillFile(dir string, budget int64) *spillFile {
+func newSpillFile(dir string, budget int64, failed func(error)) *spillFile {
 	if budget <= 0 {
 		return nil
 	}
-	return &spillFile{dir: dir, budget: budget, index: map[string]spillSlot{}}
+	return &spillFile{dir: dir, budget: budget, index: map[string]spillSlot{}, failed: failed}
 }
 
 // spillJob is a response pushed out of memory, on its way to the file:
@@ -326,7 +328,7 @@ func (s *spillFile) write(j spillJob) {
 	// before finds it gone after its read, and does not serve it.
 	if _, err := f.WriteAt(rec, at.off); err != nil {
 		s.mu.Lock()
-		s.broken = true
+		s.fail(err)
 		s.mu.Unlock()
 		return
 	}
@@ -340,16 +342,27 @@ func (s *spillFile) write(j spillJob) {
 func (s *spillFile) open() bool {
 	f, err := os.CreateTemp(s.dir, "cardex-spill-*")
 	if err != nil {
-		s.broken = true
+		s.fail(err)
 		return false
 	}
 	if err := os.Remove(f.Name()); err != nil {
 		f.Close()
-		s.broken = true
+		s.fail(err)
 		return false
 	}
 	s.f = f
 	return true
+}
+
+// fail stops the writing of records (a full disk, a folder that cannot
+// be written): the records already written are still served, and pages
+// pushed out of memory are computed again when they come back, as
+// without the file. s.mu is held.
+func (s *spillFile) fail(err error) {
+	if !s.broken && s.failed != nil {
+		s.failed(err)
+	}
+	s.broken = true
 }
 
 // forget drops from the index the oldest records while in says they are

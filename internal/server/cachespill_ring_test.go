@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 )
 
@@ -36,7 +37,7 @@ func spillOf(t *testing.T, c *responseCache, key string, n int, rnd *rand.Rand) 
 // grows past the budget.
 func TestSpillFileIsARing(t *testing.T) {
 	const budget = 64 << 10
-	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), budget))
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), budget, nil))
 	s := c.spill
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for i := range 1000 {
@@ -89,7 +90,7 @@ func TestSpillFileIsARing(t *testing.T) {
 // A record damaged in the file (a bit flipped, or written over) is not
 // served: it is dropped from the index, and the response is computed.
 func TestSpillFileDropsADamagedRecord(t *testing.T) {
-	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20))
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20, nil))
 	s := c.spill
 	rnd := rand.New(rand.NewPCG(3, 4))
 	s.write(spillOf(t, c, "a", 2000, rnd))
@@ -126,7 +127,7 @@ func TestSpillFileDropsADamagedRecord(t *testing.T) {
 // is damaged after the first request, and the page still comes back
 // whole.
 func TestPlainBodyIsReadFromTheSpillFile(t *testing.T) {
-	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20))
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20, nil))
 	rnd := rand.New(rand.NewPCG(5, 6))
 	body := make([]byte, 5000)
 	for i := range body {
@@ -155,5 +156,41 @@ func TestPlainBodyIsReadFromTheSpillFile(t *testing.T) {
 	c.mu.Unlock()
 	if rec := serve(); !bytes.Equal(rec.Body.Bytes(), body) || rec.Header().Get("ETag") != `"k"` || rec.Header().Get("Content-Length") != "5000" {
 		t.Fatalf("from the spill file: %d bytes, ETag %s, Content-Length %s", rec.Body.Len(), rec.Header().Get("ETag"), rec.Header().Get("Content-Length"))
+	}
+}
+
+// When a record cannot be written (a full disk), the file stops taking
+// records and says why, once; the records already in it are still read.
+func TestSpillFileStopsWhenAWriteFails(t *testing.T) {
+	var why []error
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20, func(err error) { why = append(why, err) }))
+	s := c.spill
+	rnd := rand.New(rand.NewPCG(7, 8))
+	s.write(spillOf(t, c, "a", 2000, rnd))
+	// A file that refuses writes, reading what the real one holds.
+	ro, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", s.f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	s.f = ro
+	s.write(spillOf(t, c, "b", 2000, rnd))
+	s.write(spillOf(t, c, "c", 2000, rnd))
+	if len(why) != 1 || !s.broken {
+		t.Fatalf("told %d times (%v), broken %v; want once", len(why), why, s.broken)
+	}
+	if _, ok := s.index["b"]; ok {
+		t.Error("a record that was not written is indexed")
+	}
+	if r, _ := s.read("a", nil, true); r == nil {
+		t.Error("the record written before no longer reads")
+	}
+}
+
+// A spill directory that does not exist is an error when the server
+// starts, not a silent lack of the file.
+func TestSpillDirectoryIsChecked(t *testing.T) {
+	if _, err := New(nil, Config{SpillBytes: 1 << 20, SpillDir: t.TempDir() + "/missing"}); err == nil {
+		t.Error("no error for a missing spill directory")
 	}
 }

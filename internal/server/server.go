@@ -126,11 +126,14 @@ func New(store Store, cfg Config) (http.Handler, error) {
 			return nil, fmt.Errorf("spill directory %s: not a directory", cfg.SpillDir)
 		}
 	}
+	spill := newSpillFile(cfg.SpillDir, cfg.SpillBytes, func(err error) {
+		s.log.Warn("the response cache's spill file stops here: pages pushed out of memory will be computed again", "err", err)
+	})
 	switch {
 	case cfg.CacheBytes == 0:
-		s.cache = newResponseCache(DefaultCacheBytes, newSpillFile(cfg.SpillDir, cfg.SpillBytes))
+		s.cache = newResponseCache(DefaultCacheBytes, spill)
 	case cfg.CacheBytes > 0:
-		s.cache = newResponseCache(cfg.CacheBytes, newSpillFile(cfg.SpillDir, cfg.SpillBytes))
+		s.cache = newResponseCache(cfg.CacheBytes, spill)
 	}
 	if err := s.loadStatic(); err != nil {
 		return nil, err
