@@ -414,7 +414,11 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			return
 		}
 		// A kept response is served gzipped to clients that accept it.
-		w.Header().Add("Vary", "Accept-Encoding")
+		if h := w.Header(); len(h["Vary"]) == 0 {
+			h["Vary"] = s.varyEncoding // shared: see securityHeaders
+		} else {
+			h.Add("Vary", "Accept-Encoding")
+		}
 		dataset, err := s.datasetKey(r.Context())
 		if err != nil {
 			next.ServeHTTP(w, r)
@@ -573,7 +577,9 @@ func gzipETag(etag string) string {
 // acceptsGzip reports whether an Accept-Encoding header accepts gzip: it
 // names gzip (or *) without q=0.
 func acceptsGzip(ae string) bool {
-	for _, part := range strings.Split(ae, ",") {
+	for ae != "" {
+		var part string
+		part, ae, _ = strings.Cut(ae, ",")
 		name, params, _ := strings.Cut(part, ";")
 		if name = strings.TrimSpace(name); name != "gzip" && name != "*" {
 			continue

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -56,6 +57,54 @@ func BenchmarkResponseCacheEncodings(b *testing.B) {
 				c.release(buf)
 			}
 			b.ReportMetric(float64(body.len()), "kept-bytes")
+		})
+	}
+}
+
+// discard is a ResponseWriter that keeps only the headers, cleared for
+// each request, as net/http's are.
+type discard struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) WriteHeader(code int)        { d.status = code }
+func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+
+// BenchmarkCacheHit times a request the response cache answers, through
+// the whole handler (the middleware, the lookup, the headers), for a
+// client that takes gzip (the bytes as kept) and one that does not (the
+// page's plain record read from the spill file).
+func BenchmarkCacheHit(b *testing.B) {
+	h, err := New(sqlitetest.SeedStore(b), Config{Web: web.FS, TagDocs: seeds.FS, SpillBytes: 64 << 20, SpillDir: b.TempDir(), QuietAccess: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ae := range []string{"gzip", ""} {
+		req := httptest.NewRequest("GET", "/tags/distributed-systems", nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		for range 2 { // computed, then kept (and spilled plain)
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		name := "plain"
+		if ae != "" {
+			name = ae
+		}
+		b.Run(name, func(b *testing.B) {
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				w.n = 0
+				h.ServeHTTP(w, req)
+				if w.status != 200 || w.n < 1000 {
+					b.Fatalf("%d, %d bytes", w.status, w.n)
+				}
+			}
 		})
 	}
 }

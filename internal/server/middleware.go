@@ -11,13 +11,36 @@ import (
 	"time"
 )
 
-type ctxKey int
+// requestState is what the middleware tells the handlers about a
+// request, in one context value: its id, made when first asked for (most
+// requests, answered from the cache and not logged, never need one), and
+// the store it reads (pinStore).
+type requestState struct {
+	id    string
+	store Store
+}
 
-const requestIDKey ctxKey = 0
+type stateKey struct{}
 
+// stateOf returns the request's state, or nil for a request that did not
+// come through accessLog.
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// requestID returns the request's id, for the log and error pages.
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	st := stateOf(ctx)
+	if st == nil {
+		return ""
+	}
+	if st.id == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		st.id = hex.EncodeToString(b[:])
+	}
+	return st.id
 }
 
 // contentSecurityPolicy allows no script at all, styles and images only
@@ -25,16 +48,28 @@ func requestID(ctx context.Context) string {
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 
-// securityHeaders sets the headers every response carries, whoever writes it.
+// securityHeaders returns the headers every response carries.
+func securityHeaders() http.Header {
+	h := http.Header{}
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "interest-cohort=(), camera=(), microphone=(), geolocation=()")
+	return h
+}
+
+// securityHeaders sets the headers every response carries, whoever
+// writes it. Their values are shared by every response (a header's
+// slice of values is only ever replaced, or appended to past its
+// length), which saves six allocations a request.
 func (s *server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "interest-cohort=(), camera=(), microphone=(), geolocation=()")
+		for k, v := range s.security {
+			h[k] = v
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -77,10 +112,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &requestState{}))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if r.Context().Value(warmKey{}) != nil {
@@ -92,7 +124,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		} else if s.quietAccess {
 			return
 		}
-		level("request", "id", id, "method", r.Method, "path", r.URL.RequestURI(), "status", sw.status,
+		level("request", "id", requestID(r.Context()), "method", r.Method, "path", r.URL.RequestURI(), "status", sw.status,
 			"bytes", sw.bytes, "ms", float64(time.Since(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	})
 }

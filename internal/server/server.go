@@ -97,6 +97,9 @@ type server struct {
 	// templateListings: see Config.TemplateListings.
 	templateListings bool
 	sidebars         memo.Map[string] // rendered sidebars (see sidebarsMax)
+	security         http.Header      // the headers every response carries (securityHeaders)
+	varyEncoding     []string         // Vary: Accept-Encoding, shared by the responses that have no other Vary
+	lastDataset      atomic.Pointer[datasetName]
 }
 
 // sidebarsMax bounds the rendered sidebars the server keeps (10 KB each
@@ -114,7 +117,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{current: cfg.Current, timeout: cfg.QueryTimeout, log: cfg.Logger, quietAccess: cfg.QuietAccess, web: cfg.Web, tagDocs: cfg.TagDocs, md: markdown.New(),
-		sidebars: memo.Map[string]{Max: sidebarsMax}}
+		sidebars: memo.Map[string]{Max: sidebarsMax}, security: securityHeaders(), varyEncoding: []string{"Accept-Encoding"}}
 	if s.current == nil {
 		s.current = func() Store { return store }
 	}
@@ -154,11 +157,17 @@ func New(store Store, cfg Config) (http.Handler, error) {
 
 type storeKey struct{}
 
-// pinStore gives the request the current store, for all of its queries.
+// pinStore gives the request the current store, for all of its queries:
+// in its state (see accessLog), or in a context value of its own.
 func (s *server) pinStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := s.current()
 		s.maybeWarm(st)
+		if rs := stateOf(r.Context()); rs != nil {
+			rs.store = st
+			next.ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), storeKey{}, st)))
 	})
 }
@@ -181,6 +190,9 @@ func (s *server) deadline(next http.Handler) http.Handler {
 
 // db returns the store pinned to the request.
 func (s *server) db(ctx context.Context) Store {
+	if rs := stateOf(ctx); rs != nil && rs.store != nil {
+		return rs.store
+	}
 	if st, ok := ctx.Value(storeKey{}).(Store); ok {
 		return st
 	}
@@ -196,7 +208,22 @@ func (s *server) datasetKey(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%p %d %d", st, version, updated.UnixNano()), nil
+	// The last one made is kept: every request asks, and it changes only
+	// when a new database is published.
+	if k := s.lastDataset.Load(); k != nil && k.store == st && k.version == version && k.updated.Equal(updated) {
+		return k.key, nil
+	}
+	k := &datasetName{store: st, version: version, updated: updated, key: fmt.Sprintf("%p %d %d", st, version, updated.UnixNano())}
+	s.lastDataset.Store(k)
+	return k.key, nil
+}
+
+// datasetName is a dataset's key, and what it was made from.
+type datasetName struct {
+	store   Store
+	version int64
+	updated time.Time
+	key     string
 }
 
 // fingerprint hashes everything the pages are made of besides the data,
