@@ -33,7 +33,9 @@ import (
 // served only if it was still in the index after the read: an
 // overwrite forgets a record before it writes over it.
 
-// spillFile is the spill tier. Its zero budget means off.
+// spillFile is the spill tier. Its zero budget means off. The server
+// makes its file when it starts (start); a spillFile made otherwise (in
+// tests) makes it at its first record.
 type spillFile struct {
 	dir    string
 	budget int64
@@ -41,7 +43,7 @@ type spillFile struct {
 	wmu sync.Mutex // one writer at a time; held before mu
 
 	mu     sync.Mutex
-	f      *os.File // made at the first spill
+	f      *os.File // made by start, or at the first record
 	broken bool     // making or writing the file failed: no more records are written
 	// failed is told, once, why the file broke (the server logs it).
 	failed func(error)
@@ -309,9 +311,12 @@ func (s *spillFile) write(j spillJob) {
 		return
 	}
 	s.mu.Lock()
-	if s.f == nil && !s.open() {
-		s.mu.Unlock()
-		return
+	if s.f == nil {
+		if err := s.open(); err != nil {
+			s.fail(err)
+			s.mu.Unlock()
+			return
+		}
 	}
 	if s.off+n > s.budget {
 		// Past the write position are only records of the lap before
@@ -338,20 +343,27 @@ func (s *spillFile) write(j spillJob) {
 	s.mu.Unlock()
 }
 
+// start makes the file, when the server starts: a directory that cannot
+// take it is an error then, and the file's descriptor is there from the
+// start (a server's descriptors are the same before and after a load).
+func (s *spillFile) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open()
+}
+
 // open makes the file, unlinked at once. s.mu is held.
-func (s *spillFile) open() bool {
+func (s *spillFile) open() error {
 	f, err := os.CreateTemp(s.dir, "cardex-spill-*")
 	if err != nil {
-		s.fail(err)
-		return false
+		return err
 	}
 	if err := os.Remove(f.Name()); err != nil {
 		f.Close()
-		s.fail(err)
-		return false
+		return err
 	}
 	s.f = f
-	return true
+	return nil
 }
 
 // fail stops the writing of records (a full disk, a folder that cannot

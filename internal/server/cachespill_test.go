@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -30,6 +31,11 @@ func TestResponseCacheSpills(t *testing.T) {
 	h, err := server.New(st, server.Config{Web: web.FS, TagDocs: seeds.FS, CacheBytes: 96 << 10, SpillBytes: 8 << 20, SpillDir: dir})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The file is made, unlinked, when the server starts: its descriptor
+	// is there before any request.
+	if n := openSpillFiles(t, dir); n != 1 {
+		t.Fatalf("%d spill files open in %s after New; want 1", n, dir)
 	}
 	tags, err := st.Tags(context.Background(), catalog.TagsByCount)
 	if err != nil || len(tags) < 40 {
@@ -177,4 +183,22 @@ func TestResponseCacheSpillsConcurrently(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+// openSpillFiles counts this process's open descriptors of deleted spill
+// files in dir.
+func openSpillFiles(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink("/proc/self/fd/" + fd.Name())
+		if err == nil && strings.HasPrefix(target, dir+"/cardex-spill-") && strings.HasSuffix(target, " (deleted)") {
+			n++
+		}
+	}
+	return n
 }

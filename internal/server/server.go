@@ -132,6 +132,11 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	spill := newSpillFile(cfg.SpillDir, cfg.SpillBytes, func(err error) {
 		s.log.Warn("the response cache's spill file stops here: pages pushed out of memory will be computed again", "err", err)
 	})
+	if spill != nil && cfg.CacheBytes >= 0 {
+		if err := spill.start(); err != nil {
+			return nil, fmt.Errorf("the response cache's spill file: %w (--spill-dir sets its folder, --spill-mib=0 turns it off)", err)
+		}
+	}
 	switch {
 	case cfg.CacheBytes == 0:
 		s.cache = newResponseCache(DefaultCacheBytes, spill)
