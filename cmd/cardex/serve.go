@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,7 +40,7 @@ func (e environment) serve(args []string) error {
 	queryTimeout := fs.Duration("query-timeout", server.DefaultQueryTimeout, "the store time one request may take before it gets a 503")
 	warm := fs.Int("warm", defaultWarmPages, "popular pages rendered into the response cache, in the background, when a database is first served (0: none)")
 	spillMiB := fs.Int64("spill-mib", defaultSpillMiB, "MiB of the response cache's spill file, which keeps the pages pushed out of memory (0: none)")
-	spillDir := fs.String("spill-dir", "", "where the spill file is made, unlinked at once (default: the system's temporary directory)")
+	spillDir := fs.String("spill-dir", "", "where the spill file is made, unlinked at once (default: the database's folder, or the system's temporary directory if that cannot take it)")
 	accessLog := fs.Bool("access-log", true, "log one line per request (false: only the requests that fail, for a server behind a proxy that logs them)")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
@@ -56,7 +57,7 @@ func (e environment) serve(args []string) error {
 	defer db.close()
 	h, err := server.New(db.current(), server.Config{Logger: log, Web: web.FS, TagDocs: seeds.FS,
 		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout, WarmPages: *warm, QuietAccess: !*accessLog,
-		SpillBytes: *spillMiB << 20, SpillDir: *spillDir})
+		SpillBytes: *spillMiB << 20, SpillDir: spillFolder(*spillDir, *dbPath)})
 	if err != nil {
 		return err
 	}
@@ -71,6 +72,24 @@ func (e environment) serve(args []string) error {
 // defaultWarmPages is how many popular pages a server renders ahead: at
 // about 12 KB each once gzipped, a tenth of the response cache.
 const defaultWarmPages = 300
+
+// spillFolder is where the spill file is made: dir when given, else the
+// database's folder, which is on a disk (the system's temporary directory
+// is a tmpfs on many systems, where the file would be memory the kernel
+// cannot take back), else the system's temporary directory ("").
+func spillFolder(dir, dbPath string) string {
+	if dir != "" {
+		return dir
+	}
+	folder := filepath.Dir(dbPath)
+	f, err := os.CreateTemp(folder, ".cardex-spill-probe-*")
+	if err != nil {
+		return ""
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return folder
+}
 
 // defaultSpillMiB is the spill file's default budget: at 1M cards a page
 // takes about 60 KB there (its plain bytes, for clients without gzip,

@@ -47,7 +47,8 @@ type spillFile struct {
 	broken bool     // making or writing the file failed: no more records are written
 	// failed is told, once, why the file broke (the server logs it).
 	failed func(error)
-	off    int64 // where the next record goes
+	off    int64  // where the next record goes
+	seq    uint64 // records written so far: each record's number
 	index  map[string]spillSlot
 	queue  []spilled // the records in the index, oldest first (from head)
 	head   int
@@ -57,7 +58,14 @@ type spillFile struct {
 type spillLoc struct {
 	off int64
 	n   int
+	seq uint64 // which write made it: a record rewritten in the same place is another
 }
+
+// maxSpillRecords bounds the records the index holds: about 5 MB of
+// heap. At 1M cards a page's records (plain and packed) take about
+// 60 KB, so a 1 GiB file holds fewer; pages of a small database, a few
+// KB each, would otherwise fill the heap with the index of a big file.
+const maxSpillRecords = 32 << 10
 
 // spillSlot is a record in the index: where it is, and whether it was
 // read back whole once (its CRC checked). Its bytes do not change while
@@ -66,6 +74,7 @@ type spillLoc struct {
 type spillSlot struct {
 	spillLoc
 	checked bool
+	forms   byte // the record's flags: which bodies it holds (see record)
 }
 
 // spilled is a record in the file.
@@ -133,17 +142,8 @@ func (c *responseCache) flushSpills() {
 // crcTable is the Castagnoli polynomial's, which the CPU computes.
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// record returns j as a record: the CRC of what follows it, then the key,
-// the body's size, which encodings follow and in how many pieces, the
-// headers, and each encoding's pieces.
-func (j spillJob) record() []byte {
-	n := 64 + len(j.key) + len(j.plain)
-	for enc := range j.body {
-		n += j.body[enc].len() + 16
-	}
-	b := make([]byte, 4, n)
-	b = appendString(b, j.key)
-	b = binary.AppendUvarint(b, uint64(j.size)) // #nosec G115 -- a size is not negative
+// forms returns the flags of j's record that say which bodies it holds.
+func (j spillJob) forms() byte {
 	var flags byte
 	for enc, ok := range j.has {
 		if ok {
@@ -153,6 +153,26 @@ func (j spillJob) record() []byte {
 	if j.plain != nil {
 		flags |= 1 << 6
 	}
+	return flags
+}
+
+// recordSize is about the length of j's record (all but its headers).
+func (j spillJob) recordSize() int {
+	n := 64 + len(j.key) + len(j.plain)
+	for enc := range j.body {
+		n += j.body[enc].len() + 16
+	}
+	return n
+}
+
+// record returns j as a record: the CRC of what follows it, then the key,
+// the body's size, which encodings follow and in how many pieces, the
+// headers, and each encoding's pieces.
+func (j spillJob) record() []byte {
+	b := make([]byte, 4, j.recordSize())
+	b = appendString(b, j.key)
+	b = binary.AppendUvarint(b, uint64(j.size)) // #nosec G115 -- a size is not negative
+	flags := j.forms()
 	if j.shared {
 		flags |= 1 << 7
 	}
@@ -298,18 +318,19 @@ func (d *decoder) bytes() []byte {
 func (s *spillFile) write(j spillJob) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	forms := j.forms()
 	s.mu.Lock()
-	_, dup := s.index[j.key]
+	old, ok := s.index[j.key]
 	broken := s.broken
 	s.mu.Unlock()
-	if dup || broken {
+	// A key is written again only with bodies its record lacks (a page
+	// spilled in S2, recomputed for a browser and kept gzipped, and
+	// pushed out again).
+	if (ok && old.forms|forms == old.forms) || broken || int64(j.recordSize()) > s.budget/8 {
 		return
 	}
 	rec := j.record()
 	n := int64(len(rec))
-	if n > s.budget/8 {
-		return
-	}
 	s.mu.Lock()
 	if s.f == nil {
 		if err := s.open(); err != nil {
@@ -324,8 +345,12 @@ func (s *spillFile) write(j spillJob) {
 		s.forget(func(old spillLoc) bool { return old.off >= s.off })
 		s.off = 0
 	}
-	at := spillLoc{off: s.off, n: len(rec)}
+	s.seq++
+	at := spillLoc{off: s.off, n: len(rec), seq: s.seq}
 	s.forget(func(old spillLoc) bool { return old.off < at.off+int64(at.n) && at.off < old.off+int64(old.n) })
+	// The index is heap (about 150 bytes a record): it holds at most
+	// maxSpillRecords, the oldest forgotten first.
+	s.forget(func(spillLoc) bool { return len(s.index) >= maxSpillRecords })
 	s.off += n
 	f := s.f
 	s.mu.Unlock()
@@ -338,7 +363,7 @@ func (s *spillFile) write(j spillJob) {
 		return
 	}
 	s.mu.Lock()
-	s.index[j.key] = spillSlot{spillLoc: at}
+	s.index[j.key] = spillSlot{spillLoc: at, forms: forms}
 	s.queue = append(s.queue, spilled{key: j.key, loc: at})
 	s.mu.Unlock()
 }
@@ -428,7 +453,8 @@ func (s *spillFile) read(key string, buf []byte, headers bool) (*cachedResponse,
 		delete(s.index, key)
 		return nil, buf
 	case !at.checked:
-		s.index[key] = spillSlot{spillLoc: at.spillLoc, checked: true}
+		now.checked = true
+		s.index[key] = now
 	}
 	return r, buf
 }
@@ -446,7 +472,13 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 	if resp == nil {
 		resp, buf = c.spill.read(key, buf, true)
 	}
-	return resp != nil && c.serve(w, r, resp)
+	// A client that takes gzip gets a page kept only in S2 computed
+	// again, gzipped and kept in memory (and spilled gzipped when it is
+	// pushed out), rather than plain with the plain ETag.
+	if resp == nil || (keptEncoding(r) == encGzip && resp.form[encGzip].head == nil) {
+		return false
+	}
+	return c.serve(w, r, resp)
 }
 
 func (c *responseCache) giveSpillBuf(buf []byte) {

@@ -194,3 +194,46 @@ func TestSpillDirectoryIsChecked(t *testing.T) {
 		t.Error("no error for a missing spill directory")
 	}
 }
+
+// A key is written again when its new job has a body its record lacks
+// (a page spilled in S2, then kept gzipped for a browser), and not
+// otherwise.
+func TestSpillFileRewritesAKeyWithNewBodies(t *testing.T) {
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 1<<20, nil))
+	s := c.spill
+	rnd := rand.New(rand.NewPCG(9, 10))
+	s.write(spillOf(t, c, "k", 2000, rnd)) // S2 only
+	off := s.off
+	s.write(spillOf(t, c, "k", 2000, rnd))
+	if s.off != off {
+		t.Fatal("the same bodies were written again")
+	}
+	body := make([]byte, 2000)
+	r := &cachedResponse{key: "k", size: len(body), header: http.Header{}}
+	if err := c.compress(r, body, sharedMark{}, encGzip); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	j, _ := c.spillJobOf(r)
+	c.mu.Unlock()
+	s.write(j)
+	got, _ := s.read("k", nil, true)
+	if got == nil || got.form[encGzip].head == nil {
+		t.Fatalf("the gzipped body was not spilled: %+v", got)
+	}
+}
+
+// The index holds at most maxSpillRecords records, whatever the budget.
+func TestSpillFileIndexIsBounded(t *testing.T) {
+	c := newResponseCache(1<<20, newSpillFile(t.TempDir(), 256<<20, nil))
+	s := c.spill
+	for i := range maxSpillRecords + 500 {
+		s.write(spillJob{key: fmt.Sprintf("p%d", i), header: http.Header{}, size: 1, plain: []byte{'x'}})
+	}
+	if len(s.index) > maxSpillRecords {
+		t.Errorf("%d records indexed; at most %d", len(s.index), maxSpillRecords)
+	}
+	if _, ok := s.index[fmt.Sprintf("p%d", maxSpillRecords+499)]; !ok {
+		t.Error("the newest record is not indexed")
+	}
+}

@@ -81,6 +81,12 @@ func TestResponseCacheSpills(t *testing.T) {
 	for _, u := range urls {
 		want := firsts[u]
 		for _, ae := range []string{"", "gzip"} {
+			if ae == "gzip" {
+				// A page spilled in S2 only is computed again for a
+				// client that takes gzip (and sent plain, as a computed
+				// response is), then kept gzipped.
+				fetch("GET", u, ae, "")
+			}
 			rec := fetch("GET", u, ae, "")
 			if rec.Code != 200 || unzip(rec) != want.body || rec.Header().Get("Content-Type") != want.ctype {
 				t.Fatalf("%s, Accept-Encoding %q: %d, %d bytes (want %d), %s", u, ae, rec.Code, len(unzip(rec)), len(want.body), rec.Header().Get("Content-Type"))
@@ -90,6 +96,9 @@ func TestResponseCacheSpills(t *testing.T) {
 			}
 			etag := rec.Header().Get("ETag")
 			zipped := rec.Header().Get("Content-Encoding") == "gzip"
+			if zipped != (ae == "gzip") {
+				t.Errorf("%s, Accept-Encoding %q: Content-Encoding %q", u, ae, rec.Header().Get("Content-Encoding"))
+			}
 			if (zipped && (etag == want.etag || etag == "")) || (!zipped && etag != want.etag) {
 				t.Errorf("%s, Accept-Encoding %q: ETag %s, gzipped %v; the page's is %s", u, ae, etag, zipped, want.etag)
 			}
@@ -101,8 +110,10 @@ func TestResponseCacheSpills(t *testing.T) {
 			}
 		}
 	}
-	if n := st.articles.Load() - asked; n != 0 {
-		t.Errorf("the store was asked for %d listings again; all 40 should be in memory or spilled", n)
+	// Only the pages first kept in S2 (for a plain client) and spilled
+	// so are computed again, once, for a client that takes gzip.
+	if n := st.articles.Load() - asked; n > 20 {
+		t.Errorf("the store was asked for %d listings again; all 40 should be in memory or spilled (20 at most computed again gzipped)", n)
 	}
 	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
 		t.Errorf("the spill directory holds %d files (%v); the file is unlinked", len(ents), err)
