@@ -480,9 +480,6 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 			return
 		}
 		s.cache.put(resp, r.Context().Value(warmKey{}) != nil)
-		if keptEncoding(r) == encS2 && !resp.nonCanonical {
-			s.cache.spillPlain(key, h, cw.buf.Bytes())
-		}
 	})
 }
 

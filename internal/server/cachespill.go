@@ -491,9 +491,10 @@ func (c *responseCache) giveSpillBuf(buf []byte) {
 // feed readers, load generators): unpacking S2 was 41% of the server's
 // CPU on the Zipf mix with the spill file (perf, 1M cards, at 8cab61e),
 // and reading a page's bytes from the kernel's page cache is a copy. The
-// plain body is spilled in a record of its own when it is first made for
-// such a client (computed, or unpacked), and read from the file from
-// then on, for a page kept in memory too.
+// plain body is spilled in a record of its own when it is first unpacked
+// for such a client (the page's second request: a page asked for once,
+// as most of a crawl is, writes none), and read from the file from then
+// on, for a page kept in memory too.
 
 // spillPlain writes the plain body of the response kept under key to
 // the spill file, unless it is there already.
