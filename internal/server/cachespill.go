@@ -29,9 +29,10 @@ import (
 // main segments spill: a non-canonical URL (a cache-busting parameter)
 // never reaches the file.
 //
-// A record is checked when it is read (its CRC and its key), and it is
-// served only if it was still in the index after the read: an
-// overwrite forgets a record before it writes over it.
+// A record is checked when it is read (its CRC the first time, its key
+// every time), and it is served only if it was still in the index, as
+// the same write, after the read: an overwrite forgets a record before
+// it writes over it.
 
 // spillFile is the spill tier. Its zero budget means off. The server
 // makes its file when it starts (start); a spillFile made otherwise (in
