@@ -101,31 +101,26 @@ type responseCache struct {
 	// milliseconds, which would empty a sync.Pool.
 	readers memo.FreeList[*gzip.Reader]
 	buffers memo.FreeList[*bytes.Buffer]
-	// spill is the second tier (nil when off), spills the responses
+	// spill is the second tier (nil when off), and spills the responses
 	// pushed out of memory that are still to be written to it (by the
-	// request that pushed them out, once c.mu is let go), and spillBufs
-	// the buffers records are read into.
-	spill     *spillFile
-	spills    []spillJob
-	spillBufs memo.FreeList[[]byte]
+	// request that pushed them out, once c.mu is let go).
+	spill  *spillFile
+	spills []spillJob
 }
 
 // encoders is how many responses may be compressed at once.
 const encoders = 2
 
-// captureBuffers is how many response buffers are kept for reuse (about
-// one per request computed at once), and maxKeptBuffer the largest kept.
+// captureBuffers is how many buffers are kept for reuse, for responses
+// being computed and for records read from the spill file (about one
+// per connection of a busy server), and maxKeptBuffer the largest kept.
 const (
-	captureBuffers = 16
+	captureBuffers = 64
 	maxKeptBuffer  = 256 << 10
 )
 
-// spillBuffers is how many buffers for spill records are kept for
-// reuse: about one per connection of a busy server.
-const spillBuffers = 64
-
 func newResponseCache(budget int, spill *spillFile) *responseCache {
-	c := &responseCache{budget: budget, spill: spill, spillBufs: make(memo.FreeList[[]byte], spillBuffers), probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
+	c := &responseCache{budget: budget, spill: spill, probation: list.New(), protected: list.New(), odd: list.New(), byKey: map[string]*list.Element{}, inflight: map[string]chan struct{}{},
 		encoders: make(chan *encoder, encoders),
 		readers:  make(memo.FreeList[*gzip.Reader], encoders), buffers: make(memo.FreeList[*bytes.Buffer], captureBuffers),
 		shared: map[string]*sharedPart{}}

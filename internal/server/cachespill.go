@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -426,52 +427,52 @@ func (s *spillFile) forget(in func(spillLoc) bool) {
 }
 
 // read returns the response spilled under key, read into buf (its pieces
-// are slices of it), or nil; its headers only if headers is set.
-func (s *spillFile) read(key string, buf []byte, headers bool) (*cachedResponse, []byte) {
+// are slices of buf's bytes, good until buf is reused), or nil; its
+// headers only if headers is set.
+func (s *spillFile) read(key string, buf *bytes.Buffer, headers bool) *cachedResponse {
 	s.mu.Lock()
 	at, ok := s.index[key]
 	f := s.f
 	s.mu.Unlock()
 	if !ok {
-		return nil, buf
+		return nil
 	}
-	if cap(buf) < at.n {
-		buf = make([]byte, at.n)
-	}
-	buf = buf[:at.n]
-	_, err := f.ReadAt(buf, at.off)
+	buf.Reset()
+	buf.Grow(at.n)
+	rec := buf.AvailableBuffer()[:at.n]
+	_, err := f.ReadAt(rec, at.off)
 	var r *cachedResponse
 	if err == nil {
-		r, err = parseRecord(buf, key, at.checked, headers)
+		r, err = parseRecord(rec, key, at.checked, headers)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now, still := s.index[key]
 	switch {
 	case !still || now.spillLoc != at.spillLoc:
-		return nil, buf // forgotten during the read: perhaps written over
+		return nil // forgotten during the read: perhaps written over
 	case err != nil:
 		delete(s.index, key)
-		return nil, buf
+		return nil
 	case !at.checked:
 		now.checked = true
 		s.index[key] = now
 	}
-	return r, buf
+	return r
 }
 
 // serveSpilled answers r from the response spilled under key, if there
 // is one and it reads back (its plain body's record first, for a client
 // that does not take gzip); it reports whether it did.
 func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key string) bool {
-	buf, _ := c.spillBufs.Take()
-	defer func() { c.giveSpillBuf(buf) }()
+	buf := c.buffer()
+	defer c.release(buf)
 	var resp *cachedResponse
 	if keptEncoding(r) != encGzip {
-		resp, buf = c.spill.read(plainKey(key), buf, true)
+		resp = c.spill.read(plainKey(key), buf, true)
 	}
 	if resp == nil {
-		resp, buf = c.spill.read(key, buf, true)
+		resp = c.spill.read(key, buf, true)
 	}
 	// A client that takes gzip gets a page kept only in S2 computed
 	// again, gzipped and kept in memory (and spilled gzipped when it is
@@ -480,12 +481,6 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 		return false
 	}
 	return c.serve(w, r, resp)
-}
-
-func (c *responseCache) giveSpillBuf(buf []byte) {
-	if cap(buf) <= maxKeptBuffer {
-		c.spillBufs.Give(buf[:0])
-	}
 }
 
 // The plain body of a page, for clients that do not take gzip (scripts,
@@ -509,10 +504,10 @@ func (c *responseCache) spillPlain(key string, header http.Header, body []byte) 
 // record, if there is one, with head writing the headers; it reports
 // whether it did.
 func (c *responseCache) servePlainSpilled(w http.ResponseWriter, resp *cachedResponse, head func(int, string, int)) bool {
-	buf, _ := c.spillBufs.Take()
-	defer func() { c.giveSpillBuf(buf) }()
-	var rec *cachedResponse
-	if rec, buf = c.spill.read(plainKey(resp.key), buf, false); rec == nil || rec.plain == nil {
+	buf := c.buffer()
+	defer c.release(buf)
+	rec := c.spill.read(plainKey(resp.key), buf, false)
+	if rec == nil || rec.plain == nil {
 		return false
 	}
 	head(http.StatusOK, "", len(rec.plain))

@@ -63,7 +63,7 @@ func TestSpillFileIsARing(t *testing.T) {
 					t.Fatalf("%s [%d,+%d) overlaps %s [%d,+%d)", k, a.off, a.n, k2, b.off, b.n)
 				}
 			}
-			r, _ := s.read(k, nil, true)
+			r := s.read(k, new(bytes.Buffer), true)
 			if r == nil || r.key != k || r.header.Get("ETag") != `"`+k+`"` || r.form[encS2].head == nil {
 				t.Fatalf("%s does not read back: %+v", k, r)
 			}
@@ -104,20 +104,20 @@ func TestSpillFileDropsADamagedRecord(t *testing.T) {
 	if _, err := s.f.WriteAt(one, at.off+int64(at.n)/2); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := s.read("a", nil, true); r != nil {
+	if r := s.read("a", new(bytes.Buffer), true); r != nil {
 		t.Fatal("a damaged record was read back")
 	}
 	if _, ok := s.index["a"]; ok {
 		t.Error("a damaged record stays in the index")
 	}
-	if r, _ := s.read("b", nil, true); r == nil {
+	if r := s.read("b", new(bytes.Buffer), true); r == nil {
 		t.Error("the record after it no longer reads")
 	}
 	// Asked under another key (a different dataset), a record is not
 	// served either.
 	b := s.index["b"]
 	s.index["c"] = b
-	if r, _ := s.read("c", nil, true); r != nil {
+	if r := s.read("c", new(bytes.Buffer), true); r != nil {
 		t.Error("a record was served for a key not its own")
 	}
 }
@@ -182,7 +182,7 @@ func TestSpillFileStopsWhenAWriteFails(t *testing.T) {
 	if _, ok := s.index["b"]; ok {
 		t.Error("a record that was not written is indexed")
 	}
-	if r, _ := s.read("a", nil, true); r == nil {
+	if r := s.read("a", new(bytes.Buffer), true); r == nil {
 		t.Error("the record written before no longer reads")
 	}
 }
@@ -217,7 +217,7 @@ func TestSpillFileRewritesAKeyWithNewBodies(t *testing.T) {
 	j, _ := c.spillJobOf(r)
 	c.mu.Unlock()
 	s.write(j)
-	got, _ := s.read("k", nil, true)
+	got := s.read("k", new(bytes.Buffer), true)
 	if got == nil || got.form[encGzip].head == nil {
 		t.Fatalf("the gzipped body was not spilled: %+v", got)
 	}
