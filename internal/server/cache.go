@@ -48,7 +48,7 @@ type cachedResponse struct {
 	nonCanonical bool
 	// spilled: the response was read from the spill file (cachespill.go)
 	// for one request, and is kept nowhere; it is served in the
-	// encodings it was kept in, and never packed again.
+	// encodings it was spilled in, and never packed again.
 	spilled bool
 	// plain is the body itself, read from its spill record (spilled is
 	// set too).
@@ -485,10 +485,7 @@ func (s *server) cacheResponses(next http.Handler) http.Handler {
 // (then the response is to be computed).
 func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cachedResponse) bool {
 	etag := resp.header.Get("ETag")
-	zipped := keptEncoding(r) == encGzip
-	if resp.spilled && resp.form[encGzip].head == nil {
-		zipped = false // plain, rather than gzipped again for one request
-	}
+	zipped := keptEncoding(r) == encGzip // a spilled response served to such a client has gzip (serveSpilled)
 	// head writes the kept headers, those of the gzipped representation
 	// when zipped, and the status.
 	head := func(status int, encoding string, length int) {

@@ -22,8 +22,18 @@ type requestState struct {
 
 type stateKey struct{}
 
+// withState returns r with a state, and the state: the one it has (from
+// the middleware before), or a new one.
+func withState(r *http.Request) (*http.Request, *requestState) {
+	if rs := stateOf(r.Context()); rs != nil {
+		return r, rs
+	}
+	rs := &requestState{}
+	return r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)), rs
+}
+
 // stateOf returns the request's state, or nil for a request that did not
-// come through accessLog.
+// come through the middleware.
 func stateOf(ctx context.Context) *requestState {
 	st, _ := ctx.Value(stateKey{}).(*requestState)
 	return st
@@ -112,7 +122,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &requestState{}))
+		r, _ = withState(r)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if r.Context().Value(warmKey{}) != nil {

@@ -160,20 +160,15 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	return s.handler, nil
 }
 
-type storeKey struct{}
-
-// pinStore gives the request the current store, for all of its queries:
-// in its state (see accessLog), or in a context value of its own.
+// pinStore gives the request the current store, for all of its queries,
+// in its state.
 func (s *server) pinStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := s.current()
 		s.maybeWarm(st)
-		if rs := stateOf(r.Context()); rs != nil {
-			rs.store = st
-			next.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), storeKey{}, st)))
+		r, rs := withState(r)
+		rs.store = st
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -197,9 +192,6 @@ func (s *server) deadline(next http.Handler) http.Handler {
 func (s *server) db(ctx context.Context) Store {
 	if rs := stateOf(ctx); rs != nil && rs.store != nil {
 		return rs.store
-	}
-	if st, ok := ctx.Value(storeKey{}).(Store); ok {
-		return st
 	}
 	return s.current()
 }
