@@ -467,8 +467,9 @@ func (s *spillFile) read(key string, buf *bytes.Buffer, headers bool) *cachedRes
 func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key string) bool {
 	buf := c.buffer()
 	defer c.release(buf)
+	zipped := keptEncoding(r) == encGzip
 	var resp *cachedResponse
-	if keptEncoding(r) != encGzip {
+	if !zipped {
 		resp = c.spill.read(plainKey(key), buf, true)
 	}
 	if resp == nil {
@@ -477,7 +478,7 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 	// A client that takes gzip gets a page kept only in S2 computed
 	// again, gzipped and kept in memory (and spilled gzipped when it is
 	// pushed out), rather than plain with the plain ETag.
-	if resp == nil || (keptEncoding(r) == encGzip && resp.form[encGzip].head == nil) {
+	if resp == nil || (zipped && resp.form[encGzip].head == nil) {
 		return false
 	}
 	return c.serve(w, r, resp)
