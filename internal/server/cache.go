@@ -53,6 +53,9 @@ type cachedResponse struct {
 	// plain is the body itself, read from its spill record (spilled is
 	// set too).
 	plain []byte
+	// send is the plain body in the spill file, to be sent from there
+	// (spilled is set too; see cachesend.go).
+	send *plainSend
 }
 
 // cost is what a response counts against the budget.
@@ -513,12 +516,17 @@ func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, resp *cach
 			head(http.StatusOK, "", resp.size) // nothing to unpack
 			return true
 		}
+		if resp.send != nil {
+			head(http.StatusOK, "", resp.send.n)
+			resp.send.writeTo(r.Context(), w)
+			return true
+		}
 		if resp.plain != nil {
 			head(http.StatusOK, "", len(resp.plain))
 			w.Write(resp.plain)
 			return true
 		}
-		if c.spill != nil && !resp.spilled && c.servePlainSpilled(w, resp, head) {
+		if c.spill != nil && !resp.spilled && c.servePlainSpilled(w, r, resp, head) {
 			return true
 		}
 		plain := c.buffer()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // The response cache's second tier. The memory budget holds a few
@@ -54,7 +55,29 @@ type spillFile struct {
 	index  map[string]spillSlot
 	queue  []spilled // the records in the index, oldest first (from head)
 	head   int
+	// pins counts, by write, the requests sending a record's plain body
+	// from the file (sendPlain): no record is written over one of them.
+	pins map[uint64]spillPin
+	// senders are open file descriptions of f, idle, for sendPlain:
+	// sendfile sends from a description's own position, so two requests
+	// never share one. nil when the file cannot be opened again (no
+	// /proc): plain bodies are then read and written, as other records.
+	senders chan *os.File
+	fdPath  string       // the name that opens f again
+	sent    atomic.Int64 // plain bodies sent with sendfile (for tests)
 }
+
+// spillPin is a record being sent, and by how many requests.
+type spillPin struct {
+	loc spillLoc
+	n   int
+}
+
+// spillSenders is how many idle descriptions of the file are kept for
+// sendfile, opened with the file: more are opened when more requests
+// send at once, and closed after (a server's descriptors are the same
+// after a load as before it).
+const spillSenders = 8
 
 // spillLoc is where a record is in the file.
 type spillLoc struct {
@@ -77,6 +100,7 @@ type spillSlot struct {
 	spillLoc
 	checked bool
 	forms   byte // the record's flags: which bodies it holds (see record)
+	plain   int  // the length of its plain body, its last bytes (0: none)
 }
 
 // spilled is a record in the file.
@@ -89,7 +113,7 @@ func newSpillFile(dir string, budget int64, failed func(error)) *spillFile {
 	if budget <= 0 {
 		return nil
 	}
-	return &spillFile{dir: dir, budget: budget, index: map[string]spillSlot{}, failed: failed}
+	return &spillFile{dir: dir, budget: budget, index: map[string]spillSlot{}, pins: map[uint64]spillPin{}, failed: failed}
 }
 
 // spillJob is a response pushed out of memory, on its way to the file:
@@ -222,7 +246,9 @@ var errSpill = errors.New("response cache: a spilled record does not read back")
 // set), whose pieces are slices of b: its CRC is checked unless checked
 // is set, and its headers are read only if headers is set (a plain body
 // is served with the headers of the response kept in memory).
-func parseRecord(b []byte, key string, checked, headers bool) (*cachedResponse, error) {
+// With cut, b stops before the plain body (which is sent from the file:
+// see pinPlain).
+func parseRecord(b []byte, key string, checked, headers, cut bool) (*cachedResponse, error) {
 	if len(b) < 4 || (!checked && binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], crcTable)) {
 		return nil, errSpill
 	}
@@ -260,7 +286,13 @@ func parseRecord(b []byte, key string, checked, headers bool) (*cachedResponse, 
 		r.shared.form[enc] = d.bytes()
 		r.form[enc] = pieces{head: head, tail: d.bytes()}
 	}
-	if flags&(1<<6) != 0 {
+	switch {
+	case flags&(1<<6) == 0:
+	case cut:
+		if int(d.uvarint(maxCachedResponse)) != r.size { // #nosec G115 -- at most maxCachedResponse
+			return nil, errSpill
+		}
+	default:
 		if r.plain = d.bytes(); len(r.plain) != r.size {
 			return nil, errSpill
 		}
@@ -341,19 +373,29 @@ func (s *spillFile) write(j spillJob) {
 			return
 		}
 	}
-	if s.off+n > s.budget {
-		// Past the write position are only records of the lap before
-		// (the oldest), which the new lap would not reach in order.
-		s.forget(func(old spillLoc) bool { return old.off >= s.off })
-		s.off = 0
+	// A record being sent from the file (pinned) is never written over:
+	// the write position skips past it, as if a record had been written
+	// there (the records in the way, it too, are forgotten). A slow
+	// client costs the ring one record, not its writes.
+	to := s.next(n)
+	for tries := 0; ; tries++ {
+		end, pinned := s.pinnedIn(to, n)
+		if !pinned {
+			break
+		}
+		if tries > len(s.pins) {
+			s.mu.Unlock() // pinned everywhere it could go: not written
+			return
+		}
+		s.claim(to, end-to)
+		to = s.next(n)
 	}
 	s.seq++
-	at := spillLoc{off: s.off, n: len(rec), seq: s.seq}
-	s.forget(func(old spillLoc) bool { return old.off < at.off+int64(at.n) && at.off < old.off+int64(old.n) })
+	at := spillLoc{off: to, n: len(rec), seq: s.seq}
+	s.claim(to, n)
 	// The index is heap (about 150 bytes a record): it holds at most
 	// maxSpillRecords, the oldest forgotten first.
 	s.forget(func(spillLoc) bool { return len(s.index) >= maxSpillRecords })
-	s.off += n
 	f := s.f
 	s.mu.Unlock()
 	// The records in the way are forgotten: a reader that found one
@@ -365,9 +407,43 @@ func (s *spillFile) write(j spillJob) {
 		return
 	}
 	s.mu.Lock()
-	s.index[j.key] = spillSlot{spillLoc: at, forms: forms}
+	s.index[j.key] = spillSlot{spillLoc: at, forms: forms, plain: len(j.plain)}
 	s.queue = append(s.queue, spilled{key: j.key, loc: at})
 	s.mu.Unlock()
+}
+
+// next is where the next n bytes go: the write position, or the start
+// of the file when they do not fit before its end. s.mu is held.
+func (s *spillFile) next(n int64) int64 {
+	if s.off+n > s.budget {
+		return 0
+	}
+	return s.off
+}
+
+// claim takes the n bytes at to (next's answer) for a record, forgetting
+// the records in the way, and moves the write position past them. s.mu
+// is held.
+func (s *spillFile) claim(to, n int64) {
+	if to < s.off {
+		// A new lap. Past the write position are only records of the
+		// lap before (the oldest), which the new lap would not reach
+		// in order.
+		s.forget(func(old spillLoc) bool { return old.off >= s.off })
+	}
+	s.forget(func(old spillLoc) bool { return old.off < to+n && to < old.off+int64(old.n) })
+	s.off = to + n
+}
+
+// pinnedIn reports whether a record being sent overlaps the n bytes at
+// off, and where the last such record ends. s.mu is held.
+func (s *spillFile) pinnedIn(off, n int64) (end int64, pinned bool) {
+	for _, p := range s.pins {
+		if p.loc.off < off+n && off < p.loc.off+int64(p.loc.n) {
+			end, pinned = max(end, p.loc.off+int64(p.loc.n)), true
+		}
+	}
+	return end, pinned
 }
 
 // start makes the file, when the server starts: a directory that cannot
@@ -390,6 +466,7 @@ func (s *spillFile) open() error {
 		return err
 	}
 	s.f = f
+	s.openSenders()
 	return nil
 }
 
@@ -443,7 +520,7 @@ func (s *spillFile) read(key string, buf *bytes.Buffer, headers bool) *cachedRes
 	_, err := f.ReadAt(rec, at.off)
 	var r *cachedResponse
 	if err == nil {
-		r, err = parseRecord(rec, key, at.checked, headers)
+		r, err = parseRecord(rec, key, at.checked, headers, false)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -470,7 +547,13 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 	zipped := keptEncoding(r) == encGzip
 	var resp *cachedResponse
 	if !zipped {
-		resp = c.spill.read(plainKey(key), buf, true)
+		if send := c.spill.pinPlain(plainKey(key)); send != nil {
+			defer send.release()
+			resp = send.response(buf)
+		}
+		if resp == nil {
+			resp = c.spill.read(plainKey(key), buf, true)
+		}
 	}
 	if resp == nil {
 		resp = c.spill.read(key, buf, true)
@@ -504,7 +587,13 @@ func (c *responseCache) spillPlain(key string, header http.Header, body []byte) 
 // servePlainSpilled answers a request for resp's plain body from its
 // record, if there is one, with head writing the headers; it reports
 // whether it did.
-func (c *responseCache) servePlainSpilled(w http.ResponseWriter, resp *cachedResponse, head func(int, string, int)) bool {
+func (c *responseCache) servePlainSpilled(w http.ResponseWriter, r *http.Request, resp *cachedResponse, head func(int, string, int)) bool {
+	if send := c.spill.pinPlain(plainKey(resp.key)); send != nil {
+		defer send.release()
+		head(http.StatusOK, "", send.n)
+		send.writeTo(r.Context(), w)
+		return true
+	}
 	buf := c.buffer()
 	defer c.release(buf)
 	rec := c.spill.read(plainKey(resp.key), buf, false)

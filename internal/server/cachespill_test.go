@@ -32,10 +32,12 @@ func TestResponseCacheSpills(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The file is made, unlinked, when the server starts: its descriptor
-	// is there before any request.
-	if n := openSpillFiles(t, dir); n != 1 {
-		t.Fatalf("%d spill files open in %s after New; want 1", n, dir)
+	// The file is made, unlinked, when the server starts: its
+	// descriptors (the file's, and the idle ones it is sent from) are
+	// there before any request.
+	before := openSpillFiles(t, dir)
+	if before < 1 {
+		t.Fatalf("no spill file open in %s after New", dir)
 	}
 	tags, err := st.Tags(context.Background(), catalog.TagsByCount)
 	if err != nil || len(tags) < 40 {
@@ -114,6 +116,31 @@ func TestResponseCacheSpills(t *testing.T) {
 	// so are computed again, once, for a client that takes gzip.
 	if n := st.articles.Load() - asked; n > 20 {
 		t.Errorf("the store was asked for %d listings again; all 40 should be in memory or spilled (20 at most computed again gzipped)", n)
+	}
+	// Over a real connection, plain bodies read back whole once are
+	// sent from the file (sendfile): still the same bytes and headers,
+	// for pages kept in memory and pages only in the file alike.
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for range 3 {
+		for _, u := range urls {
+			resp, err := client.Get(ts.URL + u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := firsts[u]
+			if err != nil || resp.StatusCode != 200 || string(got) != want.body || resp.Header.Get("ETag") != want.etag ||
+				resp.Header.Get("Content-Type") != want.ctype || resp.Header.Get("Content-Length") != strconv.Itoa(len(want.body)) {
+				t.Fatalf("%s over TCP: %d, %d bytes (want %d, %v), ETag %s, Content-Length %s", u, resp.StatusCode, len(got), len(want.body), err,
+					resp.Header.Get("ETag"), resp.Header.Get("Content-Length"))
+			}
+		}
+	}
+	if n := openSpillFiles(t, dir); n != before {
+		t.Errorf("%d descriptors of the spill file open after the requests, %d before", n, before)
 	}
 	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
 		t.Errorf("the spill directory holds %d files (%v); the file is unlinked", len(ents), err)

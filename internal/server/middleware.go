@@ -116,6 +116,17 @@ func (w *statusWriter) WriteString(s string) (int, error) {
 	return n, err
 }
 
+// ReadFrom lets a body sent from a file reach net/http's ReadFrom, which
+// sends it with sendfile (see cachesend.go).
+func (w *statusWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := io.Copy(w.ResponseWriter, src)
+	w.bytes += int(n)
+	return n, err
+}
+
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog gives each request an id and logs one structured line for it.
