@@ -35,7 +35,7 @@ func TestPlainBodyIsSentFromTheSpillFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.put(r, false)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		if !c.serve(sw, req, r) {
 			t.Error("not served")
@@ -44,6 +44,8 @@ func TestPlainBodyIsSentFromTheSpillFile(t *testing.T) {
 			t.Errorf("the access log counted %d bytes of %d", sw.bytes, len(body))
 		}
 	}))
+	ts.Config.ConnContext = ConnContext // headers corked with the body, as cardex serve does
+	ts.Start()
 	defer ts.Close()
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	get := func(i int) {
