@@ -66,7 +66,7 @@ func (s *Store) relatedTags(ctx context.Context, slug string, limit int) (_ []ca
 	}
 	// The related tags ranked at import (listing_facets), when limit
 	// wants no more than were kept; else co-occurrence is counted over the
-	// tag's newest facetSample cards (all of them, for most tags): a
+	// tag's newest relatedSample cards (all of them, for most tags): a
 	// bounded amount of work per page.
 	var stored bool
 	if limit > 0 && limit <= storedRelated {
@@ -74,7 +74,7 @@ func (s *Store) relatedTags(ctx context.Context, slug string, limit int) (_ []ca
 			return nil, err
 		}
 	}
-	sample := min(count, facetSample)
+	sample := min(count, relatedSample)
 	query := `SELECT t.name, t.slug, t.cards, count(*)
 		FROM (SELECT card_id FROM card_tags WHERE tag_id = ? ORDER BY published DESC, card_id DESC LIMIT ?) a
 		JOIN card_tags b ON b.card_id = a.card_id AND b.tag_id <> ? JOIN tags t ON t.id = b.tag_id

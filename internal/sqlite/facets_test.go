@@ -3,12 +3,14 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,5 +318,101 @@ func TestFacetsAndTotalsRememberedPerListing(t *testing.T) {
 				t.Errorf("%s: total %d remembered, %d fresh (%d tags)", q.URL(""), gp.Total, wp.Total, len(want.Tags))
 			}
 		}
+	}
+}
+
+// A sidebar counted live over a big listing holds exactly the counts of
+// its newest 300 results, though only the entries shown are read: the
+// tags on at least 90% of them in Common, the 30 most frequent others
+// (ties by slug), the 15 most frequent sources.
+func TestLiveFacetsCountTheNewestResults(t *testing.T) {
+	ctx := context.Background()
+	s, tags := openGenerated(t, generated(3000))
+	var qs []catalog.Query
+	for _, a := range tags[:6] {
+		qs = append(qs, catalog.Query{Tags: []string{a.Slug}}, catalog.Query{Tags: []string{a.Slug}, Not: []string{tags[7].Slug}})
+		for _, b := range tags[:6] {
+			if a.Slug < b.Slug {
+				qs = append(qs, catalog.Query{Tags: []string{a.Slug, b.Slug}})
+			}
+		}
+	}
+	const sample = 300
+	type entry struct {
+		slug string
+		n    int
+	}
+	top := func(counts map[string]int) []entry {
+		var es []entry
+		for slug, n := range counts {
+			es = append(es, entry{slug, n})
+		}
+		slices.SortFunc(es, func(a, b entry) int {
+			if a.n != b.n {
+				return b.n - a.n
+			}
+			return strings.Compare(a.slug, b.slug)
+		})
+		return es
+	}
+	sampled, cut := 0, 0
+	for _, q := range qs {
+		f, err := s.LiveFacets(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tagN, sourceN, total := map[string]int{}, map[string]int{}, 0
+		errEnough := errors.New("enough")
+		err = s.EachArticle(ctx, q, func(a catalog.Article) error {
+			if total == sample {
+				return errEnough
+			}
+			total++
+			for _, tg := range a.Tags {
+				tagN[tg.Slug]++
+			}
+			if a.Source != nil {
+				sourceN[a.Source.Slug]++
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			t.Fatal(err)
+		}
+		if errors.Is(err, errEnough) != (f.Sample == sample) {
+			t.Fatalf("%s: Sample %d, with more than %d results: %v", q.URL("/"), f.Sample, sample, errors.Is(err, errEnough))
+		}
+		if f.Sample > 0 {
+			sampled++
+		}
+		var wantCommon, wantTags, gotCommon, gotTags, wantSources, gotSources []entry
+		for _, e := range top(tagN) {
+			switch {
+			case total >= 10 && e.n*100 >= total*90:
+				wantCommon = append(wantCommon, e)
+			case len(wantTags) < 30:
+				wantTags = append(wantTags, e)
+			}
+		}
+		wantSources = top(sourceN)[:min(len(sourceN), 15)]
+		for _, tg := range f.Common {
+			gotCommon = append(gotCommon, entry{tg.Slug, tg.Count})
+		}
+		for _, tg := range f.Tags {
+			gotTags = append(gotTags, entry{tg.Slug, tg.Count})
+		}
+		for _, src := range f.Sources {
+			gotSources = append(gotSources, entry{src.Slug, src.Count})
+		}
+		if !reflect.DeepEqual(gotCommon, wantCommon) || !reflect.DeepEqual(gotTags, wantTags) || !reflect.DeepEqual(gotSources, wantSources) {
+			t.Fatalf("%s (%d results counted):\ncommon  %v\nwant    %v\ntags    %v\nwant    %v\nsources %v\nwant    %v",
+				q.URL("/"), total, gotCommon, wantCommon, gotTags, wantTags, gotSources, wantSources)
+		}
+		if len(tagN) > len(wantCommon)+30 && len(sourceN) > 15 {
+			cut++
+		}
+	}
+	if sampled < 5 || cut < 5 {
+		t.Fatalf("%d of %d listings sampled, %d with entries cut: the test does not exercise the bounds", sampled, len(qs), cut)
 	}
 }
