@@ -70,15 +70,23 @@ func (s *spillFile) openSenders() {
 }
 
 // sender returns an idle description of the file, or a new one when
-// every kept one is in use (nil if it cannot be opened).
+// every kept one is in use; nil when maxSpillSenders are open (or it
+// cannot be opened): the body is then copied. Slow readers hold theirs
+// for as long as they take, and a server short of descriptors must keep
+// them for connections.
 func (s *spillFile) sender() *os.File {
 	select {
 	case g := <-s.senders:
 		return g
 	default:
 	}
+	if s.extraSenders.Add(1) > maxSpillSenders-spillSenders {
+		s.extraSenders.Add(-1)
+		return nil
+	}
 	g, err := os.Open(s.fdPath) // #nosec G304 G703 -- our own file, by its descriptor
 	if err != nil {
+		s.extraSenders.Add(-1)
 		return nil
 	}
 	return g
@@ -91,6 +99,7 @@ func (s *spillFile) putSender(g *os.File) {
 	case s.senders <- g:
 	default:
 		g.Close()
+		s.extraSenders.Add(-1)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"testing"
 )
@@ -148,5 +149,36 @@ func TestPinnedRecordIsNotWrittenOver(t *testing.T) {
 	}
 	if !over {
 		t.Error("the ring did not go on over the record's place once it was let go")
+	}
+}
+
+// No more than maxSpillSenders descriptions of the file are open at
+// once (slow readers hold theirs; a server short of descriptors needs
+// them for connections): past that, bodies are copied. Once they are
+// given back, the kept ones are all that stay open.
+func TestSpillSendersAreBounded(t *testing.T) {
+	s := newSpillFile(t.TempDir(), 1<<20, nil)
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+	var held []*os.File
+	for range maxSpillSenders {
+		g := s.sender()
+		if g == nil {
+			t.Fatalf("only %d descriptions opened; want %d", len(held), maxSpillSenders)
+		}
+		held = append(held, g)
+	}
+	if g := s.sender(); g != nil {
+		t.Fatalf("a description past the %d allowed", maxSpillSenders)
+	}
+	for _, g := range held {
+		s.putSender(g)
+	}
+	if n := s.extraSenders.Load(); n != 0 || len(s.senders) != spillSenders {
+		t.Fatalf("%d extra descriptions open and %d kept after all were given back; want 0 and %d", n, len(s.senders), spillSenders)
+	}
+	if g := s.sender(); g == nil {
+		t.Fatal("no description once they were given back")
 	}
 }

@@ -65,6 +65,8 @@ type spillFile struct {
 	senders chan *os.File
 	fdPath  string       // the name that opens f again
 	sent    atomic.Int64 // plain bodies sent with sendfile (for tests)
+	// extraSenders counts the descriptions open beyond the kept ones.
+	extraSenders atomic.Int64
 }
 
 // spillPin is a record being sent, and by how many requests.
@@ -78,6 +80,9 @@ type spillPin struct {
 // send at once, and closed after (a server's descriptors are the same
 // after a load as before it).
 const spillSenders = 8
+
+// maxSpillSenders bounds the descriptions of the file open at once.
+const maxSpillSenders = 64
 
 // spillLoc is where a record is in the file.
 type spillLoc struct {
