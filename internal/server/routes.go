@@ -10,7 +10,7 @@ import (
 // routes is the whole URL space of cardex.
 func (s *server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.securityHeaders, s.accessLog, middleware.GetHead, s.pinStore, s.cacheResponses, s.deadline)
+	r.Use(s.recoverer, s.securityHeaders, s.accessLog, middleware.GetHead, s.pinStore, s.cacheResponses, s.admit, s.deadline)
 	r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound("no page at this address") }))
 	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errMethod }))
 

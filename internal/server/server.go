@@ -72,6 +72,9 @@ type Config struct {
 	// reference TestListingHTMLIsTheTemplate checks the writer against,
 	// with the templates of testdata/listing-spec (web.FS has none).
 	TemplateListings bool
+	// Computing is how many responses may be computed at once (admit.go):
+	// 0 means one per core, a negative value no bound.
+	Computing int
 }
 
 // DefaultQueryTimeout is the store time one request may take.
@@ -100,6 +103,7 @@ type server struct {
 	security         http.Header      // the headers every response carries (securityHeaders)
 	varyEncoding     []string         // Vary: Accept-Encoding, shared by the responses that have no other Vary
 	lastDataset      atomic.Pointer[datasetName]
+	computing        chan struct{} // a slot per response being computed (admit); nil: no bound
 }
 
 // sidebarsMax bounds the rendered sidebars the server keeps (10 KB each
@@ -123,6 +127,12 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
+	}
+	switch {
+	case cfg.Computing == 0:
+		s.computing = make(chan struct{}, defaultComputing())
+	case cfg.Computing > 0:
+		s.computing = make(chan struct{}, cfg.Computing)
 	}
 	if cfg.SpillBytes > 0 && cfg.SpillDir != "" {
 		if st, err := os.Stat(cfg.SpillDir); err != nil || !st.IsDir() {
