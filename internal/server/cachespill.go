@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -44,6 +45,11 @@ type spillFile struct {
 	budget int64
 
 	wmu sync.Mutex // one writer at a time; held before mu
+	// wbuf is the writer's record buffer, reused (wmu guards it): a
+	// record was a new allocation of its whole size, 54 KB for a page's
+	// plain body, and a round of the uniform mix that writes 11,000 of
+	// them had the collector running many times a second.
+	wbuf []byte
 
 	mu     sync.Mutex
 	f      *os.File // made by start, or at the first record
@@ -74,6 +80,9 @@ type spillPin struct {
 	loc spillLoc
 	n   int
 }
+
+// maxKeptRecordBuffer is the largest record buffer the writer keeps.
+const maxKeptRecordBuffer = 1 << 20
 
 // spillSenders is how many idle descriptions of the file are kept for
 // sendfile, opened with the file: more are opened when more requests
@@ -199,8 +208,11 @@ func (j spillJob) recordSize() int {
 // record returns j as a record: the CRC of what follows it, then the key,
 // the body's size, which encodings follow and in how many pieces, the
 // headers, and each encoding's pieces.
-func (j spillJob) record() []byte {
-	b := make([]byte, 4, j.recordSize())
+func (j spillJob) record() []byte { return j.appendRecord(nil) }
+
+// appendRecord is record, in buf's room when it has enough.
+func (j spillJob) appendRecord(buf []byte) []byte {
+	b := slices.Grow(buf[:0], j.recordSize())[:4]
 	b = appendString(b, j.key)
 	b = binary.AppendUvarint(b, uint64(j.size)) // #nosec G115 -- a size is not negative
 	flags := j.forms()
@@ -221,11 +233,11 @@ func (j spillJob) record() []byte {
 			continue
 		}
 		for _, p := range j.pieces(encoding(enc)) {
-			b = appendString(b, string(p))
+			b = appendBytes(b, p)
 		}
 	}
 	if j.plain != nil {
-		b = appendString(b, string(j.plain))
+		b = appendBytes(b, j.plain)
 	}
 	binary.LittleEndian.PutUint32(b, crc32.Checksum(b[4:], crcTable))
 	return b
@@ -242,6 +254,11 @@ func (j spillJob) pieces(enc encoding) [][]byte {
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendBytes(b, p []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(p)))
+	return append(b, p...)
 }
 
 // errSpill is a record that does not read back as it was written.
@@ -368,7 +385,10 @@ func (s *spillFile) write(j spillJob) {
 	if (ok && old.forms|forms == old.forms) || broken || int64(j.recordSize()) > s.budget/8 {
 		return
 	}
-	rec := j.record()
+	rec := j.appendRecord(s.wbuf)
+	if cap(rec) <= maxKeptRecordBuffer {
+		s.wbuf = rec
+	}
 	n := int64(len(rec))
 	s.mu.Lock()
 	if s.f == nil {
