@@ -205,12 +205,10 @@ func (j spillJob) recordSize() int {
 	return n
 }
 
-// record returns j as a record: the CRC of what follows it, then the key,
-// the body's size, which encodings follow and in how many pieces, the
-// headers, and each encoding's pieces.
-func (j spillJob) record() []byte { return j.appendRecord(nil) }
-
-// appendRecord is record, in buf's room when it has enough.
+// appendRecord returns j as a record, in buf's room when it has enough:
+// the CRC of what follows it, then the key, the body's size, which
+// encodings follow and in how many pieces, the headers, and each
+// encoding's pieces.
 func (j spillJob) appendRecord(buf []byte) []byte {
 	b := slices.Grow(buf[:0], j.recordSize())[:4]
 	b = appendString(b, j.key)
