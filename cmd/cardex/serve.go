@@ -47,7 +47,7 @@ func (e environment) serve(args []string) error {
 		return exitError{code: 2}
 	}
 	// A soft memory limit, unless GOMEMLIMIT sets one: the live heap is
-	// mostly the response cache (38 MiB of compressed responses), and
+	// mostly the response cache (24 MiB of compressed responses), and
 	// without a limit the collector lets the heap reach twice the live size.
 	defaultMemoryLimit(serveMemoryLimit)
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
@@ -71,7 +71,7 @@ func (e environment) serve(args []string) error {
 }
 
 // defaultWarmPages is how many popular pages a server renders ahead: at
-// about 12 KB each once gzipped, a tenth of the response cache.
+// about 12 KB each once gzipped, a seventh of the response cache.
 const defaultWarmPages = 300
 
 // spillFolder is where the spill file is made: dir when given, else the
