@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -29,6 +31,13 @@ func defaultComputing() int { return runtime.GOMAXPROCS(0) }
 // client reads, and a static file or a health check costs nothing: they
 // do not queue. A request whose client went away while it waited is
 // dropped.
+//
+// The response is computed into a buffer and sent once the slot is given
+// back: written to the socket under the slot, it held the slot for as
+// long as the client took to read it, and a few clients that do not
+// read (pipelined requests, a small receive window) held every slot
+// until the write timeout. A response past maxCachedResponse (a big
+// JSON or Atom listing) gives the slot back and is sent as it comes.
 func (s *server) admit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -41,7 +50,101 @@ func (s *server) admit(next http.Handler) http.Handler {
 		case <-r.Context().Done():
 			return
 		}
-		defer func() { <-s.computing }()
-		next.ServeHTTP(w, r)
+		aw := &admittedWriter{ResponseWriter: w, buf: s.admitBuffer(), slot: s.computing}
+		defer s.admitRelease(aw.buf)
+		next.ServeHTTP(aw, r)
+		aw.send()
 	})
 }
+
+func (s *server) admitBuffer() *bytes.Buffer {
+	if s.cache != nil {
+		return s.cache.buffer()
+	}
+	return new(bytes.Buffer)
+}
+
+func (s *server) admitRelease(b *bytes.Buffer) {
+	if s.cache != nil {
+		s.cache.release(b)
+	}
+}
+
+// admittedWriter holds a response computed under a slot of admit, and
+// sends it once the slot is given back.
+type admittedWriter struct {
+	http.ResponseWriter
+	buf    *bytes.Buffer
+	status int
+	slot   chan struct{} // nil once given back
+	passed bool          // past the buffer: writes go through
+}
+
+// free gives the slot back, once.
+func (w *admittedWriter) free() {
+	if w.slot != nil {
+		<-w.slot
+		w.slot = nil
+	}
+}
+
+// send gives the slot back and writes what was held.
+func (w *admittedWriter) send() {
+	w.free()
+	if w.passed {
+		return
+	}
+	w.passed = true
+	if w.status != 0 {
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+	if w.buf.Len() > 0 {
+		w.ResponseWriter.Write(w.buf.Bytes())
+	}
+}
+
+func (w *admittedWriter) WriteHeader(code int) {
+	if w.passed {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *admittedWriter) Write(b []byte) (int, error) {
+	if !w.passed && w.buf.Len()+len(b) > maxCachedResponse {
+		w.send()
+	}
+	if w.passed {
+		return w.ResponseWriter.Write(b)
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.buf.Write(b)
+}
+
+func (w *admittedWriter) WriteString(s string) (int, error) {
+	if !w.passed && w.buf.Len()+len(s) > maxCachedResponse {
+		w.send()
+	}
+	if w.passed {
+		return io.WriteString(w.ResponseWriter, s)
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.buf.WriteString(s)
+}
+
+// FlushError sends what is held (the handler wants it on the wire now)
+// and flushes: an http.ResponseController would otherwise reach the
+// writer below through Unwrap and flush past the held bytes.
+func (w *admittedWriter) FlushError() error {
+	w.send()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *admittedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,4 +73,73 @@ func TestAdmitBoundsTheResponsesComputedAtOnce(t *testing.T) {
 	if n := computed.Load(); n != 10+4 {
 		t.Fatalf("%d responses computed; want the 10 slow ones and the 4 that do not queue, not the one whose client left", n)
 	}
+}
+
+// The slot is given back before the response is written: a client that
+// does not read (pipelined requests, a small receive window) holds no
+// slot while it does not. A response past the buffer gives its slot back
+// and goes through as it comes, whole.
+func TestAdmitSendsOnceTheSlotIsFree(t *testing.T) {
+	s := &server{computing: make(chan struct{}, 1)}
+	big := bytes.Repeat([]byte("0123456789"), maxCachedResponse/10+1000)
+	h := s.admit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if r.URL.Path == "/big" {
+			for b := big; len(b) > 0; b = b[min(len(b), 4096):] {
+				w.Write(b[:min(len(b), 4096)])
+			}
+			return
+		}
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, strings.Repeat("x", 50_000))
+	}))
+	for _, path := range []string{"/small", "/big"} {
+		stuck := &blockingWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), unblock: make(chan struct{})}
+		aDone := make(chan struct{})
+		go func() {
+			h.ServeHTTP(stuck, httptest.NewRequest("GET", path, nil))
+			close(aDone)
+		}()
+		<-stuck.writing // its client does not read
+		bDone := make(chan struct{})
+		go func() {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/other", nil))
+			close(bDone)
+		}()
+		select {
+		case <-bDone:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: another request waited for the slot of a response being written", path)
+		}
+		close(stuck.unblock)
+		<-aDone
+		got := stuck.Body.String()
+		switch path {
+		case "/small":
+			if stuck.Code != http.StatusTeapot || got != strings.Repeat("x", 50_000) {
+				t.Fatalf("/small: %d, %d bytes", stuck.Code, len(got))
+			}
+		case "/big":
+			if stuck.Code != http.StatusOK || got != string(big) {
+				t.Fatalf("/big: %d, %d bytes of %d", stuck.Code, len(got), len(big))
+			}
+		}
+		if stuck.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+			t.Fatalf("%s: Content-Type %q", path, stuck.Header().Get("Content-Type"))
+		}
+	}
+}
+
+// blockingWriter blocks its first write until unblock is closed, as a
+// client that does not read blocks the server's.
+type blockingWriter struct {
+	*httptest.ResponseRecorder
+	once             sync.Once
+	writing, unblock chan struct{}
+}
+
+func (w *blockingWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.writing) })
+	<-w.unblock
+	return w.ResponseRecorder.Write(b)
 }
