@@ -50,24 +50,11 @@ func (s *server) admit(next http.Handler) http.Handler {
 		case <-r.Context().Done():
 			return
 		}
-		aw := &admittedWriter{ResponseWriter: w, buf: s.admitBuffer(), slot: s.computing}
-		defer s.admitRelease(aw.buf)
+		aw := &admittedWriter{ResponseWriter: w, buf: s.cache.buffer(), slot: s.computing}
+		defer s.cache.release(aw.buf)
 		next.ServeHTTP(aw, r)
 		aw.send()
 	})
-}
-
-func (s *server) admitBuffer() *bytes.Buffer {
-	if s.cache != nil {
-		return s.cache.buffer()
-	}
-	return new(bytes.Buffer)
-}
-
-func (s *server) admitRelease(b *bytes.Buffer) {
-	if s.cache != nil {
-		s.cache.release(b)
-	}
 }
 
 // admittedWriter holds a response computed under a slot of admit, and
@@ -113,30 +100,28 @@ func (w *admittedWriter) WriteHeader(code int) {
 	}
 }
 
-func (w *admittedWriter) Write(b []byte) (int, error) {
-	if !w.passed && w.buf.Len()+len(b) > maxCachedResponse {
-		w.send()
-	}
-	if w.passed {
-		return w.ResponseWriter.Write(b)
-	}
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.buf.Write(b)
-}
+func (w *admittedWriter) Write(b []byte) (int, error) { return hold(w, b) }
 
-func (w *admittedWriter) WriteString(s string) (int, error) {
-	if !w.passed && w.buf.Len()+len(s) > maxCachedResponse {
+func (w *admittedWriter) WriteString(s string) (int, error) { return hold(w, s) }
+
+// hold keeps p with what is held, or writes it through once the
+// response is past maxCachedResponse (the slot given back first).
+func hold[P string | []byte](w *admittedWriter, p P) (int, error) {
+	if !w.passed && w.buf.Len()+len(p) > maxCachedResponse {
 		w.send()
 	}
+	var to io.Writer = w.buf
 	if w.passed {
-		return io.WriteString(w.ResponseWriter, s)
-	}
-	if w.status == 0 {
+		to = w.ResponseWriter
+	} else if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.buf.WriteString(s)
+	switch p := any(p).(type) {
+	case string:
+		return io.WriteString(to, p)
+	default:
+		return to.Write(p.([]byte))
+	}
 }
 
 // FlushError sends what is held (the handler wants it on the wire now)

@@ -600,7 +600,12 @@ func acceptsGzip(ae string) bool {
 
 // buffer returns an empty buffer for a response, to give back with
 // release once the response is kept.
+// buffer returns a buffer from the free list (a new one when the cache
+// is off: c is nil).
 func (c *responseCache) buffer() *bytes.Buffer {
+	if c == nil {
+		return new(bytes.Buffer)
+	}
 	if b, ok := c.buffers.Take(); ok {
 		b.Reset()
 		return b
@@ -608,8 +613,9 @@ func (c *responseCache) buffer() *bytes.Buffer {
 	return new(bytes.Buffer)
 }
 
+// release gives b back to the free list (nothing when the cache is off).
 func (c *responseCache) release(b *bytes.Buffer) {
-	if b != nil && b.Cap() <= maxKeptBuffer {
+	if c != nil && b != nil && b.Cap() <= maxKeptBuffer {
 		c.buffers.Give(b)
 	}
 }
