@@ -185,8 +185,7 @@ func (p *plainSend) writeTo(ctx context.Context, w http.ResponseWriter) error {
 	// The headers are flushed first: net/http's ReadFrom would otherwise
 	// read the body's first 512 bytes to sniff its type (it has one)
 	// before it sends the rest. They wait in the socket for the body.
-	uncork := corked(ctx)
-	defer uncork()
+	defer uncork(corked(ctx))
 	if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}

@@ -570,11 +570,12 @@ func (c *responseCache) serveSpilled(w http.ResponseWriter, r *http.Request, key
 	zipped := keptEncoding(r) == encGzip
 	var resp *cachedResponse
 	if !zipped {
+		// A record that does not read back is forgotten by either, and
+		// the packed record is tried next.
 		if send := c.spill.pinPlain(plainKey(key)); send != nil {
 			defer send.release()
 			resp = send.response(buf)
-		}
-		if resp == nil {
+		} else {
 			resp = c.spill.read(plainKey(key), buf, true)
 		}
 	}

@@ -27,15 +27,24 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 }
 
 // corked holds back the partial packets of the request's connection
-// (TCP_CORK, where there is one) until the returned function is called:
-// the headers, written on their own, then go out with the body that
-// sendfile sends after them, as nginx does (tcp_nopush). A write of
-// their own cost a packet, and its trip through the loopback, per
-// response: 17% of the server's CPU on the Zipf mix (perf, 1M cards).
-func corked(ctx context.Context) (uncork func()) {
+// (TCP_CORK, where there is one) until uncork is called with what it
+// returned: the headers, written on their own, then go out with the
+// body that sendfile sends after them, as nginx does (tcp_nopush). A
+// write of their own cost a packet, and its trip through the loopback,
+// per response: 17% of the server's CPU on the Zipf mix (perf, 1M
+// cards). It returns nil when the socket could not be corked. (No
+// closure: this is on every hit of a client without gzip.)
+func corked(ctx context.Context) syscall.RawConn {
 	raw, _ := ctx.Value(connKey{}).(syscall.RawConn)
 	if raw == nil || !setCork(raw, true) {
-		return func() {}
+		return nil
 	}
-	return func() { setCork(raw, false) }
+	return raw
+}
+
+// uncork lets the packets corked held go.
+func uncork(raw syscall.RawConn) {
+	if raw != nil {
+		setCork(raw, false)
+	}
 }

@@ -18,10 +18,10 @@ func TestCorkedHoldsTheSocketUntilUncorked(t *testing.T) {
 			t.Error("ConnContext kept no socket")
 			return
 		}
-		uncork := corked(r.Context())
+		held := corked(r.Context())
 		during = corkOf(t, raw)
 		w.Write([]byte("ok"))
-		uncork()
+		uncork(held)
 		after = corkOf(t, raw)
 	}))
 	ts.Config.ConnContext = ConnContext
