@@ -119,10 +119,24 @@ type Model struct {
 	text       map[uint64]struct{}
 	textSorted []uint64
 	textSeed   maphash.Seed
-	wcost      map[string]float64 // word cost cache
-	known      map[string]bool    // knownWord cache
+	wcost      wordCache[float64] // word costs
+	known      wordCache[bool]    // knownWord answers
 	tagBuf     []string           // scratch for adjust
 	pairs      *bytePairs         // search's: the byte pairs of its context
+	scratch    *searchScratch     // search's buffers, reused from one search to the next
+	// logNorm and logAlpha are tagCost's logarithms that no candidate
+	// changes, set by search: log(total+PriorMass+Alpha) and log(Alpha).
+	logNorm, logAlpha float64
+}
+
+// searchScratch holds what a search allocates, kept for the next one: a
+// split of 1M cards made 265 MB of beams and 100 MB of boundary lists,
+// which the collector then had to find.
+type searchScratch struct {
+	pos    []int   // boundaries
+	starts []int   // boundaries' word starts
+	beams  [][]hyp // one beam per position, each a window of hyps
+	hyps   []hyp   // the beams' room, Beam per position
 }
 
 // bytePairs is a set of pairs of adjacent bytes of a text: a string with
@@ -185,7 +199,6 @@ func New(dict *Dictionary, p Params) *Model {
 		corpus:   map[string]int32{},
 		text:     map[uint64]struct{}{},
 		textSeed: maphash.MakeSeed(),
-		wcost:    map[string]float64{},
 	}
 }
 
@@ -210,8 +223,8 @@ func (m *Model) AddLexicon(tag string) {
 		m.lexWords[w] = true
 		m.lexLower[strings.ToLower(w)] = true
 	}
-	m.wcost = map[string]float64{}
-	m.known = nil
+	m.wcost.reset()
+	m.known.reset()
 }
 
 // AddKnown adds a tag already in the database, carried by n cards.
@@ -282,8 +295,8 @@ func (m *Model) ObserveText(s string) {
 			if len(m.text)+len(m.textSorted) >= MaxTextWords {
 				continue
 			}
-			delete(m.wcost, w)
-			delete(m.known, w)
+			m.wcost.forget(w)
+			m.known.forget(w)
 			if m.text == nil {
 				m.text = map[uint64]struct{}{}
 			}
@@ -374,7 +387,7 @@ func (m *Model) Fork() *Model {
 		panic("tagsplit: Fork of a model that is not trained")
 	}
 	f := *m
-	f.wcost, f.known, f.tagBuf, f.pairs = map[string]float64{}, nil, nil, nil
+	f.wcost, f.known, f.tagBuf, f.pairs, f.scratch = wordCache[float64]{}, wordCache[bool]{}, nil, nil, nil
 	return &f
 }
 
@@ -529,6 +542,10 @@ func (m *Model) search(s, ctx string, n int) []scored {
 	if s == "" {
 		return nil
 	}
+	if m.scratch == nil {
+		m.scratch = new(searchScratch)
+	}
+	m.logNorm, m.logAlpha = math.Log(m.total+m.p.PriorMass+m.p.Alpha), math.Log(m.p.Alpha)
 	pos := m.boundaries(s)
 	// The context's byte pairs (see mentioned), and the candidates'
 	// lowercase for mentions cut from s's: the same bytes when s is
@@ -545,8 +562,18 @@ func (m *Model) search(s, ctx string, n int) []scored {
 			lower = strings.ToLower(s)
 		}
 	}
-	beams := make([][]hyp, len(pos))
-	beams[0] = []hyp{{prev: -1}}
+	// Each position's beam is a window of Beam hyps in one buffer:
+	// insertHyp never grows a beam past Beam, so it never reallocates.
+	sc, width := m.scratch, max(m.p.Beam, 1)
+	if need := len(pos) * width; cap(sc.hyps) < need {
+		sc.hyps = make([]hyp, need)
+	}
+	beams := slices.Grow(sc.beams[:0], len(pos))[:len(pos)]
+	for b := range beams {
+		beams[b] = sc.hyps[b*width : b*width : (b+1)*width]
+	}
+	sc.beams = beams
+	beams[0] = append(beams[0], hyp{prev: -1})
 	for a := range pos {
 		if len(beams[a]) == 0 {
 			continue
@@ -557,6 +584,7 @@ func (m *Model) search(s, ctx string, n int) []scored {
 		if r, _ := utf8.DecodeRuneInString(s[i:]); i < len(s) && unicode.IsSpace(r) {
 			continue
 		}
+		sp := spelling{m: m, s: s, scanned: i, wstart: i}
 		for b := a + 1; b < len(pos); b++ {
 			j := pos[b]
 			if j-i > m.p.MaxTagBytes {
@@ -576,7 +604,7 @@ func (m *Model) search(s, ctx string, n int) []scored {
 					if lower != "" {
 						lt = lower[i:j]
 					}
-					c = m.tagCost(t, ctx != "" && m.mentioned(ctx, t, lt))
+					c = m.tagCost(t, sp.cost(j), ctx != "" && m.mentioned(ctx, t, lt))
 					if j < len(s) {
 						ra, _ := utf8.DecodeLastRuneInString(t)
 						rb, _ := utf8.DecodeRuneInString(s[j:])
@@ -615,12 +643,16 @@ func unwind(beams [][]hyp, b, k int) []string {
 // word ends ("Systems|caching", "availability|load"). Pruning the rest is
 // what keeps the search linear in practice.
 func (m *Model) boundaries(s string) []int {
-	pos := []int{0}
+	var pos, starts []int
+	if m.scratch != nil { // reuse search's buffers: the result lives until the next search
+		pos, starts = m.scratch.pos[:0], m.scratch.starts[:0]
+		defer func() { m.scratch.pos, m.scratch.starts = pos, starts }()
+	}
+	pos = append(pos, 0)
 	var prev, prev2 rune = ' ', ' '
 	// starts are the places in the current run of letters where a word
 	// naturally starts: the run's start, a capital after a lowercase
 	// letter, and the last capital of an acronym before a lowercase letter.
-	var starts []int
 	for i, r := range s {
 		alnum, prevAlnum := unicode.IsLetter(r) || unicode.IsDigit(r), unicode.IsLetter(prev) || unicode.IsDigit(prev)
 		if !alnum {
@@ -661,7 +693,8 @@ func (m *Model) boundaries(s string) []int {
 		}
 		prev2, prev = prev, r
 	}
-	return append(pos, len(s))
+	pos = append(pos, len(s))
+	return pos
 }
 
 // A boundary between two lowercase letters needs a word on one side: a
@@ -736,14 +769,11 @@ func (m *Model) wordStartsAt(s string, i int) bool {
 
 // knownWord reports whether w is a word the model knows (any case).
 func (m *Model) knownWord(w string) bool {
-	if k, ok := m.known[w]; ok {
+	if k, ok := m.known.get(w); ok {
 		return k
 	}
 	k := m.lookupWord(w)
-	if m.known == nil || len(m.known) >= maxCacheEntries {
-		m.known = map[string]bool{}
-	}
-	m.known[strings.Clone(w)] = k // w is cut from a card's line
+	m.known.put(w, k)
 	return k
 }
 
@@ -776,13 +806,15 @@ func insertHyp(hs []hyp, h hyp, k int) []hyp {
 }
 
 // tagCost is -log P(tag) under the Dirichlet-process unigram model, less
-// the context bonus when the card's text mentions the tag.
-func (m *Model) tagCost(t string, mentioned bool) float64 {
-	base := m.spellCost(t)
-	c := m.counts[t]
+// the context bonus when the card's text mentions the tag; base is its
+// spellCost. It reads the logarithms search sets.
+func (m *Model) tagCost(t string, base float64, mentioned bool) float64 {
 	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
-	num := logAdd(math.Log(c), math.Log(m.p.Alpha)-base)
-	cost := math.Log(m.total+m.p.PriorMass+m.p.Alpha) - num
+	num := m.logAlpha - base // logAdd(log 0, b) is b: most candidates are no tag
+	if c := m.counts[t]; c != 0 {
+		num = logAdd(math.Log(c), num)
+	}
+	cost := m.logNorm - num
 	if mentioned {
 		cost -= m.p.ContextBonus
 	}
@@ -813,39 +845,105 @@ func logAdd(a, b float64) float64 {
 	return a + math.Log1p(math.Exp(b-a))
 }
 
-// spellCost is the cost of spelling a tag nobody has seen: its words, the
-// spaces between them, and a penalty for tags that are a lone function word.
-func (m *Model) spellCost(t string) float64 {
-	words := strings.Split(t, " ")
-	cost := 0.0
-	for k, w := range words {
+// The spell cost of a tag nobody has seen: its words, the spaces between
+// them, and a penalty for tags that are a lone function word. Words are
+// cut at ' '; a tag with an empty word (two spaces) costs +Inf.
+//
+// search costs the candidates that start at one place in order of their
+// end, and each is the one before it and a few more bytes: a spelling
+// adds up the words as the ends pass them, so that a candidate looks up
+// only its last word. It adds the same numbers in the same order as a
+// sum over the candidate's words would, so the cost is the same to the
+// bit.
+type spelling struct {
+	m       *Model
+	s       string  // the glued string
+	scanned int     // s is read up to here
+	wstart  int     // where the word being read starts
+	words   int     // the words before it
+	done    float64 // their cost, with the spaces between them
+}
+
+// cost returns the spell cost of s[start:end], for an end past the ends
+// asked before; end must not follow a space.
+func (sp *spelling) cost(end int) float64 {
+	m := sp.m
+	for k := strings.IndexByte(sp.s[sp.scanned:end], ' '); k >= 0; k = strings.IndexByte(sp.s[sp.scanned:end], ' ') {
+		w := sp.s[sp.wstart : sp.scanned+k]
 		if w == "" {
-			return math.Inf(1) // double space
+			sp.done = math.Inf(1) // double space: so is every longer candidate
+		} else {
+			sp.done += m.wordCost(w)
+			if sp.words > 0 {
+				sp.done += m.p.WordJoin
+			}
 		}
-		cost += m.wordCost(w)
-		if k > 0 {
-			cost += m.p.WordJoin
-		}
+		sp.words++
+		sp.scanned += k + 1
+		sp.wstart = sp.scanned
 	}
-	if len(words) == 1 {
-		lw := strings.ToLower(t)
-		if stopWords[lw] || (utf8.RuneCountInString(t) == 1 && !m.lexWords[t]) {
+	sp.scanned = end
+	if math.IsInf(sp.done, 1) {
+		return sp.done
+	}
+	cost := sp.done + m.wordCost(sp.s[sp.wstart:end])
+	if sp.words > 0 {
+		return cost + m.p.WordJoin
+	}
+	// A stop word is at most maxStopWord bytes once lowercased, and
+	// lowercasing makes no rune more than 3 bytes shorter.
+	if t := sp.s[sp.wstart:end]; len(t) <= 4*maxStopWord {
+		if stopWords[strings.ToLower(t)] || (utf8.RuneCountInString(t) == 1 && !m.lexWords[t]) {
 			cost += m.p.StopTag
 		}
 	}
 	return cost
 }
 
+// wordCache memoizes a pure function of a word (of the model as it
+// stands) in two generations of at most maxCacheEntries words: when the
+// current one is full it becomes the old one, and the old one is
+// dropped; a word found in the old one moves to the current one. The
+// words in steady use stay, where emptying one map when full made every
+// word pay again (at 1M cards about half the misses were such repeats).
+type wordCache[V any] struct{ cur, old map[string]V }
+
+func (c *wordCache[V]) get(w string) (V, bool) {
+	if v, ok := c.cur[w]; ok {
+		return v, true
+	}
+	v, ok := c.old[w]
+	if ok {
+		delete(c.old, w)
+		c.put(w, v)
+	}
+	return v, ok
+}
+
+func (c *wordCache[V]) put(w string, v V) {
+	if len(c.cur) >= maxCacheEntries {
+		c.old, c.cur = c.cur, nil // a new map: clear keeps the buckets
+	}
+	if c.cur == nil {
+		c.cur = make(map[string]V)
+	}
+	c.cur[strings.Clone(w)] = v // w is cut from a card's line
+}
+
+func (c *wordCache[V]) forget(w string) {
+	delete(c.cur, w)
+	delete(c.old, w)
+}
+
+func (c *wordCache[V]) reset() { c.cur, c.old = nil, nil }
+
 // wordCost is the cost of one space-free word.
 func (m *Model) wordCost(w string) float64 {
-	if c, ok := m.wcost[w]; ok {
+	if c, ok := m.wcost.get(w); ok {
 		return c
 	}
 	c := m.computeWordCost(w)
-	if len(m.wcost) >= maxCacheEntries {
-		m.wcost = map[string]float64{} // a new map: clear keeps the buckets
-	}
-	m.wcost[strings.Clone(w)] = c // w is cut from a card's line
+	m.wcost.put(w, c)
 	return c
 }
 
@@ -1093,6 +1191,9 @@ func shape(w string) wordShape {
 func isHyphen(r rune) bool {
 	return r == '-' || r == '\u2011' || r == '\u2010' || r == '\u2013'
 }
+
+// maxStopWord is the length in bytes of the longest stop word.
+const maxStopWord = 4
 
 var stopWords = map[string]bool{
 	"a": true, "an": true, "and": true, "as": true, "at": true, "be": true, "by": true,

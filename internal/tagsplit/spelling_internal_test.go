@@ -1,0 +1,93 @@
+package tagsplit
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// spellCostOf is the spell cost of t summed over its words at once, the
+// definition spelling.cost computes incrementally.
+func spellCostOf(m *Model, t string) float64 {
+	words := strings.Split(t, " ")
+	cost := 0.0
+	for k, w := range words {
+		if w == "" {
+			return math.Inf(1)
+		}
+		cost += m.wordCost(w)
+		if k > 0 {
+			cost += m.p.WordJoin
+		}
+	}
+	if len(words) == 1 && (stopWords[strings.ToLower(t)] || (utf8.RuneCountInString(t) == 1 && !m.lexWords[t])) {
+		cost += m.p.StopTag
+	}
+	return cost
+}
+
+// A spelling walked end by end gives every candidate the cost of summing
+// its words at once, to the bit: search's choices do not depend on how
+// the cost was added up.
+func TestSpellingMatchesTheSumOverWords(t *testing.T) {
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(dict, DefaultParams())
+	m.AddLexicon("Distributed Systems")
+	for _, s := range []string{
+		"Distributed SystemsRound Robinfault tolerance",
+		"Code AuthorizationEILCPNATLSrate consistencyserialization",
+		"a  bThe ofTo",       // a double space, stop words
+		"Kafka消息队列 MQ x",     // CJK, a lone rune
+		"ÎN THE Multi‑layer", // lowercasing that changes lengths
+		"Ｋelvin \u212A the",
+	} {
+		for i := range len(s) {
+			if !utf8.RuneStart(s[i]) || s[i] == ' ' {
+				continue
+			}
+			sp := spelling{m: m, s: s, scanned: i, wstart: i}
+			for j := i + 1; j <= len(s); j++ {
+				if (j < len(s) && !utf8.RuneStart(s[j])) || s[j-1] == ' ' {
+					continue
+				}
+				got, want := sp.cost(j), spellCostOf(m, s[i:j])
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("%q: cost %v, summed over its words %v", s[i:j], got, want)
+				}
+			}
+		}
+	}
+}
+
+// spelling checks stop words only up to 4*maxStopWord bytes.
+func TestMaxStopWord(t *testing.T) {
+	for w := range stopWords {
+		if len(w) > maxStopWord {
+			t.Errorf("stop word %q is longer than maxStopWord (%d)", w, maxStopWord)
+		}
+	}
+}
+
+// The dictionary's hash table finds every word with its flags, and no
+// other string.
+func TestDictionaryFindsEachWord(t *testing.T) {
+	d, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range d.flag {
+		if got := d.word(d.at(k)); got != d.flag[k] {
+			t.Fatalf("word %q: flags %d, want %d", d.at(k), got, d.flag[k])
+		}
+		if d.at(k) != "" && d.word(d.at(k)+"qx") != 0 {
+			t.Fatalf("%q found, not a word", d.at(k)+"qx")
+		}
+	}
+	if empty := newDictionary(map[string]uint8{}); empty.word("a") != 0 {
+		t.Fatal("an empty dictionary has a word")
+	}
+}
