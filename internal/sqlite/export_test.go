@@ -58,3 +58,13 @@ func PrefixWords(s *Store, prefix string) []string {
 	w, _ := s.prefixWords(prefix)
 	return w
 }
+
+// ImportFileInOrder is ImportFile without its parallel finish.
+func ImportFileInOrder(ctx context.Context, path string, prepare func(*Store) error, fn func(*Import) error) (catalog.ImportStats, error) {
+	return importFile(ctx, path, prepare, fn, false)
+}
+
+// QueryRowForTest scans the one row of query into dest.
+func QueryRowForTest(s *Store, query string, dest ...any) error {
+	return s.db.QueryRowContext(context.Background(), query).Scan(dest...)
+}

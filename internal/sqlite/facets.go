@@ -36,7 +36,13 @@ const storedTags = 2 * facetTags
 // grouped passes over card_tags, with each tag's related tags. Each kept
 // entry is the top of its listing by count, ties by slug (byte order), the
 // same order as Facets sorts in, so the stored sidebar is the live one.
-func (im *Import) rebuildListingFacets() error {
+func (im *Import) rebuildListingFacets() error { return rebuildListingFacets(im.execLong) }
+
+// rebuildListingFacets runs the statements of the recount through exec:
+// the import's transaction, or a connection whose main database holds a
+// listing_facets table of its own and which reads the cards from another
+// (see Import.finishInParallel).
+func rebuildListingFacets(exec func(query string) error) error {
 	// top keeps the first n entries per listing of a grouped count
 	// (listing, ref, n), ranked by n and then the slug of its table.
 	top := func(listing, kind int, grouped, table string, n int) string {
@@ -105,7 +111,7 @@ func (im *Import) rebuildListingFacets() error {
 		`INSERT INTO listing_facets (listing, id, kind, ref, n) SELECT 3, id, 3, id, cards FROM categories WHERE cards > 0`,
 		all(facetOfCategory, facetYear, byCatYear),
 	} {
-		if err := im.execLong(q); err != nil {
+		if err := exec(q); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
-	im := &Import{ctx: ctx, rowCtx: context.WithoutCancel(ctx), tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
+	im := &Import{ctx: ctx, rowCtx: context.WithoutCancel(ctx), store: s, tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
 	if err := im.load(); err != nil {
 		tx.Rollback()
 		return catalog.ImportStats{}, err
@@ -64,11 +64,15 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 		tx.Rollback()
 		return im.stats, err
 	}
+	// finish may commit what is done and go on in a new transaction
+	// (finishInParallel, on a private copy only): im.tx is the current one.
 	if err := im.finish(); err != nil {
-		tx.Rollback()
+		if im.tx != nil {
+			im.tx.Rollback()
+		}
 		return im.stats, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := im.tx.Commit(); err != nil {
 		return im.stats, fmt.Errorf("import: commit: %w", err)
 	}
 	return im.stats, nil
@@ -90,6 +94,7 @@ type Import struct {
 	// rowCtx is ctx without its end, for the statements of a few µs
 	// (see exec).
 	rowCtx context.Context
+	store  *Store
 	tx     *sql.Tx
 	codec  *textCodec
 	// indexDefs are the definitions of the indexes dropped for the
@@ -519,69 +524,20 @@ func (im *Import) finish() error {
 	if err := im.timed("aliases", im.mergeAliases); err != nil {
 		return err
 	}
+	if im.changed && im.store.private {
+		if err := im.finishInParallel(); err != nil {
+			return err
+		}
+		return im.readStats()
+	}
 	// Also before it: a database just migrated gets its stories even from
 	// an import that changes nothing else, and that is a change.
 	if err := im.timed("stories", im.updateStories); err != nil {
 		return err
 	}
 	if im.changed {
-		for _, step := range []struct {
-			name    string
-			queries []string
-		}{
-			{"counts", []string{
-				`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
-				`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
-				`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
-				`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
-				`DELETE FROM archive_months`,
-				`INSERT INTO archive_months (month, cards)
-				SELECT substr(published, 1, 7), count(*) FROM cards WHERE published IS NOT NULL GROUP BY 1`,
-				`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
-			}},
-			// Each card's place in the default order, the search index's
-			// rowid (migration 0008); only the cards whose place moved are
-			// written.
-			{"order", []string{`UPDATE cards SET seq = o.r
-				FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
-				WHERE o.id = cards.id AND cards.seq IS NOT o.r`}},
-			// The search index is rebuilt from its content view in one
-			// sorted pass: cheaper than keeping it in step row by row.
-			//
-			// The rebuild flushes a segment per megabyte of index; FTS5
-			// merges them as they pile up, 4 at a time by default, each
-			// merge writing its inputs again. The merge below makes one
-			// segment of them all anyway, so the rebuild merges only when
-			// 16 wait at one level (crisismerge), which writes the index
-			// about log16 instead of log4 times over.
-			{"search index", []string{
-				`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 0)`,
-				`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`,
-				`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 4)`, // the default
-			}},
-			// Then merged into one segment (3.8 s at 1M cards). The
-			// rebuild leaves several, and every FTS5 query opens each
-			// term in each of them: a query that seeks (a highlight of a
-			// page's 20 cards, a page from its anchor) paid that for
-			// every term and every row. At 1M cards the highlights of a
-			// page of "job testing" took 41 ms before, 3.3 ms after;
-			// "service" 13 and 1.1 ms; counting "job testing" 7 and 3 ms.
-			// The file is smaller too once compacted (958 MB, 972 before).
-			{"search index merge", []string{`INSERT INTO cards_fts (cards_fts) VALUES ('optimize')`}},
-			// Its words and their counts (migration 0012; 1 s at 1M cards).
-			{"search words", []string{
-				`DELETE FROM search_words`,
-				`INSERT INTO search_words (term, doc) SELECT term, doc FROM cards_fts_vocab`,
-			}},
-		} {
-			if err := im.timed(step.name, func() error {
-				for _, q := range step.queries {
-					if err := im.execLong(q); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
+		for _, step := range recountSteps {
+			if err := im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
 				return err
 			}
 		}
@@ -602,10 +558,80 @@ func (im *Import) finish() error {
 			return err
 		}
 	}
+	return im.readStats()
+}
+
+// readStats reads the import's summary of the tags and the version.
+func (im *Import) readStats() error {
 	if err := im.queryRow(`SELECT count(*) FROM tags WHERE slug NOT IN (SELECT slug FROM tag_aliases)`).Scan(&im.stats.Tags); err != nil {
 		return err
 	}
 	return im.queryRow(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'`).Scan(&im.stats.Version)
+}
+
+// A recountStep is one step of an import's finish, run when the import
+// changed anything: statements over every card.
+type recountStep struct {
+	name    string
+	queries []string
+}
+
+// recountSteps are the steps in order.
+var recountSteps = []recountStep{
+	{"counts", []string{
+		`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
+		`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
+		`UPDATE categories SET cards = (SELECT count(*) FROM cards WHERE category_id = categories.id)`,
+		`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'`,
+		`DELETE FROM archive_months`,
+		`INSERT INTO archive_months (month, cards)
+			SELECT substr(published, 1, 7), count(*) FROM cards WHERE published IS NOT NULL GROUP BY 1`,
+		`INSERT OR REPLACE INTO meta (key, value) VALUES ('cards', (SELECT count(*) FROM cards))`,
+	}},
+	// Each card's place in the default order, the search index's
+	// rowid (migration 0008); only the cards whose place moved are
+	// written.
+	{"order", []string{`UPDATE cards SET seq = o.r
+			FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
+			WHERE o.id = cards.id AND cards.seq IS NOT o.r`}},
+	// The search index is rebuilt from its content view in one
+	// sorted pass: cheaper than keeping it in step row by row.
+	//
+	// The rebuild flushes a segment per megabyte of index; FTS5
+	// merges them as they pile up, 4 at a time by default, each
+	// merge writing its inputs again. The merge below makes one
+	// segment of them all anyway, so the rebuild merges only when
+	// 16 wait at one level (crisismerge), which writes the index
+	// about log16 instead of log4 times over.
+	{"search index", []string{
+		`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 0)`,
+		`INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`,
+		`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 4)`, // the default
+	}},
+	// Then merged into one segment (3.8 s at 1M cards). The
+	// rebuild leaves several, and every FTS5 query opens each
+	// term in each of them: a query that seeks (a highlight of a
+	// page's 20 cards, a page from its anchor) paid that for
+	// every term and every row. At 1M cards the highlights of a
+	// page of "job testing" took 41 ms before, 3.3 ms after;
+	// "service" 13 and 1.1 ms; counting "job testing" 7 and 3 ms.
+	// The file is smaller too once compacted (958 MB, 972 before).
+	{"search index merge", []string{`INSERT INTO cards_fts (cards_fts) VALUES ('optimize')`}},
+	// Its words and their counts (migration 0012; 1 s at 1M cards).
+	{"search words", []string{
+		`DELETE FROM search_words`,
+		`INSERT INTO search_words (term, doc) SELECT term, doc FROM cards_fts_vocab`,
+	}},
+}
+
+// runStep runs the statements of a recount step.
+func (im *Import) runStep(step recountStep) error {
+	for _, q := range step.queries {
+		if err := im.execLong(q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // timed runs one step of an import's finish and reports its time to

@@ -33,6 +33,12 @@ func tempPrefix(path string) string { return path + ".import-" }
 // path runs at a time (a lock file beside it). When the import changes
 // nothing, the published file is left as it is.
 func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn func(*Import) error) (catalog.ImportStats, error) {
+	return importFile(ctx, path, prepare, fn, true)
+}
+
+// importFile is ImportFile; parallel lets the import finish in parallel
+// (Import.finishInParallel), which tests turn off to compare.
+func importFile(ctx context.Context, path string, prepare func(*Store) error, fn func(*Import) error, parallel bool) (catalog.ImportStats, error) {
 	unlock, err := lockFile(path + ".lock")
 	if err != nil {
 		return catalog.ImportStats{}, err
@@ -48,6 +54,7 @@ func ImportFile(ctx context.Context, path string, prepare func(*Store) error, fn
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
+	s.private = parallel
 	before, err := s.Version(ctx)
 	if err == nil && prepare != nil {
 		err = prepare(s)

@@ -30,6 +30,12 @@ type Store struct {
 	codec    *textCodec // its connections' card_pack and card_unpack
 	readOnly bool
 	migrated bool // Open applied at least one migration
+	// path is the file Open opened. private says it is an import's
+	// working copy (ImportFile), which nothing reads until it is
+	// published and which is deleted after a failure: an import may
+	// commit part of its work there and go on (Import.finishInParallel).
+	path    string
+	private bool
 	// dataset caches Dataset on a read-only (published, immutable) store,
 	// whose version cannot change while it is open.
 	dataset atomic.Pointer[datasetInfo]
@@ -112,6 +118,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_synchronous", "OFF")
 	q.Set("_txlock", "immediate")
 	s := openStore(path, q)
+	s.path = path
 	s.db.SetMaxOpenConns(1)
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()

@@ -421,16 +421,37 @@ func (im *Import) updateStories() error {
 			return nil
 		}
 	}
+	cs, err := computeStories(im.ctx, im.tx, im.codec)
+	if err != nil {
+		return err
+	}
+	return im.writeStories(cs)
+}
+
+// storyReader is what computeStories reads the cards through: the
+// import's transaction, or a connection to a copy of it.
+type storyReader interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// computedStories are the stories of every card, by id, and the story
+// each has stored (0: none).
+type computedStories struct{ ids, stories, stored []int64 }
+
+// computeStories reads the cards through db and clusters them.
+func computeStories(ctx context.Context, db storyReader, codec *textCodec) (computedStories, error) {
 	// Each card's id, title and stored story, read once: the titles
 	// are not kept (clusterStories asks again for the few it needs).
 	var size storySize
-	if err := im.tx.QueryRowContext(im.ctx, `SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
-		return err
+	if err := db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(title AS BLOB))), 0) FROM cards`).Scan(&size.cards, &size.titleBytes); err != nil {
+		return computedStories{}, err
 	}
 	stored := make([]int64, 0, size.cards) // 0: none (alone, or not computed yet)
 	var readErr error
 	cards := func(yield func(storyCard) bool) {
-		rows, err := im.tx.QueryContext(im.ctx, `SELECT id, title, story FROM cards ORDER BY id`)
+		rows, err := db.QueryContext(ctx, `SELECT id, title, story FROM cards ORDER BY id`)
 		if err != nil {
 			readErr = err
 			return
@@ -450,20 +471,20 @@ func (im *Import) updateStories() error {
 		}
 		readErr = rows.Err()
 	}
-	title, err := im.tx.PrepareContext(im.ctx, `SELECT title FROM cards WHERE id = ?`)
+	title, err := db.PrepareContext(ctx, `SELECT title FROM cards WHERE id = ?`)
 	if err != nil {
-		return err
+		return computedStories{}, err
 	}
 	defer title.Close()
-	get, err := im.tx.PrepareContext(im.ctx, `SELECT summary FROM cards WHERE id = ?`)
+	get, err := db.PrepareContext(ctx, `SELECT summary FROM cards WHERE id = ?`)
 	if err != nil {
-		return err
+		return computedStories{}, err
 	}
 	defer get.Close()
 	column := func(stmt *sql.Stmt) func(int64) (string, error) {
 		return func(id int64) (string, error) {
 			var s string
-			err := stmt.QueryRowContext(im.ctx, id).Scan(im.codec.into(&s)) // a title is TEXT, a summary packed
+			err := stmt.QueryRowContext(ctx, id).Scan(codec.into(&s)) // a title is TEXT, a summary packed
 			return s, err
 		}
 	}
@@ -472,8 +493,15 @@ func (im *Import) updateStories() error {
 		err = readErr
 	}
 	if err != nil {
-		return err
+		return computedStories{}, err
 	}
+	return computedStories{ids, stories, stored}, nil
+}
+
+// writeStories stores the stories cs computed that differ from the ones
+// stored. Writing any marks the import as a change.
+func (im *Import) writeStories(cs computedStories) error {
+	ids, stories, stored := cs.ids, cs.stories, cs.stored
 	// The clustering's arrays (about 40 bytes a card) are garbage now:
 	// return them to the system before the statements over every card
 	// that follow, which allocate in C, where the Go heap's limit does not

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +133,20 @@ func OpenReadOnly(tb testing.TB, path string) *sqlite.Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Dump returns a stable text dump of the database at path (see
+// sqlite.Store.Dump): two databases with the same content dump alike.
+func Dump(tb testing.TB, path string) string {
+	tb.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	var b strings.Builder
+	if err := s.Dump(context.Background(), &b); err != nil {
+		tb.Fatal(err)
+	}
+	return b.String()
 }

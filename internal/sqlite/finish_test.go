@@ -1,0 +1,102 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// An import through ImportFile counts the stories and the sidebars from a
+// snapshot beside the search index (finishInParallel); an import into a
+// store opened directly does it all in order in one transaction. Both
+// store the same database, a re-import included.
+func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
+	ctx := context.Background()
+	cards := generated(3000)
+	// Retold cards (the same title from another source) make stories.
+	for i := 0; i < 600; i += 5 {
+		c := cards[i]
+		c.Source, c.Line = "retold", 100_000+i
+		cards = append(cards, c)
+	}
+	dir := t.TempDir()
+	ordered, parallel := filepath.Join(dir, "ordered.db"), filepath.Join(dir, "parallel.db")
+	importFile := func(importFile func(context.Context, string, func(*sqlite.Store) error, func(*sqlite.Import) error) (catalog.ImportStats, error),
+		path string, cards []catalog.Card) []string {
+		t.Helper()
+		var phases []string
+		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
+			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
+			if err := im.BeginPage("cards.txt"); err != nil {
+				return err
+			}
+			for _, c := range cards {
+				if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+					return err
+				}
+			}
+			return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, "cards")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return phases
+	}
+	compare := func(when string) {
+		t.Helper()
+		a, b := dumpAt(t, ordered), dumpAt(t, parallel)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s: the databases differ (%d and %d bytes of dump)", when, len(a), len(b))
+		}
+	}
+
+	if phases := importFile(sqlite.ImportFileInOrder, ordered, cards); slices.Contains(phases, "sidebars, beside the search index") {
+		t.Fatalf("ImportFileInOrder finished in parallel: phases %v", phases)
+	}
+	if phases := importFile(sqlite.ImportFile, parallel, cards); !slices.Contains(phases, "sidebars, beside the search index") {
+		t.Fatalf("ImportFile did not finish in parallel: phases %v", phases)
+	}
+	compare("first import")
+	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {
+		t.Fatal("no sidebars stored")
+	}
+	if n := countRows(t, parallel, `SELECT count(DISTINCT story) FROM cards WHERE story IS NOT NULL`); n < 100 {
+		t.Fatalf("%d stories stored, want the 120 retold ones", n)
+	}
+
+	// A second page with other likes and new cards: updates, new stories.
+	more := slices.Clone(cards[:200])
+	for i := range more {
+		more[i].Likes += 1000
+	}
+	more = append(more, generated(3100)[3000:]...)
+	importFile(sqlite.ImportFileInOrder, ordered, more)
+	importFile(sqlite.ImportFile, parallel, more)
+	compare("re-import")
+}
+
+var timestamp = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
+
+// dumpAt dumps the database at path, its import times blanked.
+func dumpAt(t *testing.T, path string) []byte {
+	t.Helper()
+	return timestamp.ReplaceAll([]byte(sqlitetest.Dump(t, path)), []byte("TIME"))
+}
+
+func countRows(t *testing.T, path, query string) int {
+	t.Helper()
+	s := sqlitetest.OpenReadOnly(t, path)
+	var n int
+	if err := sqlite.QueryRowForTest(s, query, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
