@@ -89,6 +89,10 @@ type Import struct {
 	Phase func(name string, took time.Duration)
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
+	// tagRows[n-1] inserts n tags of a card (insertCardTags); tagArgs
+	// is its arguments' room.
+	tagRows []string
+	tagArgs []any
 
 	ctx context.Context
 	// rowCtx is ctx without its end, for the statements of a few µs
@@ -387,16 +391,35 @@ func (im *Import) cardTagIDs(cardID int64) ([]int64, error) {
 	return column[int64](im.query(`SELECT tag_id FROM card_tags WHERE card_id = ? ORDER BY position`, cardID))
 }
 
+// insertCardTags stores a card's tags, up to maxTagRows to a statement
+// (prepared once per number of rows): one statement where a row each was
+// four or five per card, each a round of database/sql and cgo.
 func (im *Import) insertCardTags(cardID int64, tagIDs []int64, published sql.NullString) error {
-	for i, t := range tagIDs {
-		// OR IGNORE: two spellings of one tag on one card ("caching",
-		// "Caching") are one tag.
-		if _, err := im.exec(`INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published) VALUES (?, ?, ?, ?)`, cardID, t, i, published); err != nil {
+	for from := 0; from < len(tagIDs); from += maxTagRows {
+		chunk := tagIDs[from:min(from+maxTagRows, len(tagIDs))]
+		for len(im.tagRows) < len(chunk) {
+			// OR IGNORE: two spellings of one tag on one card ("caching",
+			// "Caching") are one tag.
+			n := len(im.tagRows) + 1
+			im.tagRows = append(im.tagRows, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published) VALUES `+
+				strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?), `, n), `, `))
+		}
+		args := im.tagArgs[:0]
+		for i, t := range chunk {
+			args = append(args, cardID, t, from+i, published)
+		}
+		im.tagArgs = args
+		if _, err := im.exec(im.tagRows[len(chunk)-1], args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// maxTagRows is the most tags insertCardTags stores in one statement: far
+// below SQLite's limit on the parameters of a statement (32,766), for a
+// card may have any number of tags.
+const maxTagRows = 64
 
 func (im *Import) tagID(name string) (int64, error) {
 	slug := catalog.Slugify(name)

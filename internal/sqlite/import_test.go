@@ -175,3 +175,24 @@ func TestReadOnlyStoreKeepsItsFile(t *testing.T) {
 		}
 	}
 }
+
+// A card keeps every tag it carries, however many: the tags are stored
+// in statements of a bounded number of rows.
+func TestCardWithManyTags(t *testing.T) {
+	c := testCard(1)
+	c.Tags = nil
+	for i := range 150 {
+		c.Tags = append(c.Tags, fmt.Sprintf("Tag %03d", i))
+	}
+	c.Tags = append(c.Tags, "tag 007") // the same tag as "Tag 007"
+	path := filepath.Join(t.TempDir(), "many.db")
+	sqlitetest.ImportCards(t, path, []catalog.Card{c})
+	s := sqlitetest.OpenReadOnly(t, path)
+	var n, last, seventh int
+	if err := sqlite.QueryRowForTest(s, `SELECT count(*), max(position), (SELECT position FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.slug = 'tag-007') FROM card_tags`, &n, &last, &seventh); err != nil {
+		t.Fatal(err)
+	}
+	if n != 150 || last != 149 || seventh != 7 {
+		t.Fatalf("%d tags stored, last at %d, tag 007 at %d; want 150, 149 and 7", n, last, seventh)
+	}
+}
