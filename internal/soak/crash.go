@@ -224,7 +224,8 @@ func procCPU(pid int) (time.Duration, error) {
 
 // importPhase tells what an import of db was doing, from the files beside
 // it: the working copy; its rollback journal, there while the import's
-// transaction writes; and the compacted copy the seal writes.
+// transaction writes; the snapshot of the parallel finish (see
+// sqlite.Import.finishInParallel); and the compacted copy the seal writes.
 func importPhase(db string, pid int, baseSize int64) string {
 	tmp := db + ".import-" + strconv.Itoa(pid)
 	main, err := fileSize(tmp)
@@ -235,6 +236,8 @@ func importPhase(db string, pid int, baseSize int64) string {
 	switch {
 	case exists("-compacted"):
 		return "sealing"
+	case exists("-snapshot"):
+		return "finishing in parallel" // the counts committed, the search index and the sidebars being built
 	case exists("-journal"):
 		return "in the transaction"
 	case main <= baseSize:
