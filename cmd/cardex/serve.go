@@ -32,7 +32,7 @@ const (
 )
 
 func (e environment) serve(args []string) error {
-	fs := e.flags("serve", "usage: cardex serve [--db PATH] [--addr HOST:PORT] [--conns N] [--reload D] [--query-timeout D] [--warm N] [--spill-mib N] [--spill-dir DIR] [--computing N] [--access-log=false]\n\nServes the database read-only over HTTP, and reopens it when an import publishes a new one.")
+	fs := e.flags("serve", "usage: cardex serve [--db PATH] [--addr HOST:PORT] [--conns N] [--reload D] [--query-timeout D] [--warm N] [--spill-mib N] [--spill-dir DIR] [--computing N] [--queue N] [--access-log=false]\n\nServes the database read-only over HTTP, and reopens it when an import publishes a new one.")
 	dbPath := fs.String("db", e.defaultDB(), "the SQLite database to serve (opened read-only)")
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
 	conns := fs.Int("conns", 4, "read-only SQLite connections in the pool")
@@ -42,6 +42,7 @@ func (e environment) serve(args []string) error {
 	spillMiB := fs.Int64("spill-mib", defaultSpillMiB, "MiB of the response cache's spill file, which keeps the pages pushed out of memory (0: none)")
 	spillDir := fs.String("spill-dir", "", "where the spill file is made, unlinked at once (default: the database's folder, or the system's temporary directory if that cannot take it)")
 	computing := fs.Int("computing", 0, "responses computed at once, the others waiting their turn in arrival order (0: one per core; a database on a slow disk may want more)")
+	queue := fs.Int("queue", server.DefaultQueue, "requests that may wait for their turn to be computed; past it, or past the query timeout of waiting, a 503 with Retry-After")
 	accessLog := fs.Bool("access-log", true, "log one line per request (false: only the requests that fail, for a server behind a proxy that logs them)")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}
@@ -57,7 +58,7 @@ func (e environment) serve(args []string) error {
 	}
 	defer db.close()
 	h, err := server.New(db.current(), server.Config{Logger: log, Web: web.FS, TagDocs: seeds.FS,
-		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout, WarmPages: *warm, QuietAccess: !*accessLog, Computing: *computing,
+		Current: func() server.Store { return db.current() }, QueryTimeout: *queryTimeout, WarmPages: *warm, QuietAccess: !*accessLog, Computing: *computing, Queue: *queue,
 		SpillBytes: *spillMiB << 20, SpillDir: spillFolder(*spillDir, *dbPath)})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // Responses are computed a few at a time, in the order they were asked
@@ -25,12 +26,25 @@ import (
 // more: cardex serve --computing.)
 func defaultComputing() int { return runtime.GOMAXPROCS(0) }
 
+// DefaultQueue is how many requests may wait for a slot to compute in.
+// Past it, or past the query timeout of waiting, a request gets a 503
+// with Retry-After at once: when requests come faster than they are
+// computed, a queue without a bound only makes every one of them later
+// (each holds its connection and a goroutine meanwhile), where a quick
+// 503 lets a client or a proxy try again, or serve what it has. 64
+// connections of make bench never fill it.
+const DefaultQueue = 256
+
+// errBusy is admit's answer past its queue.
+var errBusy = &httpError{status: http.StatusServiceUnavailable, msg: "The server is busy. Please try again in a moment."}
+
 // admit lets a request compute its response once fewer than cap(s.computing)
 // are being computed, in arrival order (a channel's waiting senders are
 // served first in, first out). A CSV export streams for as long as its
 // client reads, and a static file or a health check costs nothing: they
 // do not queue. A request whose client went away while it waited is
-// dropped.
+// dropped; one that finds s.maxWaiting waiting, or that waits longer than
+// the query timeout, gets a 503 (DefaultQueue).
 //
 // The response is computed into a buffer and sent once the slot is given
 // back: written to the socket under the slot, it held the slot for as
@@ -45,9 +59,11 @@ func (s *server) admit(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		select {
-		case s.computing <- struct{}{}:
-		case <-r.Context().Done():
+		if !s.wait(r) {
+			if r.Context().Err() == nil {
+				w.Header().Set("Retry-After", "1")
+				s.serveError(w, r, errBusy)
+			}
 			return
 		}
 		aw := &admittedWriter{ResponseWriter: w, buf: s.cache.buffer(), slot: s.computing}
@@ -55,6 +71,30 @@ func (s *server) admit(next http.Handler) http.Handler {
 		next.ServeHTTP(aw, r)
 		aw.send()
 	})
+}
+
+// wait takes a slot for r, and reports whether it got one: not when
+// s.maxWaiting requests wait already, when r waits longer than the query
+// timeout, or when its client goes away.
+func (s *server) wait(r *http.Request) bool {
+	select {
+	case s.computing <- struct{}{}:
+		return true
+	default:
+	}
+	defer s.waiting.Add(-1)
+	if s.waiting.Add(1) > s.maxWaiting {
+		return false
+	}
+	t := time.NewTimer(s.timeout)
+	defer t.Stop()
+	select {
+	case s.computing <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+	case <-t.C:
+	}
+	return false
 }
 
 // admittedWriter holds a response computed under a slot of admit, and

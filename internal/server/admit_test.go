@@ -17,7 +17,7 @@ import (
 // CSV exports, static files and health checks do not wait for a slot,
 // and a request whose client leaves while it waits is never computed.
 func TestAdmitBoundsTheResponsesComputedAtOnce(t *testing.T) {
-	s := &server{computing: make(chan struct{}, 2)}
+	s := &server{computing: make(chan struct{}, 2), maxWaiting: DefaultQueue, timeout: time.Minute}
 	var running, most, computed atomic.Int64
 	release := make(chan struct{})
 	h := s.admit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +80,7 @@ func TestAdmitBoundsTheResponsesComputedAtOnce(t *testing.T) {
 // slot while it does not. A response past the buffer gives its slot back
 // and goes through as it comes, whole.
 func TestAdmitSendsOnceTheSlotIsFree(t *testing.T) {
-	s := &server{computing: make(chan struct{}, 1)}
+	s := &server{computing: make(chan struct{}, 1), maxWaiting: DefaultQueue, timeout: time.Minute}
 	big := bytes.Repeat([]byte("0123456789"), maxCachedResponse/10+1000)
 	h := s.admit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

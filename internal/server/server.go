@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,6 +76,10 @@ type Config struct {
 	// Computing is how many responses may be computed at once (admit.go):
 	// 0 means one per core, a negative value no bound.
 	Computing int
+	// Queue is how many requests may wait for a slot to compute in
+	// (admit.go); past it a request gets a 503 at once. 0 means
+	// DefaultQueue, a negative value that none waits.
+	Queue int
 }
 
 // DefaultQueryTimeout is the store time one request may take.
@@ -104,6 +109,8 @@ type server struct {
 	varyEncoding     []string         // Vary: Accept-Encoding, shared by the responses that have no other Vary
 	lastDataset      atomic.Pointer[datasetName]
 	computing        chan struct{} // a slot per response being computed (admit); nil: no bound
+	waiting          atomic.Int64  // requests waiting for a slot
+	maxWaiting       int64         // the most that may (Config.Queue)
 }
 
 // sidebarsMax bounds the rendered sidebars the server keeps (10 KB each
@@ -128,6 +135,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	if s.timeout <= 0 {
 		s.timeout = DefaultQueryTimeout
 	}
+	s.maxWaiting = int64(cmp.Or(cfg.Queue, DefaultQueue))
 	switch {
 	case cfg.Computing == 0:
 		s.computing = make(chan struct{}, defaultComputing())
