@@ -42,7 +42,7 @@ func (e environment) serve(args []string) error {
 	spillMiB := fs.Int64("spill-mib", defaultSpillMiB, "MiB of the response cache's spill file, which keeps the pages pushed out of memory (0: none)")
 	spillDir := fs.String("spill-dir", "", "where the spill file is made, unlinked at once (default: the database's folder, or the system's temporary directory if that cannot take it)")
 	computing := fs.Int("computing", 0, "responses computed at once, the others waiting their turn in arrival order (0: one per core; a database on a slow disk may want more)")
-	queue := fs.Int("queue", server.DefaultQueue, "requests that may wait for their turn to be computed; past it, or past the query timeout of waiting, a 503 with Retry-After")
+	queue := fs.Int("queue", server.DefaultQueue, "requests that may wait for their turn to be computed; past it, or past the query timeout of waiting, a 503 with Retry-After (0: the default; negative: none waits)")
 	accessLog := fs.Bool("access-log", true, "log one line per request (false: only the requests that fail, for a server behind a proxy that logs them)")
 	if err := fs.Parse(args); err != nil {
 		return exitError{code: 2}

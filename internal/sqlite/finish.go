@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,17 +18,16 @@ import (
 // 2.5M rows at 1M cards). Run one after the other they were 37, 28 and
 // 39 s of a 1M-card import, each on one core. Here the counts and the
 // order are committed, the copy is copied (a snapshot, which nothing
-// writes), and while the search index is built in the copy, a goroutine
-// counts the sidebars into a scratch database and then computes the
-// stories, both from the snapshot on connections of their own. Then the
-// stories are written, and the sidebars copied in.
+// writes), and while this goroutine builds the search index in the copy,
+// another counts the sidebars from the snapshot into a scratch database
+// and then computes the stories from it. Then the stories are written,
+// and the sidebars copied in.
 //
-// The sidebars and then the stories, beside the search index, was the
-// order measured best at 1M cards (the sidebars 39.7 s, then the stories
-// 30.5 s, beside a search index of 39 s): the stories' Go code slows the
-// search index more than SQL does. With all three at once on two cores
-// the search index took 76 to 86 s; with the stories beside it (and the
-// sidebars, in two parts, after), 67 s.
+// That order was measured best at 1M cards (the import 165–167 s): with
+// all three at once on two cores, the search index took 76–86 s instead
+// of 37 (181 s); with the stories beside it and the sidebars after, 67 s
+// (183 s); with the stories after the search index on this goroutine,
+// 173 s. The stories' Go code slows the search index more than SQL does.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
@@ -35,7 +35,7 @@ import (
 // before. The snapshot and the scratch database are deleted on the way
 // out, and by the next import after a crash (removeTemps).
 func (im *Import) finishInParallel() error {
-	for _, step := range recountSteps[:2] { // the counts and the order: the sidebars read both
+	for _, step := range countSteps { // the sidebars read the counts
 		if err := im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
 			return err
 		}
@@ -55,47 +55,53 @@ func (im *Import) finishInParallel() error {
 		return err
 	}
 
+	// Either side's failure ends the other: this goroutine's statements
+	// run under ctx too meanwhile.
 	ctx, cancel := context.WithCancel(im.ctx)
 	defer cancel()
+	outer := im.ctx
+	im.ctx = ctx
 	var (
 		wg                     sync.WaitGroup
 		stories                computedStories
-		storyErr, sidebarErr   error
+		sideErr                error
 		storyTook, sidebarTook time.Duration
 	)
 	wg.Go(func() {
 		start := time.Now()
-		if sidebarErr = sidebarsInto(ctx, side, snap); sidebarErr != nil {
-			cancel()
-			return
+		if sideErr = sidebarsInto(ctx, side, snap); sideErr != nil {
+			sideErr = fmt.Errorf("import: counting the sidebars into %s: %w", side, sideErr)
+		} else {
+			sidebarTook = time.Since(start)
+			start = time.Now()
+			if stories, sideErr = storiesOf(ctx, snap); sideErr != nil {
+				sideErr = fmt.Errorf("import: the stories of %s: %w", snap, sideErr)
+			}
+			storyTook = time.Since(start)
 		}
-		sidebarTook = time.Since(start)
-		start = time.Now()
-		if stories, storyErr = storiesOf(ctx, snap); storyErr != nil {
+		if sideErr != nil {
 			cancel()
 		}
-		storyTook = time.Since(start)
 	})
-	for _, step := range recountSteps[2:] {
+	for _, step := range indexSteps {
 		if err = im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
 			cancel()
 			break
 		}
 	}
 	wg.Wait()
-	// The error that ended the others, not their "context canceled".
-	for _, e := range []error{err, storyErr, sidebarErr} {
-		if e != nil && !errors.Is(e, context.Canceled) {
-			return e
-		}
+	im.ctx = outer
+	// The error that ended the other, not its "context canceled".
+	if err == nil || (errors.Is(err, context.Canceled) && sideErr != nil && !errors.Is(sideErr, context.Canceled)) {
+		err = sideErr
 	}
-	if err := errors.Join(err, storyErr, sidebarErr); err != nil {
+	if err != nil {
 		return err
 	}
 	if im.Phase != nil {
-		// Both ran beside the search index: their own times.
-		im.Phase("stories, beside the search index", storyTook)
+		// Beside the search index: their own times.
 		im.Phase("sidebars, beside the search index", sidebarTook)
+		im.Phase("stories, beside the search index", storyTook)
 	}
 	if err := im.timed("stories written", func() error { return im.writeStories(stories) }); err != nil {
 		return err
@@ -103,10 +109,10 @@ func (im *Import) finishInParallel() error {
 	if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
 		return err
 	}
-	// ATTACH is refused inside a transaction: commit, attach, copy in a
-	// new one, which Store.Import commits, and detach after it.
 	// ATTACH and DETACH are refused inside a transaction: commit, attach,
 	// copy in a transaction of its own, detach, and go on in a new one.
+	// All of it on the store's one connection (Open: SetMaxOpenConns(1)),
+	// which the attachment belongs to.
 	return im.timed("sidebars copied", func() error {
 		if err := im.restart(func() error {
 			_, err := im.store.db.ExecContext(im.ctx, `ATTACH DATABASE ? AS sidebars`, side)
@@ -152,8 +158,15 @@ func snapshotQuery() url.Values {
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Set("immutable", "1")
+	q.Set("_cache_size", finishCacheSize)
 	return q
 }
+
+// finishCacheSize is the page cache of each connection the parallel
+// finish opens (SQLite's default is 2 MB): the file's pages are in the
+// OS page cache anyway, and the importer's memory has a bar (64 MB for
+// issue 6's 113 MB listing).
+const finishCacheSize = "-256"
 
 // storiesOf computes the stories of the cards of the snapshot at path.
 func storiesOf(ctx context.Context, path string) (computedStories, error) {
@@ -168,6 +181,7 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 	q := url.Values{}
 	q.Set("_journal_mode", "OFF") // a scratch file: deleted, not recovered, after a failure
 	q.Set("_synchronous", "OFF")
+	q.Set("_cache_size", finishCacheSize)
 	s := openStore(path, q)
 	defer s.Close()
 	db := s.db
@@ -175,7 +189,14 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 	db.SetMaxOpenConns(1)
 	src := "file:" + escapePath(snap) + "?" + snapshotQuery().Encode()
 	var def string
-	for _, q := range []string{`ATTACH DATABASE ? AS src`, `SELECT sql FROM src.sqlite_master WHERE name = 'listing_facets'`} {
+	for _, q := range []string{`ATTACH DATABASE ? AS src`, `PRAGMA src.cache_size = ` + finishCacheSize, `PRAGMA temp.cache_size = ` + finishCacheSize,
+		`SELECT sql FROM src.sqlite_master WHERE name = 'listing_facets'`} {
+		if q[0] == 'P' {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return err
+			}
+			continue
+		}
 		if q[0] == 'S' {
 			if err := db.QueryRowContext(ctx, q).Scan(&def); err != nil {
 				return err

@@ -70,6 +70,9 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 		if im.tx != nil {
 			im.tx.Rollback()
 		}
+		if ctx.Err() != nil {
+			return im.stats, ctx.Err() // not "interrupted", or one error twice
+		}
 		return im.stats, err
 	}
 	if err := im.tx.Commit(); err != nil {
@@ -559,7 +562,7 @@ func (im *Import) finish() error {
 		return err
 	}
 	if im.changed {
-		for _, step := range recountSteps {
+		for _, step := range slices.Concat(countSteps, indexSteps) {
 			if err := im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
 				return err
 			}
@@ -599,8 +602,9 @@ type recountStep struct {
 	queries []string
 }
 
-// recountSteps are the steps in order.
-var recountSteps = []recountStep{
+// countSteps are the first steps, in order: the counts, and each card's
+// place.
+var countSteps = []recountStep{
 	{"counts", []string{
 		`UPDATE tags SET cards = (SELECT count(*) FROM card_tags WHERE tag_id = tags.id)`,
 		`UPDATE sources SET cards = (SELECT count(*) FROM cards WHERE source_id = sources.id)`,
@@ -617,6 +621,11 @@ var recountSteps = []recountStep{
 	{"order", []string{`UPDATE cards SET seq = o.r
 			FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
 			WHERE o.id = cards.id AND cards.seq IS NOT o.r`}},
+}
+
+// indexSteps build the search index, after countSteps (its rowid is each
+// card's place).
+var indexSteps = []recountStep{
 	// The search index is rebuilt from its content view in one
 	// sorted pass: cheaper than keeping it in step row by row.
 	//

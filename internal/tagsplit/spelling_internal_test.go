@@ -91,3 +91,22 @@ func TestDictionaryFindsEachWord(t *testing.T) {
 		t.Fatal("an empty dictionary has a word")
 	}
 }
+
+// A long string's search does not leave its big buffers to the model;
+// an ordinary one's are kept for the next search.
+func TestSearchKeepsNoBigScratch(t *testing.T) {
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(dict, DefaultParams())
+	m.Train(1)
+	m.Split("Distributed SystemsKafka", "")
+	if m.scratch == nil {
+		t.Fatal("an ordinary search kept no scratch")
+	}
+	m.Split(strings.Repeat("aB", 30_000), "")
+	if m.scratch != nil && cap(m.scratch.hyps) > maxScratchHyps {
+		t.Fatalf("a 60,000-byte string left %d hyps in the scratch", cap(m.scratch.hyps))
+	}
+}

@@ -132,6 +132,11 @@ type Model struct {
 // searchScratch holds what a search allocates, kept for the next one: a
 // split of 1M cards made 265 MB of beams and 100 MB of boundary lists,
 // which the collector then had to find.
+// maxScratchHyps bounds the hyps a search's scratch keeps for the next
+// search: a real glued string has a few dozen places where a tag may
+// start; a 64 KB one of a hostile file had 180,000 hyps (7 MB) per fork.
+const maxScratchHyps = 1 << 14
+
 type searchScratch struct {
 	pos    []int   // boundaries
 	starts []int   // boundaries' word starts
@@ -620,6 +625,9 @@ func (m *Model) search(s, ctx string, n int) []scored {
 	for k := range min(n, len(end)) {
 		out = append(out, scored{cost: end[k].cost, tags: unwind(beams, len(pos)-1, k)})
 	}
+	if cap(sc.hyps) > maxScratchHyps {
+		m.scratch = nil // a rare long string made it big: not kept for the next
+	}
 	return out
 }
 
@@ -901,41 +909,27 @@ func (sp *spelling) cost(end int) float64 {
 }
 
 // wordCache memoizes a pure function of a word (of the model as it
-// stands) in two generations of at most maxCacheEntries words: when the
-// current one is full it becomes the old one, and the old one is
-// dropped; a word found in the old one moves to the current one. The
-// words in steady use stay, where emptying one map when full made every
-// word pay again (at 1M cards about half the misses were such repeats).
-type wordCache[V any] struct{ cur, old map[string]V }
+// stands), emptied when it holds maxCacheEntries words. (Two generations,
+// the old one read while the new one filled, kept the words in steady
+// use, but their maps were 9 MB more of live heap for the importer of
+// issue 6's 113 MB listing, whose bar is 64 MB of RSS.)
+type wordCache[V any] struct{ m map[string]V }
 
 func (c *wordCache[V]) get(w string) (V, bool) {
-	if v, ok := c.cur[w]; ok {
-		return v, true
-	}
-	v, ok := c.old[w]
-	if ok {
-		delete(c.old, w)
-		c.put(w, v)
-	}
+	v, ok := c.m[w]
 	return v, ok
 }
 
 func (c *wordCache[V]) put(w string, v V) {
-	if len(c.cur) >= maxCacheEntries {
-		c.old, c.cur = c.cur, nil // a new map: clear keeps the buckets
+	if c.m == nil || len(c.m) >= maxCacheEntries {
+		c.m = make(map[string]V) // a new map: clear keeps the buckets
 	}
-	if c.cur == nil {
-		c.cur = make(map[string]V)
-	}
-	c.cur[strings.Clone(w)] = v // w is cut from a card's line
+	c.m[strings.Clone(w)] = v // w is cut from a card's line
 }
 
-func (c *wordCache[V]) forget(w string) {
-	delete(c.cur, w)
-	delete(c.old, w)
-}
+func (c *wordCache[V]) forget(w string) { delete(c.m, w) }
 
-func (c *wordCache[V]) reset() { c.cur, c.old = nil, nil }
+func (c *wordCache[V]) reset() { c.m = nil }
 
 // wordCost is the cost of one space-free word.
 func (m *Model) wordCost(w string) float64 {

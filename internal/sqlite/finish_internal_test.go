@@ -1,0 +1,66 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"cardex/internal/catalog"
+)
+
+// When the sidebars cannot be counted (here their scratch database's
+// name is taken by a folder), the import fails, says why, leaves the
+// published database as it was and no file of its own behind.
+func TestParallelFinishFailureLeavesTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cardex.db")
+	importOne := func(title string) error {
+		_, err := ImportFile(ctx, path, nil, func(im *Import) error {
+			if err := im.BeginPage("p.txt"); err != nil {
+				return err
+			}
+			c := catalog.Card{File: "p.txt", Line: 4, Source: "S", Date: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), Category: "C",
+				Title: title, Summary: "A summary.", Glued: "AB", Tags: []string{"A", "B"}, Likes: 1, Minutes: 2, Raw: title + "\n"}
+			if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+				return err
+			}
+			return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, title)
+		})
+		return err
+	}
+	if err := importOne("First"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := filepath.Abs(tempPrefix(path) + strconv.Itoa(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(base+"-sidebars", "taken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err = importOne("Second")
+	if err == nil || !strings.Contains(err.Error(), "sidebars") || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("the import with no room for its sidebars: %v; want an error that says so", err)
+	}
+	t.Logf("the import failed with: %v", err)
+	after, rerr := os.ReadFile(path)
+	if rerr != nil || string(after) != string(before) {
+		t.Fatalf("the published database changed after a failed import (%v)", rerr)
+	}
+	os.RemoveAll(base + "-sidebars")
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".import-") {
+			t.Errorf("%s left behind (the import failed with: %v)", e.Name(), err)
+		}
+	}
+}
