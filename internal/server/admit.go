@@ -36,7 +36,7 @@ func defaultComputing() int { return runtime.GOMAXPROCS(0) }
 const DefaultQueue = 256
 
 // errBusy is admit's answer past its queue.
-var errBusy = &httpError{status: http.StatusServiceUnavailable, msg: "The server is busy. Please try again in a moment."}
+var errBusy = &httpError{status: http.StatusServiceUnavailable, msg: "The server is busy. Please try again in a moment.", retryAfter: "1"}
 
 // admit lets a request compute its response once fewer than cap(s.computing)
 // are being computed, in arrival order (a channel's waiting senders are
@@ -61,7 +61,6 @@ func (s *server) admit(next http.Handler) http.Handler {
 		}
 		if !s.wait(r) {
 			if r.Context().Err() == nil {
-				w.Header().Set("Retry-After", "1")
 				s.serveError(w, r, errBusy)
 			}
 			return

@@ -598,10 +598,9 @@ func acceptsGzip(ae string) bool {
 	return false
 }
 
-// buffer returns an empty buffer for a response, to give back with
-// release once the response is kept.
-// buffer returns a buffer from the free list (a new one when the cache
-// is off: c is nil).
+// buffer returns an empty buffer for a response from the free list (a
+// new one when the cache is off: c is nil), to give back with release
+// once the response is kept.
 func (c *responseCache) buffer() *bytes.Buffer {
 	if c == nil {
 		return new(bytes.Buffer)

@@ -30,6 +30,8 @@ type httpError struct {
 	msg    string
 	// links offer a way on ("the last page", "all tags").
 	links []link
+	// retryAfter, when set, is the response's Retry-After (a 503).
+	retryAfter string
 }
 
 func (e *httpError) Error() string { return fmt.Sprintf("%d %s", e.status, e.msg) }
@@ -79,6 +81,9 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case errors.As(err, &he):
 		p.Status, p.Message, p.Links = he.status, he.msg, he.links
+		if he.retryAfter != "" {
+			w.Header().Set("Retry-After", he.retryAfter)
+		}
 	case errors.As(err, &ie):
 		p.Status, p.Field, p.Message = http.StatusBadRequest, ie.Field, ie.Reason
 	case errors.Is(err, catalog.ErrNotFound):
