@@ -106,7 +106,7 @@ func (im *Import) finishInParallel() error {
 	if err := im.timed("stories written", func() error { return im.writeStories(stories) }); err != nil {
 		return err
 	}
-	if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
+	if err := im.stampUpdated(); err != nil {
 		return err
 	}
 	// ATTACH and DETACH are refused inside a transaction: commit, attach,
@@ -187,34 +187,29 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 	db := s.db
 	// One connection: the temporary tables of the recount are its own.
 	db.SetMaxOpenConns(1)
-	src := "file:" + escapePath(snap) + "?" + snapshotQuery().Encode()
-	var def string
-	for _, q := range []string{`ATTACH DATABASE ? AS src`, `PRAGMA src.cache_size = ` + finishCacheSize, `PRAGMA temp.cache_size = ` + finishCacheSize,
-		`SELECT sql FROM src.sqlite_master WHERE name = 'listing_facets'`} {
-		if q[0] == 'P' {
-			if _, err := db.ExecContext(ctx, q); err != nil {
-				return err
-			}
-			continue
-		}
-		if q[0] == 'S' {
-			if err := db.QueryRowContext(ctx, q).Scan(&def); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := db.ExecContext(ctx, q, src); err != nil {
+	exec := func(q string, args ...any) error {
+		_, err := db.ExecContext(ctx, q, args...)
+		return err
+	}
+	// The snapshot's _cache_size is a driver parameter, which ATTACH does
+	// not read: its cache, and temp's, are set by PRAGMA.
+	if err := exec(`ATTACH DATABASE ? AS src`, "file:"+escapePath(snap)+"?"+snapshotQuery().Encode()); err != nil {
+		return err
+	}
+	for _, schema := range []string{"src", "temp"} {
+		if err := exec(`PRAGMA ` + schema + `.cache_size = ` + finishCacheSize); err != nil {
 			return err
 		}
 	}
 	// The table in the scratch database, the main one: the recount's
 	// unqualified names are found in main first, so it writes there and
 	// reads the cards, tags and counts from the snapshot.
-	if _, err := db.ExecContext(ctx, def); err != nil {
+	var def string
+	if err := db.QueryRowContext(ctx, `SELECT sql FROM src.sqlite_master WHERE name = 'listing_facets'`).Scan(&def); err != nil {
 		return err
 	}
-	return rebuildListingFacets(func(q string) error {
-		_, err := db.ExecContext(ctx, q)
+	if err := exec(def); err != nil {
 		return err
-	})
+	}
+	return rebuildListingFacets(func(q string) error { return exec(q) })
 }

@@ -46,7 +46,7 @@ func (s *Store) Import(ctx context.Context, fn func(*Import) error) (catalog.Imp
 	if err != nil {
 		return catalog.ImportStats{}, err
 	}
-	im := &Import{ctx: ctx, rowCtx: context.WithoutCancel(ctx), store: s, tx: tx, codec: s.codec, now: time.Now().UTC().Format(time.RFC3339Nano)}
+	im := &Import{ctx: ctx, rowCtx: context.WithoutCancel(ctx), store: s, tx: tx, now: time.Now().UTC().Format(time.RFC3339Nano)}
 	if err := im.load(); err != nil {
 		tx.Rollback()
 		return catalog.ImportStats{}, err
@@ -103,7 +103,6 @@ type Import struct {
 	rowCtx context.Context
 	store  *Store
 	tx     *sql.Tx
-	codec  *textCodec
 	// indexDefs are the definitions of the indexes dropped for the
 	// load (deferIndexes), made again by finish.
 	indexDefs []string
@@ -326,7 +325,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	default:
 		row = im.queryRow(cardWithoutSource, published, c.Title)
 	}
-	err = row.Scan(old.dest(im.codec, &id, &oldCat)...)
+	err = row.Scan(old.dest(im.store.codec, &id, &oldCat)...)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, err
@@ -354,7 +353,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	if !exists {
 		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Title, im.codec.pack(c.Summary), sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
+			c.Title, im.store.codec.pack(c.Summary), sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
 		if err != nil {
 			return 0, false, err
 		}
@@ -379,7 +378,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ? WHERE id = ?`,
-		im.codec.pack(c.Summary), categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
+		im.store.codec.pack(c.Summary), categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
 		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {
@@ -567,7 +566,7 @@ func (im *Import) finish() error {
 				return err
 			}
 		}
-		if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now); err != nil {
+		if err := im.stampUpdated(); err != nil {
 			return err
 		}
 	}
@@ -585,6 +584,12 @@ func (im *Import) finish() error {
 		}
 	}
 	return im.readStats()
+}
+
+// stampUpdated records when this import ran, for Dataset.
+func (im *Import) stampUpdated() error {
+	_, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('updated_at', ?)`, im.now)
+	return err
 }
 
 // readStats reads the import's summary of the tags and the version.

@@ -421,7 +421,7 @@ func (im *Import) updateStories() error {
 			return nil
 		}
 	}
-	cs, err := computeStories(im.ctx, im.tx, im.codec)
+	cs, err := computeStories(im.ctx, im.tx, im.store.codec)
 	if err != nil {
 		return err
 	}
