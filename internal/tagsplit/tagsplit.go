@@ -129,14 +129,14 @@ type Model struct {
 	logNorm, logAlpha float64
 }
 
-// searchScratch holds what a search allocates, kept for the next one: a
-// split of 1M cards made 265 MB of beams and 100 MB of boundary lists,
-// which the collector then had to find.
 // maxScratchHyps bounds the hyps a search's scratch keeps for the next
 // search: a real glued string has a few dozen places where a tag may
 // start; a 64 KB one of a hostile file had 180,000 hyps (7 MB) per fork.
 const maxScratchHyps = 1 << 14
 
+// searchScratch holds what a search allocates, kept for the next one: a
+// split of 1M cards made 265 MB of beams and 100 MB of boundary lists,
+// which the collector then had to find.
 type searchScratch struct {
 	pos    []int   // boundaries
 	starts []int   // boundaries' word starts
@@ -649,14 +649,11 @@ func unwind(beams [][]hyp, b, k int) []string {
 // ("CDN|Distributed", "CDN|caching"), any place next to a digit, a mark or
 // CJK, and, between two lowercase letters, only where an English or known
 // word ends ("Systems|caching", "availability|load"). Pruning the rest is
-// what keeps the search linear in practice.
+// what keeps the search linear in practice. The result is in the
+// scratch's buffer (search makes it first), valid until the next search.
 func (m *Model) boundaries(s string) []int {
-	var pos, starts []int
-	if m.scratch != nil { // reuse search's buffers: the result lives until the next search
-		pos, starts = m.scratch.pos[:0], m.scratch.starts[:0]
-		defer func() { m.scratch.pos, m.scratch.starts = pos, starts }()
-	}
-	pos = append(pos, 0)
+	sc := m.scratch
+	pos, starts := append(sc.pos[:0], 0), sc.starts[:0]
 	var prev, prev2 rune = ' ', ' '
 	// starts are the places in the current run of letters where a word
 	// naturally starts: the run's start, a capital after a lowercase
@@ -701,8 +698,8 @@ func (m *Model) boundaries(s string) []int {
 		}
 		prev2, prev = prev, r
 	}
-	pos = append(pos, len(s))
-	return pos
+	sc.pos, sc.starts = append(pos, len(s)), starts
+	return sc.pos
 }
 
 // A boundary between two lowercase letters needs a word on one side: a
