@@ -352,4 +352,20 @@ func TestImportMemoryLimit(t *testing.T) {
 			t.Errorf("%s: importMemoryLimit(%d) = %.1f MiB, want %.1f–%.1f", c.name, c.input, float64(got)/(1<<20), float64(c.min)/(1<<20), float64(c.max)/(1<<20))
 		}
 	}
+	// While the cards load, a big input gets more room, up to 96 MiB; a
+	// small one none (issue 6's bar).
+	for _, c := range []struct {
+		name  string
+		input int64
+		want  int64
+	}{
+		{"issue 6's 113 MB listing", 113_100_000, importMemoryLimit(113_100_000)},
+		{"256 MiB", 256 << 20, importMemoryLimit(256 << 20)},
+		{"issue 5's 1M cards", 596_863_702, importMemoryLimit(596_863_702) + (596_863_702-256<<20)/8},
+		{"10 GiB", 10 << 30, 96 << 20},
+	} {
+		if got := loadMemoryLimit(c.input); got != c.want {
+			t.Errorf("%s: loadMemoryLimit(%d) = %.1f MiB, want %.1f", c.name, c.input, float64(got)/(1<<20), float64(c.want)/(1<<20))
+		}
+	}
 }

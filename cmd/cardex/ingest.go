@@ -187,9 +187,7 @@ func (e environment) importCmd(args []string) error {
 		// More room for the collector while the cards are read, split and
 		// stored (see loadMemoryLimit), and the import's limit again for
 		// the steps after, which hold the stories' arrays.
-		if os.Getenv("GOMEMLIMIT") == "" {
-			defer debug.SetMemoryLimit(debug.SetMemoryLimit(loadMemoryLimit(input)))
-		}
+		defer debug.SetMemoryLimit(defaultMemoryLimit(loadMemoryLimit(input)))
 		// Reading and splitting run on their own goroutine, storing on
 		// this one, so that the two use both cores. The reader sends
 		// each step as a function that this goroutine runs, in order:
@@ -456,7 +454,7 @@ func importMemoryLimit(n int64) int64 {
 // within issue 5's 200 MB of RSS; a small one (issue 6's 113 MB listing:
 // 64 MB of RSS) gets none.
 func loadMemoryLimit(n int64) int64 {
-	return importMemoryLimit(n) + min(max(0, n-256<<20)/8, 96<<20-importMemoryLimit(n))
+	return min(importMemoryLimit(n)+max(0, n-256<<20)/8, 96<<20)
 }
 
 // inputBytes is the size of the files at paths (those it cannot stat
@@ -472,11 +470,13 @@ func inputBytes(paths []string) int64 {
 }
 
 // defaultMemoryLimit sets the Go runtime's soft memory limit to n bytes,
-// unless the GOMEMLIMIT environment variable sets one.
-func defaultMemoryLimit(n int64) {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(n)
+// unless the GOMEMLIMIT environment variable sets one, and returns the
+// limit before (to set back).
+func defaultMemoryLimit(n int64) (previous int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1) // a negative limit reads it
 	}
+	return debug.SetMemoryLimit(n)
 }
 
 // writeHeapProfile writes the heap profile, after a collection so that it
