@@ -316,11 +316,11 @@ func TestImportReportsItsSteps(t *testing.T) {
 	for _, m := range step.FindAllStringSubmatch(stderr, -1) {
 		got = append(got, m[1])
 	}
-	// The sidebars and the stories are counted beside the search index
+	// The sidebars are counted beside the search index and the stories
 	// (sqlite.Import.finishInParallel), then written.
 	want := []string{"learning the tags", "reading, splitting and storing 92 cards", "indexes", "aliases",
 		"counts", "order", "snapshot", "search index", "search index merge", "search words",
-		"sidebars, beside the search index", "stories, beside the search index", "stories written", "sidebars copied", "compaction"}
+		"stories", "sidebars, beside the search index and the stories", "stories written", "sidebars copied", "compaction"}
 	if !slices.Equal(got, want) {
 		t.Errorf("steps reported: %q\nwant %q\nstderr:\n%s", got, want, stderr)
 	}

@@ -68,3 +68,42 @@ func ImportFileInOrder(ctx context.Context, path string, prepare func(*Store) er
 func QueryRowForTest(s *Store, query string, dest ...any) error {
 	return s.db.QueryRowContext(context.Background(), query).Scan(dest...)
 }
+
+// SearchIndexEntries lists what the search index holds: every word's
+// every place (word, card, column, offset) and every card's sizes.
+func SearchIndexEntries(s *Store) ([]string, error) {
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.index_places USING fts5vocab(main, cards_fts, instance)`); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, q := range []string{
+		`SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.index_places`,
+		`SELECT 'size ' || id || ' ' || hex(sz) FROM cards_fts_docsize ORDER BY id`,
+	} {
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, line)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RebuildSearchIndex builds the search index again with FTS5's own
+// 'rebuild', the reference for the import's build.
+func RebuildSearchIndex(s *Store) error {
+	_, err := s.db.ExecContext(context.Background(), `INSERT INTO cards_fts (cards_fts) VALUES ('rebuild')`)
+	return err
+}

@@ -15,19 +15,20 @@ import (
 // (ImportFile) that changed anything. The three long steps after the
 // counts read the cards and write apart: the search index (into the
 // copy), the stories (a few card ids) and the sidebars (listing_facets,
-// 2.5M rows at 1M cards). Run one after the other they were 37, 28 and
-// 39 s of a 1M-card import, each on one core. Here the counts and the
+// 2.5M rows at 1M cards). Run one after the other they were 20, 28 and
+// 33 s of a 1M-card import, each on one core. Here the counts and the
 // order are committed, the copy is copied (a snapshot, which nothing
-// writes), and while this goroutine builds the search index in the copy,
-// another counts the sidebars from the snapshot into a scratch database
-// and then computes the stories from it. Then the stories are written,
-// and the sidebars copied in.
+// writes), and while this goroutine builds the search index in the copy
+// and then computes the stories from the snapshot, another counts the
+// sidebars from the snapshot into a scratch database. Then the stories
+// are written, and the sidebars copied in.
 //
-// That order was measured best at 1M cards (the import 165–167 s): with
-// all three at once on two cores, the search index took 76–86 s instead
-// of 37 (181 s); with the stories beside it and the sidebars after, 67 s
-// (183 s); with the stories after the search index on this goroutine,
-// 173 s. The stories' Go code slows the search index more than SQL does.
+// The order is the one measured best at 1M cards. Three at once on two
+// cores slowed the search index from 37 s to 76–86 s (an import of 181
+// s). While its build took 37 s (it reads the cards in seq order since
+// 2026-11-27: 20 s), the sidebars then the stories beside it were best
+// (165–167 s), the stories after it on this goroutine 173 s. The
+// stories' Go code slows the search index more than SQL does.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
@@ -62,32 +63,35 @@ func (im *Import) finishInParallel() error {
 	outer := im.ctx
 	im.ctx = ctx
 	var (
-		wg                     sync.WaitGroup
-		stories                computedStories
-		sideErr                error
-		storyTook, sidebarTook time.Duration
+		wg          sync.WaitGroup
+		stories     computedStories
+		sideErr     error
+		sidebarTook time.Duration
 	)
 	wg.Go(func() {
 		start := time.Now()
 		if sideErr = sidebarsInto(ctx, side, snap); sideErr != nil {
 			sideErr = fmt.Errorf("import: counting the sidebars into %s: %w", side, sideErr)
-		} else {
-			sidebarTook = time.Since(start)
-			start = time.Now()
-			if stories, sideErr = storiesOf(ctx, snap); sideErr != nil {
-				sideErr = fmt.Errorf("import: the stories of %s: %w", snap, sideErr)
-			}
-			storyTook = time.Since(start)
-		}
-		if sideErr != nil {
 			cancel()
 		}
+		sidebarTook = time.Since(start)
 	})
 	for _, step := range indexSteps {
 		if err = im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
-			cancel()
 			break
 		}
+	}
+	if err == nil {
+		err = im.timed("stories", func() error {
+			var err error
+			if stories, err = storiesOf(ctx, snap); err != nil {
+				err = fmt.Errorf("import: the stories of %s: %w", snap, err)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		cancel()
 	}
 	wg.Wait()
 	im.ctx = outer
@@ -99,9 +103,7 @@ func (im *Import) finishInParallel() error {
 		return err
 	}
 	if im.Phase != nil {
-		// Beside the search index: their own times.
-		im.Phase("sidebars, beside the search index", sidebarTook)
-		im.Phase("stories, beside the search index", storyTook)
+		im.Phase("sidebars, beside the search index and the stories", sidebarTook)
 	}
 	if err := im.timed("stories written", func() error { return im.writeStories(stories) }); err != nil {
 		return err
