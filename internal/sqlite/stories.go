@@ -160,8 +160,18 @@ func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary 
 	}
 	rank = nil
 	title := func(i int) []int32 { return flat[at[i]:at[i+1]] }
+	// masks[i] has wordBit(w) set for each word w of title i: a word of
+	// one title whose bit the other's mask lacks is not in the other.
+	// Most candidate pairs share too few words, and the masks say so
+	// from 8 bytes per card, where comparing the titles read both from
+	// all over flat: at 1M cards that merge was 12 s of the stories'
+	// 25 s of CPU, most of it waiting on memory.
+	masks := make([]uint64, n)
 	for i := range n {
 		slices.Sort(title(i))
+		for _, w := range title(i) {
+			masks[i] |= wordBit(w)
+		}
 	}
 
 	type text struct {
@@ -191,8 +201,8 @@ func clusterStories(size storySize, cards iter.Seq[storyCard], titleOf, summary 
 	compare := func(i, j int) error {
 		compared++
 		t, u := title(i), title(j)
-		if sets.find(i) == sets.find(j) || !sizesAllow(len(t), len(u), storyTitleJaccard) ||
-			!jaccardAtLeast(t, u, storyTitleJaccard) {
+		if !sizesAllow(len(t), len(u), storyTitleJaccard) || !mayShare(t, masks[j], len(u), storyTitleJaccard) ||
+			sets.find(i) == sets.find(j) || !jaccardAtLeast(t, u, storyTitleJaccard) {
 			return nil
 		}
 		a, err := summaryOf(i)
@@ -313,6 +323,27 @@ func prefixLen(n int, t ratio) int {
 // the index is at most min/max.
 func sizesAllow(a, b int, t ratio) bool {
 	return min(a, b)*t.den >= t.num*max(a, b)
+}
+
+// wordBit is the bit of word w (a rank) in a title's mask.
+func wordBit(w int32) uint64 { return 1 << (uint32(w) * 0x9E3779B1 >> 26) }
+
+// mayShare reports whether a, a sorted set, may share enough elements
+// with a set of size nb whose mask is mb to reach Jaccard t (see
+// jaccardAtLeast): an element of a whose bit mb lacks is not in it. It
+// never says no to a pair that reaches t.
+func mayShare(a []int32, mb uint64, nb int, t ratio) bool {
+	if len(a)+nb == 0 {
+		return false
+	}
+	need := (t.num*(len(a)+nb) + t.num + t.den - 1) / (t.num + t.den)
+	can := 0
+	for _, w := range a {
+		if mb&wordBit(w) != 0 {
+			can++
+		}
+	}
+	return can >= need
 }
 
 // jaccardAtLeast reports whether |a ∩ b| / |a ∪ b| ≥ t, for sets given as

@@ -343,3 +343,69 @@ func clusterSlice(cards []storyCard, summary func(id int64) (string, error)) ([]
 	}
 	return stories, compared, err
 }
+
+// mayShare is a filter in front of jaccardAtLeast: it must never turn
+// away a pair that reaches the threshold, and it should turn away most
+// of those that share nothing.
+func TestMayShareNeverRejectsAMatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	set := func(n, vocab int) ([]int32, uint64) {
+		s := make([]int32, n)
+		for k := range s {
+			s[k] = int32(r.IntN(vocab))
+		}
+		slices.Sort(s)
+		s = slices.Compact(s)
+		var m uint64
+		for _, w := range s {
+			m |= wordBit(w)
+		}
+		return s, m
+	}
+	matches, turnedAway, disjoint := 0, 0, 0
+	for range 200_000 {
+		vocab := 10 + r.IntN(200)
+		a, _ := set(r.IntN(14), vocab)
+		b, mb := set(r.IntN(14), vocab)
+		if r.IntN(2) == 0 { // a variant of a: near pairs are the ones to keep
+			b = slices.Clone(a)
+			for range r.IntN(3) {
+				if len(b) > 0 && r.IntN(2) == 0 {
+					b = slices.Delete(b, 0, 1)
+				}
+				b = append(b, int32(r.IntN(vocab)))
+			}
+			slices.Sort(b)
+			b = slices.Compact(b)
+			mb = 0
+			for _, w := range b {
+				mb |= wordBit(w)
+			}
+		}
+		may := mayShare(a, mb, len(b), storyTitleJaccard)
+		if jaccardAtLeast(a, b, storyTitleJaccard) {
+			matches++
+			if !may {
+				t.Fatalf("mayShare turned away %v and %v, whose Jaccard reaches the threshold", a, b)
+			}
+		}
+		shared := 0
+		for _, w := range a {
+			if _, ok := slices.BinarySearch(b, w); ok {
+				shared++
+			}
+		}
+		if shared == 0 && len(a) > 1 && len(b) > 1 {
+			disjoint++
+			if !may {
+				turnedAway++
+			}
+		}
+	}
+	if matches < 1000 {
+		t.Fatalf("only %d pairs reached the threshold: the test proves little", matches)
+	}
+	if turnedAway*10 < disjoint*8 {
+		t.Errorf("mayShare turned away %d of %d pairs that share no word, want most", turnedAway, disjoint)
+	}
+}
