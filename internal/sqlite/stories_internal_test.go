@@ -349,14 +349,14 @@ func clusterSlice(cards []storyCard, summary func(id int64) (string, error)) ([]
 // of those that share nothing.
 func TestMayShareNeverRejectsAMatch(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 8))
-	set := func(n, vocab int) ([]int32, uint64) {
+	set := func(n, vocab int) ([]int32, uint32) {
 		s := make([]int32, n)
 		for k := range s {
 			s[k] = int32(r.IntN(vocab))
 		}
 		slices.Sort(s)
 		s = slices.Compact(s)
-		var m uint64
+		var m uint32
 		for _, w := range s {
 			m |= wordBit(w)
 		}
