@@ -2,6 +2,8 @@ package tagsplit
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -108,5 +110,34 @@ func TestSearchKeepsNoBigScratch(t *testing.T) {
 	m.Split(strings.Repeat("aB", 30_000), "")
 	if m.scratch != nil && cap(m.scratch.hyps) > maxScratchHyps {
 		t.Fatalf("a 60,000-byte string left %d hyps in the scratch", cap(m.scratch.hyps))
+	}
+}
+
+// camelHumps cuts valid UTF-8 by byte offsets, runeHumps by runes: the
+// two must cut every word at the same places.
+func TestCamelHumpsCutsAsRunesDo(t *testing.T) {
+	words := []string{"", "a", "A", "HAProxy", "MySQL", "iOS", "macOS", "DevOps", "K8sKafka", "APMAlerting",
+		"ÉtéÀÉclair", "ĲsselŒuvre", "中文API", "gRPC", "eBPFMap", "ABC", "abcDEFgh", "Résumé‑Builder"}
+	r := rand.New(rand.NewPCG(3, 9))
+	alphabet := []rune("aBcDÉéŒœ中1‑ ")
+	for range 20_000 {
+		rs := make([]rune, r.IntN(12))
+		for k := range rs {
+			rs[k] = alphabet[r.IntN(len(alphabet))]
+		}
+		words = append(words, string(rs))
+	}
+	for _, w := range words {
+		got, want := camelHumps(nil, w), runeHumps(nil, w)
+		if !slices.Equal(got, want) {
+			t.Fatalf("camelHumps(%q) = %q, runeHumps = %q", w, got, want)
+		}
+	}
+	if got := camelHumps(nil, "HAProxy"); !slices.Equal(got, []string{"HA", "Proxy"}) {
+		t.Errorf(`camelHumps("HAProxy") = %q, want ["HA" "Proxy"]`, got)
+	}
+	// Not UTF-8: the runes' cuts, U+FFFD and all.
+	if got := camelHumps(nil, "ab\xffCd"); !slices.Equal(got, []string{"ab\uFFFD", "Cd"}) {
+		t.Errorf(`camelHumps("ab\xffCd") = %q`, got)
 	}
 }

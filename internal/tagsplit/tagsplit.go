@@ -918,8 +918,13 @@ func (c *wordCache[V]) get(w string) (V, bool) {
 }
 
 func (c *wordCache[V]) put(w string, v V) {
-	if c.m == nil || len(c.m) >= maxCacheEntries {
-		c.m = make(map[string]V) // a new map: clear keeps the buckets
+	if c.m == nil {
+		c.m = make(map[string]V)
+	} else if len(c.m) >= maxCacheEntries {
+		// Emptied, its room kept: it fills again within a few hundred
+		// cards, and growing a new map to maxCacheEntries each time
+		// was nearly half of what a split allocated.
+		clear(c.m)
 	}
 	c.m[strings.Clone(w)] = v // w is cut from a card's line
 }
@@ -1017,11 +1022,13 @@ func (m *Model) shapeCost(w string) float64 {
 		// humps as words plus a join, so that two unknown capitalized
 		// names glued together read as two tags unless evidence says
 		// otherwise.
-		return m.humpCost(camelHumps(w))
+		var buf [8]string
+		return m.humpCost(camelHumps(buf[:0], w))
 	case shapeDigits:
 		// "K8s", "Web3", "IPv6", "P2C"; a longer run with inner capitals
 		// is costed hump by hump ("K8sKafka").
-		if humps := camelHumps(w); len(humps) > 1 && runes > 6 {
+		var buf [8]string
+		if humps := camelHumps(buf[:0], w); len(humps) > 1 && runes > 6 {
 			return m.humpCost(humps)
 		}
 		// "Resilience4j", "lz4", "v2": letter runs as words (short ones
@@ -1093,10 +1100,36 @@ func (m *Model) compoundCost(lw string) float64 {
 }
 
 // camelHumps cuts a word at its inner capitals: "HAProxy" -> HA, Proxy;
-// "MySQL" -> My, SQL; "iOS" -> i, OS.
-func camelHumps(w string) []string {
+// "MySQL" -> My, SQL; "iOS" -> i, OS. It appends the humps to out, as
+// substrings of w: a word is costed for most candidate tags of a split,
+// and copying its runes and each hump was a quarter of what a split
+// allocated.
+func camelHumps(out []string, w string) []string {
+	if !utf8.ValidString(w) {
+		return runeHumps(out, w) // the same cuts, with U+FFFD for bad bytes
+	}
+	start, prevUpper := 0, false
+	for i, r := range w {
+		curUpper := unicode.IsUpper(r)
+		if i > 0 && curUpper {
+			nextLower := false
+			if j := i + utf8.RuneLen(r); j < len(w) {
+				next, _ := utf8.DecodeRuneInString(w[j:])
+				nextLower = unicode.IsLower(next)
+			}
+			if !prevUpper || nextLower {
+				out = append(out, w[start:i])
+				start = i
+			}
+		}
+		prevUpper = curUpper
+	}
+	return append(out, w[start:])
+}
+
+// runeHumps is camelHumps over the runes of w, which is not valid UTF-8.
+func runeHumps(out []string, w string) []string {
 	rs := []rune(w)
-	var out []string
 	start := 0
 	for i := 1; i < len(rs); i++ {
 		prevUpper, curUpper := unicode.IsUpper(rs[i-1]), unicode.IsUpper(rs[i])
