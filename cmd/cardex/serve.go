@@ -63,6 +63,7 @@ func (e environment) serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer h.Close() // after serveHTTP's Shutdown
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

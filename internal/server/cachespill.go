@@ -493,6 +493,49 @@ func (s *spillFile) open() error {
 	return nil
 }
 
+// close closes the spill file, if c has one.
+func (c *responseCache) close() error {
+	if c == nil || c.spill == nil {
+		return nil
+	}
+	return c.spill.close()
+}
+
+// close closes the file and its idle descriptions, after the writer in
+// progress, and forgets every record: reads find none, writes write
+// none (as after a failure, of which nothing is logged). The file stays
+// set, closed: a request still reading from it (there is none after the
+// HTTP server's Shutdown) gets an error and computes its page again.
+func (s *spillFile) close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken && s.f == nil {
+		return nil
+	}
+	s.broken = true
+	clear(s.index)
+	s.queue, s.head = nil, 0
+	var err error
+	if s.f != nil {
+		err = s.f.Close()
+	}
+	for {
+		select {
+		case g := <-s.senders: // nil when there are none: never ready
+			g.Close()
+			continue
+		default:
+		}
+		break
+	}
+	if errors.Is(err, os.ErrClosed) {
+		err = nil // closed before
+	}
+	return err
+}
+
 // fail stops the writing of records (a full disk, a folder that cannot
 // be written): the records already written are still served, and pages
 // pushed out of memory are computed again when they come back, as

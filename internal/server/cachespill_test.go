@@ -145,6 +145,24 @@ func TestResponseCacheSpills(t *testing.T) {
 	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 0 {
 		t.Errorf("the spill directory holds %d files (%v); the file is unlinked", len(ents), err)
 	}
+	// Closed once it serves no more, the handler leaves no descriptor
+	// of the file open, and a request after that is still answered:
+	// computed again, the same bytes.
+	ts.Close()
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := openSpillFiles(t, dir); n != 0 {
+		t.Errorf("%d descriptors of the spill file open after Close", n)
+	}
+	for _, u := range urls[:4] {
+		if rec := fetch("GET", u, "", ""); rec.Code != 200 || rec.Body.String() != firsts[u].body {
+			t.Errorf("%s after Close: %d, %d bytes (want %d)", u, rec.Code, rec.Body.Len(), len(firsts[u].body))
+		}
+	}
+	if err := h.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
 }
 
 // Without a spill file, the same pages pushed out of memory are

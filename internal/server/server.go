@@ -121,9 +121,22 @@ type server struct {
 // about a tenth of an uncached page's CPU, paid again for every page.
 const sidebarsMax = 128
 
+// Handler is the cardex HTTP handler New returns.
+type Handler struct {
+	http.Handler
+	cache *responseCache
+}
+
+// Close closes the response cache's spill file and the descriptions of
+// it kept for sendfile, once the handler serves no more (after the HTTP
+// server's Shutdown). The spilled pages go with the file, which was
+// unlinked when it was made; a request served after Close is answered
+// as without a spill file.
+func (h *Handler) Close() error { return h.cache.close() }
+
 // New returns the cardex HTTP handler. It parses every template and
 // fingerprints every static file up front: a broken template fails here.
-func New(store Store, cfg Config) (http.Handler, error) {
+func New(store Store, cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -175,7 +188,7 @@ func New(store Store, cfg Config) (http.Handler, error) {
 	}
 	s.handler, s.warmPages, s.templateListings = s.routes(), cfg.WarmPages, cfg.TemplateListings
 	s.maybeWarm(s.current())
-	return s.handler, nil
+	return &Handler{Handler: s.handler, cache: s.cache}, nil
 }
 
 // pinStore gives the request the current store, for all of its queries,
