@@ -157,6 +157,21 @@ func TestDeferredIndexesComeBack(t *testing.T) {
 	if got := indexes(); got != want {
 		t.Errorf("indexes after a failed import:\n%s\nwant\n%s", got, want)
 	}
+	// An import that stores no card, changed or not: cards_seq, made
+	// after the order step, comes back too.
+	for _, raw := range []string{"Tagged articles\n", "Tagged articles\n"} {
+		if _, err := s.Import(ctx, func(im *Import) error {
+			if err := im.BeginPage("empty.txt"); err != nil {
+				return err
+			}
+			return im.EndPage(catalog.PageHeader{Total: 0, Number: 1, Of: 1, Raw: raw}, "empty")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := indexes(); got != want {
+			t.Errorf("indexes after an import of no card:\n%s\nwant\n%s", got, want)
+		}
+	}
 	if _, err := s.Import(ctx, func(im *Import) error {
 		// The indexes the load reads are there during it.
 		for _, name := range []string{"cards_source", "cards_sourceless", "page_cards_card"} {
