@@ -141,3 +141,51 @@ func TestCamelHumpsCutsAsRunesDo(t *testing.T) {
 		t.Errorf(`camelHumps("ab\xffCd") = %q`, got)
 	}
 }
+
+// inText finds every word of the prose observed, through textFrom's
+// buckets once the model is frozen, and no other: words observed after
+// Train are found too.
+func TestInTextFindsTheProseWords(t *testing.T) {
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(dict, DefaultParams())
+	r := rand.New(rand.NewPCG(4, 4))
+	word := func() string {
+		b := make([]byte, 4+r.IntN(8))
+		for k := range b {
+			b[k] = 'a' + byte(r.IntN(26))
+		}
+		return string(b)
+	}
+	var seen []string
+	for range 30_000 {
+		w := word()
+		seen = append(seen, w)
+		m.ObserveText("Zz " + w + ".")
+	}
+	m.Train(0)
+	if m.textFrom == nil || len(m.textSorted) < 29_000 {
+		t.Fatalf("not indexed: %d hashes, textFrom %v", len(m.textSorted), m.textFrom != nil)
+	}
+	late := word() + "late"
+	m.ObserveText(late)
+	for _, w := range append(seen, late) {
+		if !m.inText(w) {
+			t.Fatalf("inText(%q) = false for an observed word", w)
+		}
+	}
+	m.Train(0) // merges the late word into the sorted hashes
+	for _, w := range append(seen, late) {
+		if !m.inText(w) {
+			t.Fatalf("inText(%q) = false after the second freeze", w)
+		}
+	}
+	for range 30_000 {
+		w := word() + "x1" // never observed: a digit
+		if m.inText(w) {
+			t.Fatalf("inText(%q) = true for a word never observed", w)
+		}
+	}
+}
