@@ -294,6 +294,9 @@ func (m *Model) lookup(glued string) *entry {
 // corpus's own prose uses ("Vipshop", "HAProxy", "backend") is a word, not
 // two tags glued together.
 func (m *Model) ObserveText(s string) {
+	if len(m.text)+len(m.textSorted) >= MaxTextWords {
+		return // full: a word seen before or a new one, nothing changes
+	}
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !isHyphen(r) && r != '.' && r != '+' && r != '#'
 	}) {
