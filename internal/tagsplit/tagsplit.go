@@ -749,8 +749,9 @@ const (
 func (m *Model) wordEndsAt(s string, starts []int, i int) bool {
 	for k := len(starts) - 1; k >= 0 && k >= len(starts)-3; k-- {
 		w := s[starts[k]:i]
-		n := utf8.RuneCountInString(w)
-		if n >= minLeftWord && m.knownWord(w) || n >= minKnownWord && m.specialWord(w) {
+		// A special word is a known word: from minLeftWord runes on,
+		// knownWord (cached) says all.
+		if n := utf8.RuneCountInString(w); n >= minLeftWord && m.knownWord(w) || n >= minKnownWord && n < minLeftWord && m.specialWord(w) {
 			return true
 		}
 	}
