@@ -19,9 +19,10 @@ import (
 // 33 s of a 1M-card import, each on one core. Here the counts and the
 // order are committed, the copy is copied (a snapshot, which nothing
 // writes), and while this goroutine builds the search index in the copy
-// and then computes the stories from the snapshot, another counts the
-// sidebars from the snapshot into a scratch database. Then the stories
-// are written, and the sidebars copied in.
+// and then, for a big import (StoriesBesideSidebars), computes the
+// stories from the snapshot, another counts the sidebars from the
+// snapshot into a scratch database. A small import computes the stories
+// after both. Then the stories are written, and the sidebars copied in.
 //
 // The order is the one measured best at 1M cards. Three at once on two
 // cores slowed the search index from 37 s to 76–86 s (an import of 181
@@ -81,14 +82,20 @@ func (im *Import) finishInParallel() error {
 			break
 		}
 	}
-	if err == nil {
-		err = im.timed("stories", func() error {
+	computeStories := func(ctx context.Context) error {
+		if im.Release != nil {
+			im.Release()
+		}
+		return im.timed("stories", func() error {
 			var err error
 			if stories, err = storiesOf(ctx, snap); err != nil {
 				err = fmt.Errorf("import: the stories of %s: %w", snap, err)
 			}
 			return err
 		})
+	}
+	if err == nil && im.StoriesBesideSidebars {
+		err = computeStories(ctx)
 	}
 	if err != nil {
 		cancel()
@@ -103,7 +110,16 @@ func (im *Import) finishInParallel() error {
 		return err
 	}
 	if im.Phase != nil {
-		im.Phase("sidebars, beside the search index and the stories", sidebarTook)
+		name := "sidebars, beside the search index"
+		if im.StoriesBesideSidebars {
+			name += " and the stories"
+		}
+		im.Phase(name, sidebarTook)
+	}
+	if !im.StoriesBesideSidebars {
+		if err := computeStories(im.ctx); err != nil {
+			return err
+		}
 	}
 	if err := im.timed("stories written", func() error { return im.writeStories(stories) }); err != nil {
 		return err

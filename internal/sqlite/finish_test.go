@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,13 +29,16 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		cards = append(cards, c)
 	}
 	dir := t.TempDir()
-	ordered, parallel := filepath.Join(dir, "ordered.db"), filepath.Join(dir, "parallel.db")
+	ordered, parallel, beside := filepath.Join(dir, "ordered.db"), filepath.Join(dir, "parallel.db"), filepath.Join(dir, "beside.db")
 	importFile := func(importFile func(context.Context, string, func(*sqlite.Store) error, func(*sqlite.Import) error) (catalog.ImportStats, error),
 		path string, cards []catalog.Card) []string {
 		t.Helper()
 		var phases []string
 		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
 			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
+			im.StoriesBesideSidebars = path == beside
+			// Release is called just before the stories are computed.
+			im.Release = func() { phases = append(phases, "release") }
 			if err := im.BeginPage("cards.txt"); err != nil {
 				return err
 			}
@@ -52,17 +56,26 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 	}
 	compare := func(when string) {
 		t.Helper()
-		a, b := dumpAt(t, ordered), dumpAt(t, parallel)
-		if !bytes.Equal(a, b) {
-			t.Fatalf("%s: the databases differ (%d and %d bytes of dump)", when, len(a), len(b))
+		a := dumpAt(t, ordered)
+		for _, path := range []string{parallel, beside} {
+			if b := dumpAt(t, path); !bytes.Equal(a, b) {
+				t.Fatalf("%s: %s differs from the ordered import (%d and %d bytes of dump)", when, filepath.Base(path), len(a), len(b))
+			}
 		}
 	}
 
-	if phases := importFile(sqlite.ImportFileInOrder, ordered, cards); slices.Contains(phases, "sidebars, beside the search index and the stories") {
+	if phases := importFile(sqlite.ImportFileInOrder, ordered, cards); slices.ContainsFunc(phases, func(p string) bool { return strings.HasPrefix(p, "sidebars, beside") }) {
 		t.Fatalf("ImportFileInOrder finished in parallel: phases %v", phases)
 	}
-	if phases := importFile(sqlite.ImportFile, parallel, cards); !slices.Contains(phases, "sidebars, beside the search index and the stories") {
-		t.Fatalf("ImportFile did not finish in parallel: phases %v", phases)
+	// The stories after the sidebars, or beside them.
+	if phases := importFile(sqlite.ImportFile, parallel, cards); slices.Index(phases, "sidebars, beside the search index") < 0 ||
+		slices.Index(phases, "stories") < slices.Index(phases, "sidebars, beside the search index") {
+		t.Fatalf("ImportFile did not finish in parallel, the stories after the sidebars: phases %v", phases)
+	}
+	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "sidebars, beside the search index and the stories") {
+		t.Fatalf("ImportFile with StoriesBesideSidebars did not count the sidebars beside the stories: phases %v", phases)
+	} else if k := slices.Index(phases, "release"); k < 0 || phases[k+1] != "stories" || slices.Contains(phases[k+1:], "release") {
+		t.Fatalf("Release not called once, just before the stories: phases %v", phases)
 	}
 	compare("first import")
 	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {
@@ -80,6 +93,7 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 	more = append(more, generated(3100)[3000:]...)
 	importFile(sqlite.ImportFileInOrder, ordered, more)
 	importFile(sqlite.ImportFile, parallel, more)
+	importFile(sqlite.ImportFile, beside, more)
 	compare("re-import")
 }
 
