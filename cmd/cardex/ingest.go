@@ -501,13 +501,11 @@ func inputBytes(paths []string) int64 {
 }
 
 // defaultMemoryLimit sets the Go runtime's soft memory limit to n bytes,
-// unless the GOMEMLIMIT environment variable sets one, and returns the
-// limit before (to set back).
-func defaultMemoryLimit(n int64) (previous int64) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return debug.SetMemoryLimit(-1) // a negative limit reads it
+// unless the GOMEMLIMIT environment variable sets one.
+func defaultMemoryLimit(n int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(n)
 	}
-	return debug.SetMemoryLimit(n)
 }
 
 // writeHeapProfile writes the heap profile, after a collection so that it
