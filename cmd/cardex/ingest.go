@@ -186,7 +186,7 @@ func (e environment) importCmd(args []string) error {
 		// A big import computes its stories beside the sidebars' counts
 		// (about 10 s less at 1M cards); a small one after them, which
 		// keeps its peak of memory lower (issue 6's bar).
-		im.StoriesBesideSidebars = input > 256<<20
+		im.StoriesBesideSidebars = input > bigInput
 		im.Release = func() {
 			debug.FreeOSMemory()
 			releaseCHeap()
@@ -437,15 +437,25 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 	return sqlite.OpenReadOnly(e.ctx, path, 1)
 }
 
+// bigInput is where an import's input becomes big: past it the importer
+// trades memory for time (more room for the collector and for SQLite,
+// the stories beside the sidebars), within issue 5's 200 MB of RSS for
+// 1M cards (597 MB of listings). Below it an import keeps to issue 6's
+// 64 MB for a 113 MB listing.
+const bigInput = 256 << 20
+
+// pastBig is how far n bytes of listings are past bigInput (0 if not).
+func pastBig(n int64) int64 { return max(0, n-bigInput) }
+
 // importSQLiteHeap is the importer's soft limit on SQLite's own heap for
 // n bytes of listings: 4 MiB, plus a 64th of the input past 256 MiB, up
 // to 8 MiB (the 1M-card corpus gets 8 MiB, as every import did before).
-// Since the stories run beside the sidebars' counts, issue 6's 113 MB
-// listing peaked at 60.2-64.2 MB of RSS with 8 MiB (bar: 64 MB); with 4
-// MiB at 58.5 and 60.1 MB (61.1 and 62.4 with 8 MiB, runs alternated),
-// in the same 31-32 s.
+// With its stories beside the sidebars' counts (e24327e computes a small
+// import's after them), issue 6's 113 MB listing peaked at 58.5 and 60.1
+// MB of RSS with 4 MiB, 61.1 and 62.4 MB with 8 MiB (runs alternated;
+// bar: 64 MB), in the same 31-32 s.
 func importSQLiteHeap(n int64) int64 {
-	return min(4<<20+max(0, n-256<<20)/64, 8<<20)
+	return min(4<<20+pastBig(n)/64, 8<<20)
 }
 
 // importMemoryLimit is the importer's default soft memory limit for n
@@ -471,7 +481,7 @@ func importMemoryLimit(n int64) int64 {
 // within issue 5's 200 MB of RSS; a small one (issue 6's 113 MB listing:
 // 64 MB of RSS) gets none.
 func loadMemoryLimit(n int64) int64 {
-	return min(importMemoryLimit(n)+max(0, n-256<<20)/8, 96<<20)
+	return min(importMemoryLimit(n)+pastBig(n)/8, 96<<20)
 }
 
 // finishMemoryLimit is the importer's soft memory limit for the steps
@@ -485,7 +495,7 @@ func loadMemoryLimit(n int64) int64 {
 // MB of RSS), 10.5 s and 9 with no limit (205 MB). A small import (issue
 // 6's 113 MB listing: 64 MB of RSS) gets no more than importMemoryLimit.
 func finishMemoryLimit(n int64) int64 {
-	return min(importMemoryLimit(n)+max(0, n-256<<20)/4, 128<<20)
+	return min(importMemoryLimit(n)+pastBig(n)/4, 128<<20)
 }
 
 // inputBytes is the size of the files at paths (those it cannot stat
