@@ -187,10 +187,6 @@ func (e environment) importCmd(args []string) error {
 		// (about 10 s less at 1M cards); a small one after them, which
 		// keeps its peak of memory lower (issue 6's bar).
 		im.StoriesBesideSidebars = input > bigInput
-		im.Release = func() {
-			debug.FreeOSMemory()
-			releaseCHeap()
-		}
 		start := time.Now()
 		// More room for the collector while the cards are read, split and
 		// stored (see loadMemoryLimit), and for the steps after, which

@@ -15,21 +15,8 @@ __attribute__((constructor)) static void cardex_limit_arenas(void) {
 	}
 #endif
 }
-
-// Gives the memory free at the top of malloc's heaps, and in whole pages
-// inside them, back to the system (glibc's malloc_trim).
-static void cardex_trim(void) {
-#if defined(__GLIBC__)
-	malloc_trim(0);
-#endif
-}
 */
 import "C"
-
-// releaseCHeap gives the C heap's free memory back to the system: what
-// SQLite freed stays in malloc's arenas, and counts in the RSS, until
-// then.
-func releaseCHeap() { C.cardex_trim() }
 
 // glibc's malloc arenas are capped at two (unless MALLOC_ARENA_MAX says
 // otherwise) by the constructor above, in every subcommand (musl and

@@ -4,6 +4,3 @@ package main
 
 // Elsewhere malloc is not glibc's, and its arenas are left alone (see
 // malloc_linux.go).
-
-// releaseCHeap does nothing where malloc is not glibc's.
-func releaseCHeap() {}

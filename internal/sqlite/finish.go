@@ -83,9 +83,7 @@ func (im *Import) finishInParallel() error {
 		}
 	}
 	computeStories := func(ctx context.Context) error {
-		if im.Release != nil {
-			im.Release()
-		}
+		releaseMemory() // what the steps before freed, before the stories' arrays
 		return im.timed("stories", func() error {
 			var err error
 			if stories, err = storiesOf(ctx, snap); err != nil {

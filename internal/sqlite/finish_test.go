@@ -37,8 +37,6 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
 			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
 			im.StoriesBesideSidebars = path == beside
-			// Release is called just before the stories are computed.
-			im.Release = func() { phases = append(phases, "release") }
 			if err := im.BeginPage("cards.txt"); err != nil {
 				return err
 			}
@@ -74,8 +72,6 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 	}
 	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "sidebars, beside the search index and the stories") {
 		t.Fatalf("ImportFile with StoriesBesideSidebars did not count the sidebars beside the stories: phases %v", phases)
-	} else if k := slices.Index(phases, "release"); k < 0 || phases[k+1] != "stories" || slices.Contains(phases[k+1:], "release") {
-		t.Fatalf("Release not called once, just before the stories: phases %v", phases)
 	}
 	compare("first import")
 	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {

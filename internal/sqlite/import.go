@@ -97,10 +97,6 @@ type Import struct {
 	// big import gains time; a small one keeps its peak lower (issue 6:
 	// 64 MB of RSS for a 113 MB listing).
 	StoriesBesideSidebars bool
-	// Release, if not nil, is called before the finish's steps that hold
-	// the most memory begin (the stories), to give back what the steps
-	// before freed.
-	Release func()
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 	// tagRows[n-1] inserts n tags of a card (insertCardTags); tagArgs

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -537,7 +536,7 @@ func (im *Import) writeStories(cs computedStories) error {
 	// return them to the system before the statements over every card
 	// that follow, which allocate in C, where the Go heap's limit does not
 	// reach.
-	debug.FreeOSMemory()
+	releaseMemory()
 	// A card alone in its story is stored with none (NULL, migration
 	// 0011). A story is its smallest card id, so a card is alone when its
 	// story is itself and no other card's story is it.
