@@ -1135,21 +1135,15 @@ func (m *Model) compoundCost(lw string) float64 {
 // "MySQL" -> My, SQL; "iOS" -> i, OS. It appends the humps to out, as
 // substrings of w: a word is costed for most candidate tags of a split,
 // and copying its runes and each hump was a quarter of what a split
-// allocated.
+// allocated. A byte that is not UTF-8 is a rune of its own, no capital.
 func camelHumps(out []string, w string) []string {
-	if !utf8.ValidString(w) {
-		return runeHumps(out, w) // the same cuts, with U+FFFD for bad bytes
-	}
 	start, prevUpper := 0, false
 	for i, r := range w {
 		curUpper := unicode.IsUpper(r)
 		if i > 0 && curUpper {
-			nextLower := false
-			if j := i + utf8.RuneLen(r); j < len(w) {
-				next, _ := utf8.DecodeRuneInString(w[j:])
-				nextLower = unicode.IsLower(next)
-			}
-			if !prevUpper || nextLower {
+			_, size := utf8.DecodeRuneInString(w[i:])
+			next, _ := utf8.DecodeRuneInString(w[i+size:])
+			if !prevUpper || unicode.IsLower(next) {
 				out = append(out, w[start:i])
 				start = i
 			}
@@ -1157,21 +1151,6 @@ func camelHumps(out []string, w string) []string {
 		prevUpper = curUpper
 	}
 	return append(out, w[start:])
-}
-
-// runeHumps is camelHumps over the runes of w, which is not valid UTF-8.
-func runeHumps(out []string, w string) []string {
-	rs := []rune(w)
-	start := 0
-	for i := 1; i < len(rs); i++ {
-		prevUpper, curUpper := unicode.IsUpper(rs[i-1]), unicode.IsUpper(rs[i])
-		nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-		if (!prevUpper && curUpper) || (prevUpper && curUpper && nextLower) {
-			out = append(out, string(rs[start:i]))
-			start = i
-		}
-	}
-	return append(out, string(rs[start:]))
 }
 
 // boundaryCost is the price of a tag boundary between runes a and b: an
