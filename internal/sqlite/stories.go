@@ -332,28 +332,31 @@ func wordBit(w int32) uint32 { return 1 << (uint32(w) * 0x9E3779B1 >> 27) }
 // jaccardAtLeast): an element of a whose bit mb lacks is not in it. It
 // never says no to a pair that reaches t.
 func mayShare(a []int32, mb uint32, nb int, t ratio) bool {
-	if len(a)+nb == 0 {
-		return false
-	}
-	need := (t.num*(len(a)+nb) + t.num + t.den - 1) / (t.num + t.den)
 	can := 0
 	for _, w := range a {
 		if mb&wordBit(w) != 0 {
 			can++
 		}
 	}
-	return can >= need
+	return can >= t.shared(len(a), nb)
+}
+
+// shared is the fewest elements two sets of sizes na and nb must share
+// for their Jaccard index to reach t: J ≥ t exactly when |a ∩ b| ≥
+// t·(na+nb) / (1+t). Two empty sets are not alike: 1, more than they
+// share.
+func (t ratio) shared(na, nb int) int {
+	if na+nb == 0 {
+		return 1
+	}
+	return (t.num*(na+nb) + t.num + t.den - 1) / (t.num + t.den)
 }
 
 // jaccardAtLeast reports whether |a ∩ b| / |a ∪ b| ≥ t, for sets given as
 // sorted slices without repeats; two empty sets are not alike. It stops as
-// soon as too few elements are left to share: J ≥ t exactly when
-// |a ∩ b| ≥ t·(|a|+|b|) / (1+t).
+// soon as too few elements are left to share (ratio.shared).
 func jaccardAtLeast[T cmp.Ordered](a, b []T, t ratio) bool {
-	if len(a)+len(b) == 0 {
-		return false
-	}
-	need := (t.num*(len(a)+len(b)) + t.num + t.den - 1) / (t.num + t.den)
+	need := t.shared(len(a), len(b))
 	both := 0
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		if both+min(len(a)-i, len(b)-j) < need {
@@ -370,7 +373,7 @@ func jaccardAtLeast[T cmp.Ordered](a, b []T, t ratio) bool {
 			j++
 		}
 	}
-	return both*t.den >= t.num*(len(a)+len(b)-both)
+	return both >= need
 }
 
 // normalizeText evens out the spellings of a title or summary: case folded,

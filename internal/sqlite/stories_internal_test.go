@@ -409,3 +409,21 @@ func TestMayShareNeverRejectsAMatch(t *testing.T) {
 		t.Errorf("mayShare turned away %d of %d pairs that share no word, want most", turnedAway, disjoint)
 	}
 }
+
+// ratio.shared is the Jaccard rule said as a count: sets of sizes na and
+// nb sharing both elements reach t exactly when both ≥ t.shared(na, nb).
+func TestRatioSharedIsTheJaccardRule(t *testing.T) {
+	for _, r := range []ratio{storyTitleJaccard, storySummaryJaccard, {1, 2}, {1, 1}} {
+		for na := range 25 {
+			for nb := range 25 {
+				for both := range min(na, nb) + 1 {
+					union := na + nb - both
+					reaches := union > 0 && both*r.den >= r.num*union
+					if got := both >= r.shared(na, nb); got != reaches {
+						t.Fatalf("%d/%d: sizes %d and %d sharing %d: shared says %v, the rule %v", r.num, r.den, na, nb, both, got, reaches)
+					}
+				}
+			}
+		}
+	}
+}
