@@ -24,12 +24,10 @@ import (
 // snapshot into a scratch database. A small import computes the stories
 // after both. Then the stories are written, and the sidebars copied in.
 //
-// The order is the one measured best at 1M cards. Three at once on two
-// cores slowed the search index from 37 s to 76–86 s (an import of 181
-// s). While its build took 37 s (it reads the cards in seq order since
-// 2026-11-27: 20 s), the sidebars then the stories beside it were best
-// (165–167 s), the stories after it on this goroutine 173 s. The
-// stories' Go code slows the search index more than SQL does.
+// Never three at once: on two cores that slowed the search index from
+// 37 s to 76–86 s at 1M cards. At 1M cards the search index (20–23 s)
+// then the stories (9–12 s) take about as long as the sidebars beside
+// them (27–33 s); see docs/performance.md for the orders measured.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
