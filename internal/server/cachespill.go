@@ -511,29 +511,24 @@ func (s *spillFile) close() error {
 	defer s.wmu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.broken && s.f == nil {
-		return nil
-	}
 	s.broken = true
 	clear(s.index)
 	s.queue, s.head = nil, 0
-	var err error
-	if s.f != nil {
-		err = s.f.Close()
-	}
-	for {
+	for idle := true; idle; {
 		select {
 		case g := <-s.senders: // nil when there are none: never ready
 			g.Close()
-			continue
 		default:
+			idle = false
 		}
-		break
 	}
-	if errors.Is(err, os.ErrClosed) {
-		err = nil // closed before
+	if s.f == nil { // never made
+		return nil
 	}
-	return err
+	if err := s.f.Close(); !errors.Is(err, os.ErrClosed) { // closed before: not an error
+		return err
+	}
+	return nil
 }
 
 // fail stops the writing of records (a full disk, a folder that cannot
