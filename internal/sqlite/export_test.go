@@ -81,22 +81,11 @@ func SearchIndexEntries(s *Store) ([]string, error) {
 		`SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.index_places`,
 		`SELECT 'size ' || id || ' ' || hex(sz) FROM cards_fts_docsize ORDER BY id`,
 	} {
-		rows, err := s.db.QueryContext(ctx, q)
+		lines, err := column[string](s.db.QueryContext(ctx, q))
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, line)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, lines...)
 	}
 	return out, nil
 }
