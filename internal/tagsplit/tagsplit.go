@@ -56,6 +56,7 @@ type Params struct {
 	ContextBonus       float64 // cost taken off a tag that the card's own text mentions
 	TextWord           float64 // cost of a word the corpus's titles and summaries use
 	UncertainBelow     float64 // a split whose runner-up is closer than this is reported
+	KnownCount         float64 // a tag counted this often once trained is known: a string made of known tags in one way only is split so, unsearched (0: always search)
 	Beam               int     // hypotheses kept per position
 	MaxTagBytes        int
 }
@@ -85,6 +86,7 @@ func DefaultParams() Params {
 		ContextBonus:       4,
 		TextWord:           7,
 		UncertainBelow:     3,
+		KnownCount:         1,
 		Beam:               6,
 		MaxTagBytes:        96,
 	}
@@ -113,6 +115,9 @@ type Model struct {
 	alts    []alt    // the entries' close calls (entry.alt)
 	altCuts []uint16 // the close calls' splits (alt.seg)
 	trained bool     // Train's last round ran
+	// knownTags are the tags counted at least KnownCount times once
+	// trained (see knownSplit); nil before Train.
+	knownTags *knownTags
 	// text holds the words of the corpus's titles and summaries, exact
 	// case, by hash: a set while they are observed, then a sorted slice
 	// (200,000 words in 1.6 MB).
@@ -241,6 +246,7 @@ func (m *Model) AddLexicon(tag string) {
 func (m *Model) AddKnown(tag string, n int) { m.addPrior(tag, float64(n)) }
 
 func (m *Model) addPrior(tag string, n float64) {
+	m.knownTags = nil // stale: Train makes it again
 	m.prior[tag] += n
 	m.counts[tag] += n
 	m.total += n
@@ -410,6 +416,9 @@ func (m *Model) Train(rounds int) {
 		m.cuts = next
 	}
 	m.trained = rounds > 0
+	if m.trained {
+		m.buildKnown()
+	}
 }
 
 // Fork returns a splitter that shares m's trained state and has caches
@@ -498,7 +507,10 @@ type Result = catalog.SplitResult
 // For a string of the trained corpus, Split only re-ranks the close calls
 // of the last training round (scored without the string's own evidence)
 // by the card's text: it does not search again and does not change the
-// model, so it may be called from several goroutines at once.
+// model, so it may be called from several goroutines at once. A string
+// new to a trained model that is made of known tags (see knownTags) in
+// one ascending way only is split that way, certain, without a search
+// or its context.
 func (m *Model) Split(glued, context string) Result {
 	var hyps []scored
 	e := m.lookup(glued)
@@ -512,6 +524,12 @@ func (m *Model) Split(glued, context string) Result {
 	case e != nil && m.trained && e.nseg > 0:
 		// Trained, with no close call: the split of the last round.
 		hyps = []scored{{tags: appendTags(nil, e.key, m.cuts, e.seg, e.nseg)}}
+	case e == nil && m.trained && m.knownTags != nil:
+		// Made of known tags in one way only: that split, certain.
+		if tags, ok := m.knownSplit(glued); ok {
+			return Result{Tags: tags, Certain: true}
+		}
+		hyps = m.search(glued, normalizeContext(context), 2)
 	default:
 		// Leave the string's own training segmentation out, as Train does,
 		// so that it does not vouch for itself.

@@ -1,0 +1,186 @@
+package tagsplit
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/gen"
+	"cardex/internal/listing"
+)
+
+// knownModel returns a trained model that knows tags (each counted n
+// times, as tags already in the database are) and nothing else.
+func knownModel(t *testing.T, p Params, n int, tags ...string) *Model {
+	t.Helper()
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(dict, p)
+	for _, tag := range tags {
+		m.AddKnown(tag, n)
+	}
+	m.Train(1)
+	return m
+}
+
+func TestKnownSplit(t *testing.T) {
+	m := knownModel(t, DefaultParams(), 5,
+		"Distributed Systems", "Go", "Kafka", "Redis", "fault tolerance",
+		"Data", "Database", "baseline", "line", "a", "aa", "aaa", "aaaa", "aaaaa", "aaaaaa")
+	tests := []struct {
+		glued string
+		want  []string // nil: no known split, or more than one
+	}{
+		{"Distributed SystemsGoKafka", []string{"Distributed Systems", "Go", "Kafka"}},
+		{"GoKafkaRedisfault tolerance", []string{"Go", "Kafka", "Redis", "fault tolerance"}},
+		{"Kafka", []string{"Kafka"}},
+		// Not in ascending order: no known split (the search says what).
+		{"KafkaGo", nil},
+		// A tag the model has not counted enough.
+		{"GoZorblax", nil},
+		// Two ways: Data|baseline and Database|line.
+		{"Databaseline", nil},
+		// A tag does not start or end with a space.
+		{"Go Kafka", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		got, ok := m.knownSplit(tt.glued)
+		if ok != (tt.want != nil) || !slices.Equal(got, tt.want) {
+			t.Errorf("knownSplit(%q) = %q, %v; want %q", tt.glued, got, ok, tt.want)
+		}
+	}
+	// Split takes the known split as certain, and searches the rest.
+	if r := m.Fork().Split("GoKafkaRedis", "nothing about them"); !r.Certain || !slices.Equal(r.Tags, []string{"Go", "Kafka", "Redis"}) {
+		t.Errorf("Split of known tags = %+v", r)
+	}
+	if r := m.Fork().Split("KafkaGo", ""); slices.Equal(r.Tags, []string{"Kafka", "Go"}) {
+		t.Errorf("Split(KafkaGo) = %+v: tags out of order", r)
+	}
+}
+
+// A string that known tags cut in exponentially many ways up to a point
+// where none fits is given up within maxKnownSteps (without the bound,
+// this test does not end).
+func TestKnownSplitBounded(t *testing.T) {
+	var tags []string
+	for n := 1; n <= 40; n++ {
+		tags = append(tags, strings.Repeat("a", n))
+	}
+	m := knownModel(t, DefaultParams(), 5, tags...)
+	if got, ok := m.knownSplit(strings.Repeat("a", 400) + "b"); ok {
+		t.Errorf("knownSplit of a's then b = %q", got)
+	}
+}
+
+func TestKnownCount(t *testing.T) {
+	p := DefaultParams()
+	p.KnownCount = 6
+	m := knownModel(t, p, 5, "Go", "Kafka")
+	if got, ok := m.knownSplit("GoKafka"); ok {
+		t.Errorf("tags counted 5 times known with KnownCount 6: %q", got)
+	}
+	p.KnownCount = 0
+	if m := knownModel(t, p, 100, "Go", "Kafka"); m.knownTags != nil {
+		t.Error("KnownCount 0 made a trie")
+	}
+}
+
+// On generated cards whose strings the model did not train on, the known
+// splits are right at least as often as the search is on the same cards,
+// and they are most of what a big import splits.
+func TestKnownSplitAccuracy(t *testing.T) {
+	var pages []*bytes.Buffer
+	var truth bytes.Buffer
+	if _, err := gen.Generate(gen.Config{Cards: 20_000, Seed: 5}, gen.Output{
+		Create: func(string) (io.WriteCloser, error) {
+			pages = append(pages, new(bytes.Buffer))
+			return nopCloser{pages[len(pages)-1]}, nil
+		},
+		Truth: &truth,
+		Path:  func(string) string { return "" },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	dec := json.NewDecoder(&truth)
+	for {
+		var tl struct{ Tags []string }
+		if err := dec.Decode(&tl); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, tl.Tags)
+	}
+	var cards []catalog.Card
+	for _, p := range pages {
+		r := listing.NewReader(p, "gen.txt")
+		for {
+			c, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			cards = append(cards, c)
+		}
+	}
+	if len(cards) != len(want) {
+		t.Fatalf("%d cards read, %d in the truth", len(cards), len(want))
+	}
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const trained = 5_000
+	m := New(dict, DefaultParams())
+	for i, c := range cards {
+		if i < trained {
+			m.Observe(c.Glued)
+		}
+		m.ObserveText(c.Title)
+		m.ObserveText(c.Summary)
+	}
+	m.Train(2)
+	searched := m.Fork()
+	searched.knownTags = nil
+	known := m.Fork()
+	var hits, knownRight, searchRight int
+	for i := trained; i < len(cards); i++ {
+		c := cards[i]
+		if m.lookup(c.Glued) != nil {
+			continue
+		}
+		tags, ok := known.knownSplit(c.Glued)
+		if !ok {
+			continue
+		}
+		hits++
+		if slices.Equal(tags, want[i]) {
+			knownRight++
+		}
+		if slices.Equal(searched.Split(c.Glued, c.Title+"\n"+c.Summary).Tags, want[i]) {
+			searchRight++
+		}
+	}
+	t.Logf("%d of %d unseen cards split by known tags: %d right, the search %d", hits, len(cards)-trained, knownRight, searchRight)
+	if hits < (len(cards)-trained)/3 {
+		t.Errorf("known splits for %d of %d cards: want a third or more", hits, len(cards)-trained)
+	}
+	if knownRight < searchRight {
+		t.Errorf("known splits right for %d cards, the search for %d", knownRight, searchRight)
+	}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
