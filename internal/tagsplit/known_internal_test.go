@@ -97,60 +97,14 @@ func TestKnownCount(t *testing.T) {
 // splits are right at least as often as the search is on the same cards,
 // and they are most of what a big import splits.
 func TestKnownSplitAccuracy(t *testing.T) {
-	var pages []*bytes.Buffer
-	var truth bytes.Buffer
-	if _, err := gen.Generate(gen.Config{Cards: 20_000, Seed: 5}, gen.Output{
-		Create: func(string) (io.WriteCloser, error) {
-			pages = append(pages, new(bytes.Buffer))
-			return nopCloser{pages[len(pages)-1]}, nil
-		},
-		Truth: &truth,
-		Path:  func(string) string { return "" },
-	}); err != nil {
-		t.Fatal(err)
-	}
-	var want [][]string
-	dec := json.NewDecoder(&truth)
-	for {
-		var tl struct{ Tags []string }
-		if err := dec.Decode(&tl); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, tl.Tags)
-	}
-	var cards []catalog.Card
-	for _, p := range pages {
-		r := listing.NewReader(p, "gen.txt")
-		for {
-			c, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			cards = append(cards, c)
-		}
-	}
-	if len(cards) != len(want) {
-		t.Fatalf("%d cards read, %d in the truth", len(cards), len(want))
-	}
+	cards, want := GeneratedCards(t, 20_000, 5)
 	dict, err := EnglishWords()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const trained = 5_000
 	m := New(dict, DefaultParams())
-	for i, c := range cards {
-		if i < trained {
-			m.Observe(c.Glued)
-		}
-		m.ObserveText(c.Title)
-		m.ObserveText(c.Summary)
-	}
-	m.Train(2)
+	TrainOnCards(m, cards, trained)
 	searched := m.Fork()
 	searched.knownTags = nil
 	known := m.Fork()
@@ -179,6 +133,64 @@ func TestKnownSplitAccuracy(t *testing.T) {
 	if knownRight < searchRight {
 		t.Errorf("known splits right for %d cards, the search for %d", knownRight, searchRight)
 	}
+}
+
+// GeneratedCards reads n generated cards of seed, with the tags the
+// generator glued for each.
+func GeneratedCards(tb testing.TB, n int, seed uint64) (cards []catalog.Card, truth [][]string) {
+	tb.Helper()
+	var pages []*bytes.Buffer
+	var tl bytes.Buffer
+	if _, err := gen.Generate(gen.Config{Cards: n, Seed: seed}, gen.Output{
+		Create: func(string) (io.WriteCloser, error) {
+			pages = append(pages, new(bytes.Buffer))
+			return nopCloser{pages[len(pages)-1]}, nil
+		},
+		Truth: &tl,
+		Path:  func(string) string { return "" },
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	dec := json.NewDecoder(&tl)
+	for {
+		var line struct{ Tags []string }
+		if err := dec.Decode(&line); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			tb.Fatal(err)
+		}
+		truth = append(truth, line.Tags)
+	}
+	for _, p := range pages {
+		r := listing.NewReader(p, "gen.txt")
+		for {
+			c, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			cards = append(cards, c)
+		}
+	}
+	if len(cards) != len(truth) {
+		tb.Fatalf("%d cards read, %d in the truth", len(cards), len(truth))
+	}
+	return cards, truth
+}
+
+// TrainOnCards trains m as an import does: on the glued strings of the
+// first trained cards, and the words of every card's title and summary.
+func TrainOnCards(m *Model, cards []catalog.Card, trained int) {
+	for i, c := range cards {
+		if i < trained {
+			m.Observe(c.Glued)
+		}
+		m.ObserveText(c.Title)
+		m.ObserveText(c.Summary)
+	}
+	m.Train(2)
 }
 
 type nopCloser struct{ io.Writer }
