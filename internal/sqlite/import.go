@@ -279,11 +279,20 @@ func (im *Import) BeginPage(file string) error {
 // it has (so that importing the same page again changes nothing) unless
 // Resplit is set.
 func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
+	return im.AddPackedCard(c, split, PackSummary(c.Summary))
+}
+
+// AddPackedCard is AddCard with the card's summary packed already (see
+// PackSummary); a summary packed from other text than c's is packed again.
+func (im *Import) AddPackedCard(c catalog.Card, split catalog.SplitResult, summary PackedSummary) error {
+	if summary.of != c.Summary {
+		summary = PackSummary(c.Summary)
+	}
 	if im.page == 0 {
 		return errors.New("import: AddCard outside a page")
 	}
 	im.stats.Read++
-	id, sameRaw, err := im.upsertCard(c, split)
+	id, sameRaw, err := im.upsertCard(c, split, summary.v)
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", c.File, c.Line, err)
 	}
@@ -317,7 +326,7 @@ const (
 
 // upsertCard stores c and returns its id, and whether the card's stored
 // text (cards.raw) is now c.Raw.
-func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64, sameRaw bool, _ error) {
+func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult, packed any) (_ int64, sameRaw bool, _ error) {
 	var (
 		sourceID, categoryID sql.NullInt64
 		published            sql.NullString
@@ -384,7 +393,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 	if !exists {
 		res, err := im.exec(`INSERT INTO cards (title, summary, source_id, category_id, published, likes, read_minutes, glued, raw)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Title, im.store.codec.pack(c.Summary), sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
+			c.Title, packed, sourceID, categoryID, published, c.Likes, c.Minutes, c.Glued, storedRaw(c))
 		if err != nil {
 			return 0, false, err
 		}
@@ -409,7 +418,7 @@ func (im *Import) upsertCard(c catalog.Card, split catalog.SplitResult) (_ int64
 		}
 	}
 	if _, err := im.exec(`UPDATE cards SET summary = ?, category_id = ?, likes = ?, read_minutes = ?, glued = ?, raw = ? WHERE id = ?`,
-		im.store.codec.pack(c.Summary), categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
+		packed, categoryID, c.Likes, c.Minutes, c.Glued, storedRaw(c), id); err != nil {
 		return 0, false, err
 	}
 	if _, err := im.exec(`DELETE FROM card_tags WHERE card_id = ?`, id); err != nil {

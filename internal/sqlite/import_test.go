@@ -196,3 +196,34 @@ func TestCardWithManyTags(t *testing.T) {
 		t.Fatalf("%d tags stored, last at %d, tag 007 at %d; want 150, 149 and 7", n, last, seventh)
 	}
 }
+
+// A summary packed ahead (on another goroutine) is stored as packed; one
+// packed from other text than the card's is packed again, never stored.
+func TestAddPackedCard(t *testing.T) {
+	s, _ := MustOpenDB(t)
+	cards := []catalog.Card{testCard(0), testCard(1)}
+	cards[1].Summary = "Another summary, long enough to be worth packing: packing, packing, packing."
+	packed := []sqlite.PackedSummary{sqlite.PackSummary(cards[0].Summary), sqlite.PackSummary("not this card's summary")}
+	if _, err := s.Import(context.Background(), func(im *sqlite.Import) error {
+		if err := im.BeginPage("gen.txt"); err != nil {
+			return err
+		}
+		for i, c := range cards {
+			if err := im.AddPackedCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}, packed[i]); err != nil {
+				return err
+			}
+		}
+		return im.EndPage(catalog.PageHeader{Total: 2, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range cards {
+		a, err := s.Article(context.Background(), int64(id+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != c.Title || a.Summary != c.Summary {
+			t.Errorf("card %d stored as %q: %q, want %q: %q", id+1, a.Title, a.Summary, c.Title, c.Summary)
+		}
+	}
+}
