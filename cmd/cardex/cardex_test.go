@@ -321,7 +321,7 @@ func TestImportReportsItsSteps(t *testing.T) {
 	// (sqlite.Import.finishInParallel), then written.
 	want := []string{"learning the tags", "reading, splitting and storing 92 cards", "indexes", "aliases",
 		"counts", "order", "snapshot", "search index", "search index merge", "search words",
-		"sidebars, beside the search index", "stories", "stories written", "sidebars copied", "compaction"}
+		"sidebars, beside the search index", "stories, after the search index", "stories written", "sidebars copied", "compaction"}
 	if !slices.Equal(got, want) {
 		t.Errorf("steps reported: %q\nwant %q\nstderr:\n%s", got, want, stderr)
 	}

@@ -18,16 +18,18 @@ import (
 // 2.5M rows at 1M cards). Run one after the other they were 20, 28 and
 // 33 s of a 1M-card import, each on one core. Here the counts and the
 // order are committed, the copy is copied (a snapshot, which nothing
-// writes), and while this goroutine builds the search index in the copy
-// and then, for a big import (StoriesBesideSidebars), computes the
-// stories from the snapshot, another counts the sidebars from the
-// snapshot into a scratch database. A small import computes the stories
-// after both. Then the stories are written, and the sidebars copied in.
+// writes), and while this goroutine builds the search index in the copy,
+// another counts the sidebars from the snapshot into a scratch database
+// and then, for a big import (StoriesBesideSearchIndex), computes the
+// stories from the snapshot. A small import computes the stories after
+// both, which keeps its peak of memory lower. Then the stories are
+// written, and the sidebars copied in.
 //
 // Never three at once: on two cores that slowed the search index from
-// 37 s to 76–86 s at 1M cards. At 1M cards the search index (20–23 s)
-// then the stories (9–12 s) take about as long as the sidebars beside
-// them (27–33 s); see docs/performance.md for the orders measured.
+// 37 s to 76–86 s at 1M cards. At 1M cards the search index takes about
+// 21 s, and the sidebars (5 s since they are counted in Go) then the
+// stories (7 s) fit beside it; see docs/performance.md for the orders
+// measured.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
@@ -66,32 +68,35 @@ func (im *Import) finishInParallel() error {
 		stories     computedStories
 		sideErr     error
 		sidebarTook time.Duration
+		storiesTook time.Duration
 	)
+	computeStories := func(ctx context.Context) error {
+		releaseMemory() // what the steps before freed, before the stories' arrays
+		start := time.Now()
+		var err error
+		if stories, err = storiesOf(ctx, snap); err != nil {
+			return fmt.Errorf("import: the stories of %s: %w", snap, err)
+		}
+		storiesTook = time.Since(start)
+		return nil
+	}
 	wg.Go(func() {
 		start := time.Now()
 		if sideErr = sidebarsInto(ctx, side, snap); sideErr != nil {
 			sideErr = fmt.Errorf("import: counting the sidebars into %s: %w", side, sideErr)
-			cancel()
 		}
 		sidebarTook = time.Since(start)
+		if sideErr == nil && im.StoriesBesideSearchIndex {
+			sideErr = computeStories(ctx)
+		}
+		if sideErr != nil {
+			cancel()
+		}
 	})
 	for _, step := range indexSteps {
 		if err = im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
 			break
 		}
-	}
-	computeStories := func(ctx context.Context) error {
-		releaseMemory() // what the steps before freed, before the stories' arrays
-		return im.timed("stories", func() error {
-			var err error
-			if stories, err = storiesOf(ctx, snap); err != nil {
-				err = fmt.Errorf("import: the stories of %s: %w", snap, err)
-			}
-			return err
-		})
-	}
-	if err == nil && im.StoriesBesideSidebars {
-		err = computeStories(ctx)
 	}
 	if err != nil {
 		cancel()
@@ -105,17 +110,19 @@ func (im *Import) finishInParallel() error {
 	if err != nil {
 		return err
 	}
-	if im.Phase != nil {
-		name := "sidebars, beside the search index"
-		if im.StoriesBesideSidebars {
-			name += " and the stories"
-		}
-		im.Phase(name, sidebarTook)
-	}
-	if !im.StoriesBesideSidebars {
+	if !im.StoriesBesideSearchIndex {
 		if err := computeStories(im.ctx); err != nil {
 			return err
 		}
+	}
+	// Reported here, on the importing goroutine: Phase has one writer.
+	if im.Phase != nil {
+		im.Phase("sidebars, beside the search index", sidebarTook)
+		where := "after the search index"
+		if im.StoriesBesideSearchIndex {
+			where = "beside the search index, after the sidebars"
+		}
+		im.Phase("stories, "+where, storiesTook)
 	}
 	if err := im.timed("stories written", func() error { return im.writeStories(stories) }); err != nil {
 		return err
@@ -206,14 +213,12 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 		return err
 	}
 	// The snapshot's _cache_size is a driver parameter, which ATTACH does
-	// not read: its cache, and temp's, are set by PRAGMA.
+	// not read: its cache is set by PRAGMA.
 	if err := exec(`ATTACH DATABASE ? AS src`, "file:"+escapePath(snap)+"?"+snapshotQuery().Encode()); err != nil {
 		return err
 	}
-	for _, schema := range []string{"src", "temp"} {
-		if err := exec(`PRAGMA ` + schema + `.cache_size = ` + finishCacheSize); err != nil {
-			return err
-		}
+	if err := exec(`PRAGMA src.cache_size = ` + finishCacheSize); err != nil {
+		return err
 	}
 	// The table in the scratch database, the main one: the recount's
 	// unqualified names are found in main first, so it writes there and
@@ -225,5 +230,5 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 	if err := exec(def); err != nil {
 		return err
 	}
-	return rebuildListingFacets(func(q string) error { return exec(q) })
+	return countSidebars(ctx, db)
 }

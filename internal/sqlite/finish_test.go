@@ -36,7 +36,7 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		var phases []string
 		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
 			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
-			im.StoriesBesideSidebars = path == beside
+			im.StoriesBesideSearchIndex = path == beside
 			if err := im.BeginPage("cards.txt"); err != nil {
 				return err
 			}
@@ -66,12 +66,12 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		t.Fatalf("ImportFileInOrder finished in parallel: phases %v", phases)
 	}
 	// The stories after the sidebars, or beside them.
-	if phases := importFile(sqlite.ImportFile, parallel, cards); slices.Index(phases, "sidebars, beside the search index") < 0 ||
-		slices.Index(phases, "stories") < slices.Index(phases, "sidebars, beside the search index") {
-		t.Fatalf("ImportFile did not finish in parallel, the stories after the sidebars: phases %v", phases)
+	if phases := importFile(sqlite.ImportFile, parallel, cards); !slices.Contains(phases, "sidebars, beside the search index") ||
+		!slices.Contains(phases, "stories, after the search index") {
+		t.Fatalf("ImportFile did not finish in parallel, the stories after the search index and the sidebars: phases %v", phases)
 	}
-	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "sidebars, beside the search index and the stories") {
-		t.Fatalf("ImportFile with StoriesBesideSidebars did not count the sidebars beside the stories: phases %v", phases)
+	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "stories, beside the search index, after the sidebars") {
+		t.Fatalf("ImportFile with StoriesBesideSearchIndex did not compute the stories beside the search index: phases %v", phases)
 	}
 	compare("first import")
 	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {

@@ -90,13 +90,13 @@ type Import struct {
 	// the cards are stored (indexes, stories, search index, sidebars…)
 	// as it ends, and of the compaction (ImportFile).
 	Phase func(name string, took time.Duration)
-	// StoriesBesideSidebars makes an import into a private working copy
-	// (ImportFile) compute the stories while the sidebars are counted,
-	// after the search index, rather than after both: the stories' Go
-	// arrays and the sidebars' SQLite memory are then live at once. A
-	// big import gains time; a small one keeps its peak lower (issue 6:
-	// 64 MB of RSS for a 113 MB listing).
-	StoriesBesideSidebars bool
+	// StoriesBesideSearchIndex makes an import into a private working
+	// copy (ImportFile) compute the stories beside the search index,
+	// after the sidebars, rather than after both: the stories' Go arrays
+	// and the search index's SQLite memory are then live at once. A big
+	// import gains time; a small one keeps its peak lower (issue 6: 64
+	// MB of RSS for a 113 MB listing).
+	StoriesBesideSearchIndex bool
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 	// tagRows[n-1] inserts n tags of a card (insertCardTags); tagArgs
