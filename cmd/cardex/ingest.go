@@ -187,6 +187,9 @@ func (e environment) importCmd(args []string) error {
 		// after the sidebars (about 6 s less at 1M cards); a small one
 		// after both, which keeps its peak of memory lower (issue 6's bar).
 		im.StoriesBesideSearchIndex = input > bigInput
+		if input > bigInput {
+			im.SortThreads = min(runtime.GOMAXPROCS(0), 8)
+		}
 		start := time.Now()
 		// More room for the collector while the cards are read, split and
 		// stored (see loadMemoryLimit), and for the steps after, which

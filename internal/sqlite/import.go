@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,6 +98,11 @@ type Import struct {
 	// import gains time; a small one keeps its peak lower (issue 6: 64
 	// MB of RSS for a 113 MB listing).
 	StoriesBesideSearchIndex bool
+	// SortThreads, if above 0, lets SQLite's sorter use that many
+	// threads of its own after the load (PRAGMA threads): building the
+	// deferred indexes of 1M cards took 1.98 s with 2 instead of 2.49 s
+	// on two cores; the threads' memory is about 1 MB more of RSS.
+	SortThreads int
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 	// tagRows[n-1] inserts n tags of a card (insertCardTags); tagArgs
@@ -581,6 +587,11 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 // bumps the dataset version.
 func (im *Import) finish() error {
 	im.stored = nil // the load's filter (1 MiB) is no longer read
+	if im.SortThreads > 0 {
+		if _, err := im.tx.ExecContext(im.ctx, `PRAGMA threads = `+strconv.Itoa(im.SortThreads)); err != nil {
+			return err
+		}
+	}
 	if err := im.timed("indexes", im.restoreIndexes); err != nil {
 		return err
 	}
