@@ -144,7 +144,9 @@ func (e environment) importCmd(args []string) error {
 	// peaks at about 55 MB of RSS (docs/reliability.md, point 3). The
 	// limit grows with the input (importMemoryLimit), up to a bound.
 	input := inputBytes(paths)
-	defaultMemoryLimit(importMemoryLimit(input))
+	// Learning the tags gets the load's room: it parses every card once
+	// and allocates as the load does.
+	defaultMemoryLimit(loadMemoryLimit(input))
 	if *memprofile == "" {
 		// No heap profile wanted: no sampling of allocations either (its
 		// stack records were 1.7 MB of the importer's memory).

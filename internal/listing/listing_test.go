@@ -400,14 +400,16 @@ func (r *recorder) ObserveText(txt string) { r.seen = append(r.seen, "text "+txt
 
 // Observe feeds the observer every card of every file, in order (which
 // cards count is order-dependent past the splitter's bounds), over more
-// cards than it hands over at a time, and stops at a file it cannot read.
+// cards than it hands over at a time, and stops at a file it cannot read,
+// having observed the files before it (and, parsed ahead, none after).
 func TestObserveFeedsEveryCardInOrder(t *testing.T) {
 	fsys := fstest.MapFS{}
 	var paths, want []string
-	for f := range 3 {
+	var perFile []int
+	for f := range 5 {
 		var b strings.Builder
 		b.WriteString(header)
-		for i := range 200 {
+		for i := range 200 + 300*f {
 			title := fmt.Sprintf("Title %d.%d", f, i)
 			fmt.Fprintf(&b, "Architect\nArchitect\nMay 16, 2016 · Operations\n\n%s\n\nSummary %d.%d.\n\nDistributed SystemsKafka%d\n3 likes · 15 min read\n%s\n", title, f, i, i, title)
 			want = append(want, fmt.Sprintf("tags Distributed SystemsKafka%d", i), "text "+title, fmt.Sprintf("text Summary %d.%d.", f, i))
@@ -415,6 +417,7 @@ func TestObserveFeedsEveryCardInOrder(t *testing.T) {
 		name := fmt.Sprintf("p%d.txt", f)
 		fsys[name] = &fstest.MapFile{Data: []byte(b.String())}
 		paths = append(paths, name)
+		perFile = append(perFile, len(want))
 	}
 	var r recorder
 	if err := listing.Observe(fsys, paths, &r); err != nil {
@@ -423,8 +426,12 @@ func TestObserveFeedsEveryCardInOrder(t *testing.T) {
 	if !slices.Equal(r.seen, want) {
 		t.Fatalf("observed %d strings, want %d, in order; first difference at %d", len(r.seen), len(want), firstDiff(r.seen, want))
 	}
-	if err := listing.Observe(fsys, append(paths, "missing.txt"), &recorder{}); err == nil {
+	r = recorder{}
+	if err := listing.Observe(fsys, slices.Concat(paths[:2], []string{"missing.txt"}, paths[2:]), &r); err == nil {
 		t.Error("Observe of a missing file: no error")
+	}
+	if !slices.Equal(r.seen, want[:perFile[1]]) {
+		t.Errorf("before a missing file, observed %d strings, want the %d of the files before it", len(r.seen), perFile[1])
 	}
 }
 
