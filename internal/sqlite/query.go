@@ -1233,8 +1233,8 @@ func (s *Store) facetsOfAll(ctx context.Context) (catalog.Facets, error) {
 
 // byCountThenName orders refs by count, largest first, then by slug (a
 // slug is the name in lower case, so this is by name regardless of case,
-// in byte order: the order SQL keeps the top entries in, see
-// rebuildListingFacets).
+// in byte order: the order the import keeps the top entries in, see
+// countSidebars).
 func byCountThenName(a, b catalog.Ref) int {
 	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Slug, b.Slug))
 }
