@@ -63,6 +63,10 @@ type cachedResponse struct {
 	// send is the plain body in the spill file, to be sent from there
 	// (spilled is set too; see cachesend.go).
 	send *plainSend
+	// making[enc] is closed when the body being made in encoding enc
+	// is (see responseCache.encoded); nil when none is. Guarded by
+	// responseCache.mu.
+	making [encodings]chan struct{}
 }
 
 // cost is what a response counts against the budget.

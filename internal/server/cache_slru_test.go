@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The response cache is scan resistant: a response asked for twice stays
@@ -329,4 +331,70 @@ func TestResponseCacheEncodesConcurrently(t *testing.T) {
 	if len(c.byKey) >= 40 {
 		t.Fatalf("all %d pages kept: the test meant them to push each other out", len(c.byKey))
 	}
+}
+
+// Clients that ask at once for a kept page in an encoding it is not kept
+// in yet wait for one making of it instead of each making it: every one
+// of them gets the very bytes kept.
+func TestEncodedOnceForClientsAtOnce(t *testing.T) {
+	c := newResponseCache(1<<20, nil)
+	page := bytes.Repeat([]byte("<p>a popular page</p>\n"), 2000)
+	r := &cachedResponse{key: "popular", size: len(page)}
+	if err := c.compress(r, page, sharedMark{}, encS2); err != nil {
+		t.Fatal(err)
+	}
+	c.put(r, false)
+	// Every encoder taken: the making waits until they are given back,
+	// and the other clients come while it waits.
+	var held []*encoder
+	for range encoders {
+		held = append(held, <-c.encoders)
+	}
+	const clients = 8
+	got := make([]encodedBody, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			var err error
+			if got[i], err = c.encoded(r, encGzip); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; runtime.Gosched() {
+		c.mu.Lock()
+		making := r.making[encGzip] != nil
+		c.mu.Unlock()
+		if making {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no client is making the gzip form")
+		}
+	}
+	for _, g := range held {
+		c.encoders <- g
+	}
+	wg.Wait()
+	c.mu.Lock()
+	kept, ok := r.body(encGzip)
+	c.mu.Unlock()
+	if !ok {
+		t.Fatal("the gzip form was not kept")
+	}
+	for i, b := range got {
+		if len(b) == 0 || len(b[0]) == 0 || &b[0][0] != &kept[0][0] {
+			t.Fatalf("client %d got a gzip form of its own, not the one kept", i)
+		}
+	}
+	var all bytes.Buffer
+	kept.writeTo(&all)
+	zr, err := stdgzip.NewReader(&all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, err := io.ReadAll(zr); err != nil || !bytes.Equal(body, page) {
+		t.Fatalf("the kept gzip form does not unzip to the page (%v)", err)
+	}
+	check(t, c)
 }

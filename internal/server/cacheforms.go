@@ -276,12 +276,37 @@ func (c *responseCache) releaseShared(r *cachedResponse) {
 
 // encoded returns r's body in encoding enc, from the cache or made now
 // from the body in the other encoding (and then kept too while r is).
+// Requests that ask for it while it is being made wait for that making
+// instead of each making it: a page's first clients of the other
+// encoding come in dozens at once when the page is popular.
 func (c *responseCache) encoded(r *cachedResponse, enc encoding) (encodedBody, error) {
 	c.mu.Lock()
 	b, ok := r.body(enc)
+	wait := r.making[enc]
+	if !ok && wait == nil {
+		done := make(chan struct{})
+		r.making[enc] = done
+		defer func() {
+			c.mu.Lock()
+			r.making[enc] = nil
+			c.mu.Unlock()
+			close(done)
+		}()
+	}
 	c.mu.Unlock()
 	if ok {
 		return b, nil
+	}
+	if wait != nil {
+		<-wait
+		c.mu.Lock()
+		b, ok = r.body(enc)
+		c.mu.Unlock()
+		if ok {
+			return b, nil
+		}
+		// Made, but not kept (the response left the cache meanwhile):
+		// made again here.
 	}
 	plain := c.buffer()
 	defer c.release(plain)
