@@ -22,8 +22,9 @@ import (
 )
 
 // newSplitter builds the tag splitter: the embedded lexicon, an optional
-// extra lexicon file, the known tags, and then the corpus of paths.
-func newSplitter(lexiconFile string, known func(fn func(string, int)) error, paths []string) (*tagsplit.Model, error) {
+// extra lexicon file, what the database knows (its tags, and the splits
+// a person has yet to settle), and then the corpus of paths.
+func newSplitter(lexiconFile string, known func(*tagsplit.Model) error, paths []string) (*tagsplit.Model, error) {
 	dict, err := tagsplit.EnglishWords()
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func newSplitter(lexiconFile string, known func(fn func(string, int)) error, pat
 		}
 	}
 	if known != nil {
-		if err := known(m.AddKnown); err != nil {
+		if err := known(m); err != nil {
 			return nil, err
 		}
 	}
@@ -137,8 +138,10 @@ func (e environment) importCmd(args []string) error {
 	}
 	// A soft memory limit for the importer, unless GOMEMLIMIT sets one.
 	// Its live heap is at most about 20 MB on a 113 MB listing: the
-	// splitter's compact, capped state (about 10 MB) while cards are
-	// read, then the stories' arrays (about 40 bytes a card); without a
+	// splitter's compact, capped state (about 10 MB, and its trie of known
+	// tags, about 35 bytes a byte of them: 4 MB for 20,000 tags) while
+	// cards are read, then the stories' arrays (about 40 bytes a card);
+	// without a
 	// limit the collector lets the heap reach twice that between
 	// collections. With it, and SQLite's heap limited too, that import
 	// peaks at about 55 MB of RSS (docs/reliability.md, point 3). The
@@ -163,7 +166,16 @@ func (e environment) importCmd(args []string) error {
 		progress.say("reading %d file(s) to learn their tags", len(paths))
 		start := time.Now()
 		var err error
-		m, err = newSplitter(*lexicon, func(fn func(string, int)) error { return store.TagCounts(e.ctx, fn) }, paths)
+		m, err = newSplitter(*lexicon, func(m *tagsplit.Model) error {
+			if err := store.TagCounts(e.ctx, m.AddKnown); err != nil {
+				return err
+			}
+			unsettled, err := store.UncertainSplits(e.ctx)
+			for _, u := range unsettled {
+				m.AddUnsettled(u.Glued)
+			}
+			return err
+		}, paths)
 		if err != nil {
 			return err
 		}
@@ -189,8 +201,8 @@ func (e environment) importCmd(args []string) error {
 		// after the sidebars (about 6 s less at 1M cards); a small one
 		// after both, which keeps its peak of memory lower (issue 6's bar).
 		im.StoriesBesideSearchIndex = input > bigInput
-		if input > bigInput {
-			im.SortThreads = min(runtime.GOMAXPROCS(0), 8)
+		if n := runtime.GOMAXPROCS(0); input > bigInput && n > 1 {
+			im.SortThreads = min(n, 8) // measured with 2 on two cores
 		}
 		start := time.Now()
 		// More room for the collector while the cards are read, split and

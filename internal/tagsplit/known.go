@@ -86,6 +86,15 @@ func (m *Model) knownSplit(s string) (tags []string, ok bool) {
 	return tags, true
 }
 
+// settledKnownSplit is knownSplit for a string no person is asked to
+// settle (see AddUnsettled).
+func (m *Model) settledKnownSplit(s string) ([]string, bool) {
+	if m.unsettled[s] {
+		return nil, false
+	}
+	return m.knownSplit(s)
+}
+
 // knownWalk is knownSplit's depth-first search over the trie.
 type knownWalk struct {
 	kt     *knownTags

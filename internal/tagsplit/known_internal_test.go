@@ -61,8 +61,31 @@ func TestKnownSplit(t *testing.T) {
 	if r := m.Fork().Split("GoKafkaRedis", "nothing about them"); !r.Certain || !slices.Equal(r.Tags, []string{"Go", "Kafka", "Redis"}) {
 		t.Errorf("Split of known tags = %+v", r)
 	}
-	if r := m.Fork().Split("KafkaGo", ""); slices.Equal(r.Tags, []string{"Kafka", "Go"}) {
-		t.Errorf("Split(KafkaGo) = %+v: tags out of order", r)
+}
+
+// A string listed for a person to settle is searched even when known
+// tags cut it in one way: its tags may be those of its uncertain split.
+func TestUnsettledStringsAreSearched(t *testing.T) {
+	dict, err := EnglishWords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(dict, DefaultParams())
+	m.AddKnown("Go", 5)
+	m.AddKnown("Kafka", 5)
+	m.AddUnsettled("GoKafka")
+	m.Train(1)
+	if _, ok := m.knownSplit("GoKafka"); !ok {
+		t.Fatal("GoKafka has no known split: the test shows nothing")
+	}
+	if tags, ok := m.settledKnownSplit("GoKafka"); ok {
+		t.Errorf("an unsettled string split by known tags: %q", tags)
+	}
+	if _, ok := m.Fork().settledKnownSplit("KafkaRedis"); ok {
+		t.Error("KafkaRedis split by known tags: Redis is not known")
+	}
+	if tags, ok := m.Fork().settledKnownSplit("GoKafka"); ok {
+		t.Errorf("a fork split an unsettled string by known tags: %q", tags)
 	}
 }
 
@@ -75,8 +98,13 @@ func TestKnownSplitBounded(t *testing.T) {
 		tags = append(tags, strings.Repeat("a", n))
 	}
 	m := knownModel(t, DefaultParams(), 5, tags...)
-	if got, ok := m.knownSplit(strings.Repeat("a", 400) + "b"); ok {
+	s := strings.Repeat("a", 400) + "b"
+	if got, ok := m.knownSplit(s); ok {
 		t.Errorf("knownSplit of a's then b = %q", got)
+	}
+	k := knownWalk{kt: m.knownTags, s: s, budget: maxKnownSteps}
+	if k.from(0, ""); k.budget >= 0 || k.found != 0 {
+		t.Errorf("the walk ended with %d steps left and %d splits found: want it stopped by its bound", k.budget, k.found)
 	}
 }
 

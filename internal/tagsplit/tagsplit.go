@@ -118,6 +118,9 @@ type Model struct {
 	// knownTags are the tags counted at least KnownCount times once
 	// trained (see knownSplit); nil before Train.
 	knownTags *knownTags
+	// unsettled are the glued strings whose split a person has yet to
+	// settle (AddUnsettled): always searched, never split by knownTags.
+	unsettled map[string]bool
 	// text holds the words of the corpus's titles and summaries, exact
 	// case, by hash: a set while they are observed, then a sorted slice
 	// (200,000 words in 1.6 MB).
@@ -240,6 +243,16 @@ func (m *Model) AddLexicon(tag string) {
 	}
 	m.wcost.reset()
 	m.known.reset()
+}
+
+// AddUnsettled adds a glued string whose split was uncertain and is
+// listed for a person to settle: its known tags are the ones that
+// uncertain split stored, so they do not vouch for it; it is searched.
+func (m *Model) AddUnsettled(glued string) {
+	if m.unsettled == nil {
+		m.unsettled = map[string]bool{}
+	}
+	m.unsettled[strings.Clone(glued)] = true
 }
 
 // AddKnown adds a tag already in the database, carried by n cards.
@@ -526,7 +539,7 @@ func (m *Model) Split(glued, context string) Result {
 		hyps = []scored{{tags: appendTags(nil, e.key, m.cuts, e.seg, e.nseg)}}
 	case e == nil && m.trained && m.knownTags != nil:
 		// Made of known tags in one way only: that split, certain.
-		if tags, ok := m.knownSplit(glued); ok {
+		if tags, ok := m.settledKnownSplit(glued); ok {
 			return Result{Tags: tags, Certain: true}
 		}
 		hyps = m.search(glued, normalizeContext(context), 2)
