@@ -86,34 +86,46 @@ func Observe(fsys fs.FS, paths []string, obs Observer) error {
 	var parsers sync.WaitGroup
 	defer parsers.Wait()
 	defer close(done) // first: a parser waiting to hand a batch over stops
+	stopped := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
 	for range observeParsers {
 		parsers.Go(func() {
+			var batch []catalog.Card // taken from free when the first card comes
 			for i := range next {
 				f := files[i]
-				batch := make([]catalog.Card, 0, observeBatch)
 				send := func() bool {
 					select {
 					case f.batches <- batch:
+						batch = nil
+						return true
 					case <-done:
 						return false
 					}
-					select {
-					case batch = <-free:
-						batch = batch[:0]
-					default:
-						batch = make([]catalog.Card, 0, observeBatch)
-					}
-					return true
 				}
-				stopped := false
-				f.err = observeFile(fsys, paths[i], func(c catalog.Card) bool {
-					if batch = append(batch, c); len(batch) == observeBatch {
-						stopped = !send()
+				if !stopped() {
+					f.err = observeFile(fsys, paths[i], func(c catalog.Card) bool {
+						if batch == nil {
+							select {
+							case batch = <-free:
+								batch = batch[:0]
+							default:
+								batch = make([]catalog.Card, 0, observeBatch)
+							}
+						}
+						if batch = append(batch, c); len(batch) == observeBatch {
+							return send() && !stopped()
+						}
+						return true
+					})
+					if len(batch) > 0 && !stopped() {
+						send()
 					}
-					return !stopped
-				})
-				if !stopped && len(batch) > 0 {
-					send()
 				}
 				close(f.batches)
 			}
@@ -122,6 +134,9 @@ func Observe(fsys fs.FS, paths []string, obs Observer) error {
 	go func() {
 		defer close(next)
 		for i := range files {
+			if stopped() {
+				return
+			}
 			select {
 			case next <- i:
 			case <-done:
