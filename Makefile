@@ -54,7 +54,8 @@ GOSEC := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 #        internal/sqlite/sidebars.go and internal/tagsplit: the
 #        generator's PRNG arithmetic wraps on purpose; the union-find's
 #        int32 indexes count the cards of one story computation, and the
-#        sidebars' int32 indexes the cards, tags and years of one count; the splitter's compact corpus stores 16-bit cut
+#        sidebars' int32 indexes the cards, tags and years of one count;
+#        the splitter's compact corpus stores 16-bit cut
 #        offsets of strings it only takes up to 65,535 bytes long, 32-bit
 #        indexes of at most MaxCorpusStrings strings (times Beam close
 #        calls), at most 255 close calls a string, and 32-bit offsets into

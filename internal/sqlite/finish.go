@@ -206,7 +206,8 @@ func sidebarsInto(ctx context.Context, path, snap string) error {
 	s := openStore(path, q)
 	defer s.Close()
 	db := s.db
-	// One connection: the temporary tables of the recount are its own.
+	// One connection: the snapshot is attached to it (ATTACH is a
+	// connection's own).
 	db.SetMaxOpenConns(1)
 	exec := func(q string, args ...any) error {
 		_, err := db.ExecContext(ctx, q, args...)

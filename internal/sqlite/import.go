@@ -291,7 +291,7 @@ func (im *Import) AddCard(c catalog.Card, split catalog.SplitResult) error {
 // AddPackedCard is AddCard with the card's summary packed already (see
 // PackSummary); a summary packed from other text than c's is packed again.
 func (im *Import) AddPackedCard(c catalog.Card, split catalog.SplitResult, summary PackedSummary) error {
-	if summary.of != c.Summary {
+	if summary.v == nil || summary.of != c.Summary { // the zero PackedSummary too
 		summary = PackSummary(c.Summary)
 	}
 	if im.page == 0 {
@@ -591,6 +591,14 @@ func (im *Import) finish() error {
 		if _, err := im.tx.ExecContext(im.ctx, `PRAGMA threads = `+strconv.Itoa(im.SortThreads)); err != nil {
 			return err
 		}
+		// The connection may serve again (Store.Import): its statements
+		// after the import sort on their own thread, as before. (The
+		// transaction then open holds the store's one connection.)
+		defer func() {
+			if im.tx != nil {
+				im.tx.ExecContext(context.WithoutCancel(im.ctx), `PRAGMA threads = 0`)
+			}
+		}()
 	}
 	if err := im.timed("indexes", im.restoreIndexes); err != nil {
 		return err

@@ -201,9 +201,11 @@ func TestCardWithManyTags(t *testing.T) {
 // packed from other text than the card's is packed again, never stored.
 func TestAddPackedCard(t *testing.T) {
 	s, _ := MustOpenDB(t)
-	cards := []catalog.Card{testCard(0), testCard(1)}
+	cards := []catalog.Card{testCard(0), testCard(1), testCard(2)}
 	cards[1].Summary = "Another summary, long enough to be worth packing: packing, packing, packing."
-	packed := []sqlite.PackedSummary{sqlite.PackSummary(cards[0].Summary), sqlite.PackSummary("not this card's summary")}
+	cards[2].Summary = ""
+	// The last one's is the zero PackedSummary, as of an empty summary.
+	packed := []sqlite.PackedSummary{sqlite.PackSummary(cards[0].Summary), sqlite.PackSummary("not this card's summary"), {}}
 	if _, err := s.Import(context.Background(), func(im *sqlite.Import) error {
 		if err := im.BeginPage("gen.txt"); err != nil {
 			return err
@@ -213,7 +215,7 @@ func TestAddPackedCard(t *testing.T) {
 				return err
 			}
 		}
-		return im.EndPage(catalog.PageHeader{Total: 2, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
+		return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +227,28 @@ func TestAddPackedCard(t *testing.T) {
 		if a.Title != c.Title || a.Summary != c.Summary {
 			t.Errorf("card %d stored as %q: %q, want %q: %q", id+1, a.Title, a.Summary, c.Title, c.Summary)
 		}
+	}
+}
+
+// An import's sort threads (Import.SortThreads) end with it: the store's
+// connection sorts on its own thread again after.
+func TestSortThreadsEndWithTheImport(t *testing.T) {
+	s, _ := MustOpenDB(t)
+	if _, err := s.Import(context.Background(), func(im *sqlite.Import) error {
+		im.SortThreads = 2
+		if err := im.BeginPage("gen.txt"); err != nil {
+			return err
+		}
+		c := testCard(0)
+		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+			return err
+		}
+		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var threads int
+	if err := sqlite.QueryRowForTest(s, `PRAGMA threads`, &threads); err != nil || threads != 0 {
+		t.Fatalf("PRAGMA threads after the import: %d (%v), want 0", threads, err)
 	}
 }

@@ -26,7 +26,10 @@ import (
 // db's unqualified names must find the cards, tags, sources, categories
 // and meta tables, and a listing_facets table to write, which it
 // empties first. With one connection (sidebarsInto), every row is read
-// before the first is written.
+// before the first is written. A card that names a tag, source or
+// category with no row (which the foreign keys rule out) fails the
+// count, where the SQL dropped such an entry from a top and kept it in
+// a full list.
 func countSidebars(ctx context.Context, db sidebarDB) error {
 	tags, err := loadFacetRefs(ctx, db, "tags")
 	if err != nil {
@@ -349,7 +352,11 @@ func relatedEntries(out []facetEntry, t int32, co *facetCounter, tags facetRefs,
 		if i == t || n*total <= ac*xc || xc*100 >= total*commonPercent {
 			continue
 		}
-		rs = append(rs, rel{i, n, float64(n*total) / float64(ac*xc)})
+		lift := math.Inf(-1) // SQL's division by 0 is NULL, last in DESC order
+		if ac*xc != 0 {
+			lift = float64(n*total) / float64(ac*xc)
+		}
+		rs = append(rs, rel{i, n, lift})
 	}
 	slices.SortFunc(rs, func(a, b rel) int {
 		if aw, bw := a.n < relatedSupport, b.n < relatedSupport; aw != bw {

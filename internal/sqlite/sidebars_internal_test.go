@@ -60,7 +60,7 @@ func TestSidebarsAsSQLCounts(t *testing.T) {
 			c.Date = time.Date(2019+r.IntN(6), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
 		}
 		set := map[string]bool{}
-		for range 1 + r.IntN(5) {
+		for range r.IntN(6) { // some cards have no tag
 			set[tags[zipf.Uint64()]] = true
 		}
 		for tag := range set {
@@ -70,31 +70,59 @@ func TestSidebarsAsSQLCounts(t *testing.T) {
 		c.Glued = strings.Join(c.Tags, "")
 		cards = append(cards, c)
 	}
-	add := func(im *Import) error {
-		if err := im.BeginPage("p.txt"); err != nil {
-			return err
+	// A second import moves every card of the first category to the
+	// second: the first is left with no card.
+	moved := slices.Clone(cards)
+	for i := range moved {
+		if moved[i].Category == cats[0] {
+			moved[i].Category = cats[1]
 		}
-		for _, c := range cards {
-			if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+	}
+	add := func(cards []catalog.Card, sha string) func(im *Import) error {
+		return func(im *Import) error {
+			if err := im.BeginPage("p.txt"); err != nil {
 				return err
 			}
+			for _, c := range cards {
+				if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+					return err
+				}
+			}
+			return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, sha)
 		}
-		return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
 	}
 	parallel := filepath.Join(t.TempDir(), "parallel.db")
-	if _, err := ImportFile(ctx, parallel, nil, add); err != nil {
-		t.Fatal(err)
-	}
 	sequential := filepath.Join(t.TempDir(), "sequential.db")
-	s, err := Open(ctx, sequential)
+	for round, cards := range [][]catalog.Card{cards, moved} {
+		if _, err := ImportFile(ctx, parallel, nil, add(cards, strconv.Itoa(round))); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(ctx, sequential)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Import(ctx, add(cards, strconv.Itoa(round))); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		compareSidebarsWithSQL(t, ctx, round, parallel, sequential)
+	}
+	var empty int
+	s, err := Open(ctx, parallel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Import(ctx, add); err != nil {
-		t.Fatal(err)
+	defer s.Close()
+	if err := s.db.QueryRow(`SELECT count(*) FROM categories WHERE cards = 0`).Scan(&empty); err != nil || empty != 1 {
+		t.Fatalf("%d categories without cards after the second import (%v), want 1", empty, err)
 	}
-	s.Close()
-	for _, path := range []string{parallel, sequential} {
+}
+
+// compareSidebarsWithSQL checks that listing_facets of the databases at
+// paths is what sqlSidebars counts.
+func compareSidebarsWithSQL(t *testing.T, ctx context.Context, round int, paths ...string) {
+	t.Helper()
+	for _, path := range paths {
 		s, err := Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
@@ -116,17 +144,17 @@ func TestSidebarsAsSQLCounts(t *testing.T) {
 		for _, w := range want {
 			kinds[w[:strings.Index(w, " ")]]++
 		}
-		t.Logf("%s: %d rows (%v)", filepath.Base(path), len(want), kinds)
+		t.Logf("import %d, %s: %d rows (%v)", round+1, filepath.Base(path), len(want), kinds)
 		if len(want) < 1000 || kinds["5"] == 0 {
 			t.Fatalf("only %d rows, %d related tags: the test's cards are too few", len(want), kinds["5"])
 		}
 		if !slices.Equal(got, want) {
 			for i := range min(len(got), len(want)) {
 				if got[i] != want[i] {
-					t.Fatalf("%s: %d rows, SQL %d; first difference at row %d: %q, SQL %q", path, len(got), len(want), i, got[i], want[i])
+					t.Fatalf("import %d, %s: %d rows, SQL %d; first difference at row %d: %q, SQL %q", round+1, path, len(got), len(want), i, got[i], want[i])
 				}
 			}
-			t.Fatalf("%s: %d rows, SQL %d", path, len(got), len(want))
+			t.Fatalf("import %d, %s: %d rows, SQL %d", round+1, path, len(got), len(want))
 		}
 	}
 }
