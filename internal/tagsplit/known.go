@@ -66,10 +66,11 @@ func (m *Model) sureTag(t string) bool {
 
 // knownSplit returns the split of s into known tags in strictly ascending
 // order, if there is exactly one; ok is false if there is none, more than
-// one, or the string is too tangled to tell within maxKnownSteps.
+// one, the string is too tangled to tell within maxKnownSteps, or a
+// person has yet to settle its split (see AddUnsettled).
 func (m *Model) knownSplit(s string) (tags []string, ok bool) {
 	kt := m.knownTags
-	if kt == nil || s == "" {
+	if kt == nil || s == "" || m.unsettled[s] {
 		return nil, false
 	}
 	k := knownWalk{kt: kt, s: s, budget: maxKnownSteps}
@@ -84,15 +85,6 @@ func (m *Model) knownSplit(s string) (tags []string, ok bool) {
 		from = c
 	}
 	return tags, true
-}
-
-// settledKnownSplit is knownSplit for a string no person is asked to
-// settle (see AddUnsettled).
-func (m *Model) settledKnownSplit(s string) ([]string, bool) {
-	if m.unsettled[s] {
-		return nil, false
-	}
-	return m.knownSplit(s)
 }
 
 // knownWalk is knownSplit's depth-first search over the trie.

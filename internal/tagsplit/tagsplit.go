@@ -527,6 +527,12 @@ type Result = catalog.SplitResult
 func (m *Model) Split(glued, context string) Result {
 	var hyps []scored
 	e := m.lookup(glued)
+	if e == nil && m.trained {
+		// Made of known tags in one way only: that split, certain.
+		if tags, ok := m.knownSplit(glued); ok {
+			return Result{Tags: tags, Certain: true}
+		}
+	}
 	switch {
 	case e != nil && m.trained && e.nalt > 1:
 		cached := make([]scored, e.nalt)
@@ -537,12 +543,6 @@ func (m *Model) Split(glued, context string) Result {
 	case e != nil && m.trained && e.nseg > 0:
 		// Trained, with no close call: the split of the last round.
 		hyps = []scored{{tags: appendTags(nil, e.key, m.cuts, e.seg, e.nseg)}}
-	case e == nil && m.trained && m.knownTags != nil:
-		// Made of known tags in one way only: that split, certain.
-		if tags, ok := m.settledKnownSplit(glued); ok {
-			return Result{Tags: tags, Certain: true}
-		}
-		hyps = m.search(glued, normalizeContext(context), 2)
 	default:
 		// Leave the string's own training segmentation out, as Train does,
 		// so that it does not vouch for itself.
