@@ -31,10 +31,6 @@ const storedRelated = 20
 // of which a listing has at most a handful (a card has at most a few tags).
 const storedTags = 2 * facetTags
 
-// rebuildListingFacets recounts listing_facets from the cards (see
-// countSidebars).
-func (im *Import) rebuildListingFacets() error { return countSidebars(im.ctx, im.tx) }
-
 // facetRow is one entry of a sidebar before it is sorted and cut: its
 // kind ("tag", "source", "category" or "year"), its ref and, for a tag,
 // its Or count.

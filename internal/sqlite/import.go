@@ -449,8 +449,7 @@ func (im *Import) insertCardTags(cardID int64, tagIDs []int64, published sql.Nul
 			// OR IGNORE: two spellings of one tag on one card ("caching",
 			// "Caching") are one tag.
 			n := len(im.tagRows) + 1
-			im.tagRows = append(im.tagRows, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published) VALUES `+
-				strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?), `, n), `, `))
+			im.tagRows = append(im.tagRows, `INSERT OR IGNORE INTO card_tags (card_id, tag_id, position, published) VALUES `+valueRows(n, 4))
 		}
 		args := im.tagArgs[:0]
 		for i, t := range chunk {
@@ -583,7 +582,7 @@ func (im *Import) recordSplit(c catalog.Card, r catalog.SplitResult) error {
 }
 
 // finish recounts what the import touched, recomputes the stories (see
-// clusterStories) and the listing facets (see rebuildListingFacets) and
+// clusterStories) and the listing facets (see countSidebars) and
 // bumps the dataset version.
 func (im *Import) finish() error {
 	im.stored = nil // the load's filter (1 MiB) is no longer read
@@ -643,7 +642,7 @@ func (im *Import) finish() error {
 		}
 	}
 	if rebuild {
-		if err := im.timed("sidebars", im.rebuildListingFacets); err != nil {
+		if err := im.timed("sidebars", func() error { return countSidebars(im.ctx, im.tx) }); err != nil {
 			return err
 		}
 	}

@@ -1566,6 +1566,12 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// valueRows returns the VALUES list of a multi-row INSERT: rows
+// parenthesized groups of cols "?" each.
+func valueRows(rows, cols int) string {
+	return strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", rows), ", ")
+}
+
 func appendStrings(args []any, ss []string) []any {
 	for _, s := range ss {
 		args = append(args, s)

@@ -119,12 +119,11 @@ func countSidebars(ctx context.Context, db sidebarDB) error {
 	return w.flush()
 }
 
-// sidebarDB is what countSidebars needs of a connection or transaction.
+// sidebarDB is what countSidebars needs of a connection or transaction:
+// what the stories read with, and writing.
 type sidebarDB interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	storyReader
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // facetRefs is one table of things a sidebar lists (tags, sources or
@@ -398,8 +397,7 @@ type facetWriter struct {
 const facetBatch = 128
 
 func facetInsert(rows int) string {
-	return `INSERT INTO listing_facets (listing, id, kind, ref, n) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?), `, rows), `, `)
+	return `INSERT INTO listing_facets (listing, id, kind, ref, n) VALUES ` + valueRows(rows, 5)
 }
 
 // write adds one listing's entries, sorted by kind and ref.

@@ -42,12 +42,12 @@ const packFormatV1 = 1
 // line of a listing (listing.MaxLineBytes).
 const maxUnpacked = 64 << 10
 
-// textCodec packs and unpacks summaries. It keeps a few DEFLATE readers
-// between calls, in a free list rather than a sync.Pool: a pool is
+// textCodec unpacks summaries (packText packs them). It keeps a few
+// DEFLATE readers between calls, in a free list rather than a sync.Pool: a pool is
 // emptied at every collection, and both the server and the importer run
 // under soft memory limits that make them collect often.
 //
-// It packs with klauspost/compress's StatelessDeflate, which keeps no
+// packText packs with klauspost/compress's StatelessDeflate, which keeps no
 // state between calls: compress/flate's writer, reset for each summary,
 // began by compressing the 8 KB dictionary again to prime itself (fast
 // levels) or by clearing 640 KB of hash chains (the others), which was
@@ -72,10 +72,6 @@ func newTextCodec() *textCodec {
 	return &textCodec{readers: make(memo.FreeList[*unpacker], codecFree)}
 }
 
-// pack returns what cards.summary stores of s: a []byte (BLOB) when
-// compressing saves bytes, s itself (TEXT) otherwise.
-func (tc *textCodec) pack(s string) any { return packText(s) }
-
 // PackedSummary is a card's summary as cards.summary stores it, packed
 // ahead of Import.AddPackedCard. Packing is a pure function, safe on any
 // goroutine: the importer packs on the goroutines that split tags, where
@@ -89,7 +85,9 @@ type PackedSummary struct {
 // PackSummary packs s.
 func PackSummary(s string) PackedSummary { return PackedSummary{of: s, v: packText(s)} }
 
-// packText is textCodec.pack, which needs none of the codec's state.
+// packText returns what cards.summary stores of s: a []byte (BLOB) when
+// compressing saves bytes, s itself (TEXT) otherwise. It needs none of a
+// codec's state.
 func packText(s string) any {
 	var b bytes.Buffer
 	b.Grow(len(s)/2 + 16)
@@ -181,7 +179,7 @@ func (tc *textCodec) register(c *sqlite3.SQLiteConn) error {
 	if err := c.RegisterFunc("card_unpack", func(v any) (string, error) { return tc.unpack(v) }, true); err != nil {
 		return err
 	}
-	return c.RegisterFunc("card_pack", func(s string) any { return tc.pack(s) }, true)
+	return c.RegisterFunc("card_pack", packText, true)
 }
 
 // connector opens connections to one SQLite database, each with the
