@@ -145,10 +145,11 @@ func (e environment) importCmd(args []string) error {
 	// limit the collector lets the heap reach twice that between
 	// collections. With it, and SQLite's heap limited too, that import
 	// peaks at about 55 MB of RSS (docs/reliability.md, point 3). The
-	// limit grows with the input (importMemoryLimit), up to a bound.
+	// limit grows with the input (importMemoryLimit), up to a bound, and
+	// a big input gets more room while its cards are read: learning the
+	// tags and the load, which parse every card and allocate alike (see
+	// loadMemoryLimit).
 	input := inputBytes(paths)
-	// Learning the tags gets the load's room: it parses every card once
-	// and allocates as the load does.
 	defaultMemoryLimit(loadMemoryLimit(input))
 	if *memprofile == "" {
 		// No heap profile wanted: no sampling of allocations either (its
@@ -198,17 +199,19 @@ func (e environment) importCmd(args []string) error {
 		im.Resplit = *resplit
 		im.Phase = progress.phase
 		// A big import computes its stories beside the search index,
-		// after the sidebars (about 6 s less at 1M cards); a small one
-		// after both, which keeps its peak of memory lower (issue 6's bar).
-		im.StoriesBesideSearchIndex = input > bigInput
-		if n := runtime.GOMAXPROCS(0); input > bigInput && n > 1 {
-			im.SortThreads = min(n, 8) // measured with 2 on two cores
+		// after the sidebars (about 6 s less at 1M cards), where a small
+		// one computes them after both, which keeps its peak of memory
+		// lower (issue 6's bar); and it lets SQLite sort on every core.
+		if input > bigInput {
+			im.StoriesBesideSearchIndex = true
+			if n := runtime.GOMAXPROCS(0); n > 1 {
+				im.SortThreads = min(n, 8) // measured with 2 on two cores
+			}
 		}
 		start := time.Now()
-		// More room for the collector while the cards are read, split and
-		// stored (see loadMemoryLimit), and for the steps after, which
-		// hold the stories' arrays (see finishMemoryLimit).
-		defaultMemoryLimit(loadMemoryLimit(input))
+		// The cards are read, split and stored under loadMemoryLimit, set
+		// before the tags were learned; the steps after, which hold the
+		// stories' arrays, get finishMemoryLimit.
 		defer defaultMemoryLimit(finishMemoryLimit(input))
 		// Reading and splitting run on their own goroutine, storing on
 		// this one, so that the two use both cores. The reader sends
@@ -457,7 +460,7 @@ func openExisting(e environment, path string) (*sqlite.Store, error) {
 
 // bigInput is where an import's input becomes big: past it the importer
 // trades memory for time (more room for the collector and for SQLite,
-// the stories beside the sidebars), within issue 5's 200 MB of RSS for
+// the stories beside the search index), within issue 5's 200 MB of RSS for
 // 1M cards (597 MB of listings). Below it an import keeps to issue 6's
 // 64 MB for a 113 MB listing.
 const bigInput = 256 << 20
