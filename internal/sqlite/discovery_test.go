@@ -117,17 +117,7 @@ func tagged(i int, tags ...string) catalog.Card {
 // importTagged imports cards as one page and returns the summary.
 func importTagged(tb testing.TB, s *sqlite.Store, sha string, cards ...catalog.Card) catalog.ImportStats {
 	tb.Helper()
-	stats, err := s.Import(context.Background(), func(im *sqlite.Import) error {
-		if err := im.BeginPage("aliases.txt"); err != nil {
-			return err
-		}
-		for _, c := range cards {
-			if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
-				return err
-			}
-		}
-		return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, sha)
-	})
+	stats, err := s.Import(context.Background(), sqlite.PageImport("aliases.txt", sha, cards...))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -236,14 +236,7 @@ func TestSortThreadsEndWithTheImport(t *testing.T) {
 	s, _ := MustOpenDB(t)
 	if _, err := s.Import(context.Background(), func(im *sqlite.Import) error {
 		im.SortThreads = 2
-		if err := im.BeginPage("gen.txt"); err != nil {
-			return err
-		}
-		c := testCard(0)
-		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
-			return err
-		}
-		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "sha")
+		return sqlite.PageImport("gen.txt", "sha", testCard(0))(im)
 	}); err != nil {
 		t.Fatal(err)
 	}

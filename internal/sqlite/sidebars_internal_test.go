@@ -78,30 +78,17 @@ func TestSidebarsAsSQLCounts(t *testing.T) {
 			moved[i].Category = cats[1]
 		}
 	}
-	add := func(cards []catalog.Card, sha string) func(im *Import) error {
-		return func(im *Import) error {
-			if err := im.BeginPage("p.txt"); err != nil {
-				return err
-			}
-			for _, c := range cards {
-				if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
-					return err
-				}
-			}
-			return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, sha)
-		}
-	}
 	parallel := filepath.Join(t.TempDir(), "parallel.db")
 	sequential := filepath.Join(t.TempDir(), "sequential.db")
 	for round, cards := range [][]catalog.Card{cards, moved} {
-		if _, err := ImportFile(ctx, parallel, nil, add(cards, strconv.Itoa(round))); err != nil {
+		if _, err := ImportFile(ctx, parallel, nil, PageImport("p.txt", strconv.Itoa(round), cards...)); err != nil {
 			t.Fatal(err)
 		}
 		s, err := Open(ctx, sequential)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, add(cards, strconv.Itoa(round))); err != nil {
+		if _, err := s.Import(ctx, PageImport("p.txt", strconv.Itoa(round), cards...)); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
