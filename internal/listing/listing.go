@@ -68,6 +68,8 @@ type Reader struct {
 	br      *bufio.Reader
 	line    int       // lines read from br so far
 	ahead   []rawLine // look-ahead, read but not consumed
+	buf     []byte    // the line being read, kept between lines
+	parts   []string  // the lines of the card being read (readCard)
 	header  catalog.PageHeader
 	started bool
 	done    bool
@@ -194,15 +196,16 @@ func (r *Reader) readHeader() error {
 // plausibly starts a card) and returns a *Diagnostic. After a read error it
 // returns that error (a *FileError), with r.err set.
 func (r *Reader) readCard() (catalog.Card, error) {
-	var (
-		c   catalog.Card
-		raw strings.Builder
-	)
+	var c catalog.Card
 	first, _ := r.peek()
 	c.File, c.Line = r.name, first.num
+	// The card's lines, joined once at the end: one allocation of the
+	// card's size, where a growing builder made several.
+	parts := r.parts[:0]
+	defer func() { clear(parts); r.parts = parts[:0] }()
 	take := func() rawLine {
 		l := r.next()
-		raw.WriteString(l.raw)
+		parts = append(parts, l.raw)
 		return l
 	}
 	fail := func(l rawLine, format string, args ...any) (catalog.Card, error) {
@@ -326,7 +329,7 @@ func (r *Reader) readCard() (catalog.Card, error) {
 	default:
 		return fail(rt, "the title after the stats line differs from the card's title %q", clip(c.Title))
 	}
-	c.Raw = raw.String()
+	c.Raw = strings.Join(parts, "")
 	return c, nil
 }
 
@@ -405,7 +408,9 @@ func (r *Reader) peekAt(k int) (rawLine, error) {
 func (r *Reader) next() rawLine {
 	l, _ := r.peek()
 	if len(r.ahead) > 0 && !l.eof {
-		r.ahead = r.ahead[1:]
+		// Shifted down, not resliced: a look-ahead of a few lines then
+		// keeps one array for the whole file.
+		r.ahead = r.ahead[:copy(r.ahead, r.ahead[1:])]
 	}
 	return l
 }
@@ -435,7 +440,8 @@ func (r *Reader) atCardStart(blankStart bool) bool {
 // read reads one line, enforcing MaxLineBytes, UTF-8 and no NUL bytes, and
 // normalizing CRLF to LF and dropping a leading BOM.
 func (r *Reader) read() (rawLine, error) {
-	var buf []byte
+	buf := r.buf[:0]
+	defer func() { r.buf = buf[:0] }()
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		buf = append(buf, chunk...)
@@ -467,12 +473,13 @@ func (r *Reader) read() (rawLine, error) {
 		return rawLine{}, &FileError{Diagnostic{r.name, r.line, "invalid UTF-8: listing pages are UTF-8 text"}}
 	}
 	r.sum.Write(text)
-	raw := string(text)
-	if hasNL {
-		raw += "\n"
-		r.sum.Write(newline)
+	if !hasNL {
+		t := string(text)
+		return rawLine{text: t, raw: t, num: r.line}, nil
 	}
-	return rawLine{text: string(text), raw: raw, num: r.line}, nil
+	r.sum.Write(newline)
+	raw := string(append(text, '\n')) // one string for both: text is raw without its "\n"
+	return rawLine{text: raw[:len(text)], raw: raw, num: r.line}, nil
 }
 
 var newline = []byte("\n")
