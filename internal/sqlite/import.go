@@ -125,11 +125,12 @@ type Import struct {
 	now         string
 	stats       catalog.ImportStats
 
-	tags       map[string]int64 // slug -> id
-	tagNames   map[string]int64 // a spelling tagID resolved -> its id, which never changes within an import
-	sources    map[string]int64 // name -> id
-	categories map[string]int64 // name -> id
-	slugsTaken map[string]bool  // "s:" + source slug, "c:" + category slug
+	tags       map[string]int64  // slug -> id
+	tagNames   map[string]int64  // a spelling tagID resolved -> its id, which never changes within an import
+	tagSlugs   map[string]string // a tag's spelling -> catalog.Slugify of it (tagSlug)
+	sources    map[string]int64  // name -> id
+	categories map[string]int64  // name -> id
+	slugsTaken map[string]bool   // "s:" + source slug, "c:" + category slug
 	changed    bool
 
 	page      int64          // the page being written; 0 between pages
@@ -228,7 +229,8 @@ func (im *Import) load() error {
 			return err
 		}
 	}
-	im.tags, im.tagNames, im.sources, im.categories = map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	im.tags, im.tagNames, im.tagSlugs = map[string]int64{}, map[string]int64{}, map[string]string{}
+	im.sources, im.categories = map[string]int64{}, map[string]int64{}
 	im.slugsTaken, im.uncertain, im.wasUncertain = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	load := func(query string, fn func(id int64, name, slug string)) error {
 		rows, err := im.query(query)
@@ -313,7 +315,7 @@ func (im *Import) AddPackedCard(c catalog.Card, split catalog.SplitResult, summa
 		return err
 	}
 	for _, t := range c.Tags {
-		slug := catalog.Slugify(t)
+		slug := im.tagSlug(t)
 		im.pageTags[slug]++
 		if _, ok := im.pageTagNm[slug]; !ok {
 			// A copy: t is cut from the card's text, which a page of
@@ -475,9 +477,9 @@ func (im *Import) tagID(name string) (int64, error) {
 	if id, ok := im.tagNames[name]; ok {
 		return id, nil
 	}
-	slug := catalog.Slugify(name)
+	slug := im.tagSlug(name)
 	if id, ok := im.tags[slug]; ok {
-		im.tagNames[name] = id
+		im.tagNames[strings.Clone(name)] = id
 		return id, nil
 	}
 	res, err := im.exec(`INSERT INTO tags (name, slug) VALUES (?, ?)`, name, slug)
@@ -485,9 +487,22 @@ func (im *Import) tagID(name string) (int64, error) {
 		return 0, err
 	}
 	id, _ := res.LastInsertId()
-	im.tags[slug], im.tagNames[name] = id, id
+	im.tags[slug], im.tagNames[strings.Clone(name)] = id, id
 	im.stats.NewTags++
 	return id, nil
+}
+
+// tagSlug returns catalog.Slugify(name), remembered by spelling: every
+// tag of every card is slugified (for its id and the page's tags), 22k
+// tags among 4.5M at 1M cards.
+func (im *Import) tagSlug(name string) string {
+	if slug, ok := im.tagSlugs[name]; ok {
+		return slug
+	}
+	slug := catalog.Slugify(name)
+	// A copy of the spelling: name is cut from a card's text.
+	im.tagSlugs[strings.Clone(name)] = slug
+	return slug
 }
 
 // refID returns the id of the source or category called name, adding it
