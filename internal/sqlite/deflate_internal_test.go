@@ -57,7 +57,7 @@ func TestDictDeflaterRoundTrip(t *testing.T) {
 		d := newDictDeflater(dict)
 		for _, s := range append(deflateTexts(), seedSummaries(t)...) {
 			packed := d.deflate(nil, []byte(s))
-			if got := inflate(t, packed, d.dict); string(got) != s {
+			if got := inflate(t, packed, dict); string(got) != s { // the whole dictionary, as a reader is given it
 				t.Fatalf("dictionary of %d bytes: %.40q… (%d bytes) came back as %.40q… (%d bytes)", len(dict), s, len(s), got, len(got))
 			}
 		}
