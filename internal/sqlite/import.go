@@ -708,9 +708,13 @@ var countSteps = []recountStep{
 	}},
 	// Each card's place in the default order, the search index's
 	// rowid (migration 0008); only the cards whose place moved are
-	// written.
+	// written. SQLite scans the places and seeks each card: in id
+	// order, not in the places' own, so that it rewrites the cards
+	// table page after page rather than a page at random for each
+	// card (1M cards with no place yet, sqlite3 on an imported
+	// database: 1.79 s against 3.17 s, the same places).
 	{name: "order", queries: []string{`UPDATE cards SET seq = o.r
-			FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards) o
+			FROM (SELECT id, row_number() OVER (ORDER BY published DESC NULLS LAST, id DESC) AS r FROM cards ORDER BY id) o
 			WHERE o.id = cards.id AND cards.seq IS NOT o.r`}, then: (*Import).restoreSeqIndex},
 }
 
