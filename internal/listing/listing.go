@@ -410,7 +410,9 @@ func (r *Reader) next() rawLine {
 	if len(r.ahead) > 0 && !l.eof {
 		// Shifted down, not resliced: a look-ahead of a few lines then
 		// keeps one array for the whole file.
-		r.ahead = r.ahead[:copy(r.ahead, r.ahead[1:])]
+		n := copy(r.ahead, r.ahead[1:])
+		r.ahead[n] = rawLine{} // not kept alive past its use
+		r.ahead = r.ahead[:n]
 	}
 	return l
 }
@@ -460,11 +462,12 @@ func (r *Reader) read() (rawLine, error) {
 		break
 	}
 	r.line++
+	line := buf // buf itself stays whole, for the next line
 	if r.line == 1 {
-		buf = bytes.TrimPrefix(buf, []byte("\uFEFF"))
+		line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 	}
-	hasNL := bytes.HasSuffix(buf, []byte("\n"))
-	text := bytes.TrimSuffix(buf, []byte("\n"))
+	hasNL := bytes.HasSuffix(line, []byte("\n"))
+	text := bytes.TrimSuffix(line, []byte("\n"))
 	text = bytes.TrimSuffix(text, []byte("\r"))
 	if i := bytes.IndexByte(text, 0); i >= 0 {
 		return rawLine{}, &FileError{Diagnostic{r.name, r.line, "NUL byte in line: this is binary data, not a listing page"}}

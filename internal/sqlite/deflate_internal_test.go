@@ -36,6 +36,12 @@ func deflateTexts() []string {
 		lengths.WriteString(run + "|" + run + "#")
 	}
 	far := string(random[:100]) + strings.Repeat("The article explains ", 1700) + string(random[:100])
+	// The dictionary's start at exactly the window's reach (32768 back),
+	// then one byte past it, with the dictionary's text in between.
+	reach := func(dict []byte) string {
+		at := 1<<15 - len(dict)
+		return string(random[:at]) + string(dict[:64]) + string(random[at:at+1]) + string(dict[:64]) + string(summaryDictV1[100:400])
+	}
 	return []string{
 		"", "x", "ab", "abc", "abcd", "aaaa", "aaaaaaaaa",
 		strings.Repeat("a", 258), strings.Repeat("a", 259), strings.Repeat("ab", 5000),
@@ -44,7 +50,7 @@ func deflateTexts() []string {
 		"本文介绍了分布式系统中的一致性协议，包括 Raft 和 Paxos 的实现细节。",
 		"exactly‑once delivery — the “outbox” pattern\u202fwith back‑pressure",
 		"\x00\xff not UTF-8 \xc3",
-		string(random[:1000]), string(random), lengths.String(), far,
+		string(random[:1000]), string(random), lengths.String(), far, reach(summaryDictV1),
 	}
 }
 
