@@ -443,7 +443,6 @@ func (r *Reader) atCardStart(blankStart bool) bool {
 // normalizing CRLF to LF and dropping a leading BOM.
 func (r *Reader) read() (rawLine, error) {
 	buf := r.buf[:0]
-	defer func() { r.buf = buf[:0] }()
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		buf = append(buf, chunk...)
@@ -461,8 +460,9 @@ func (r *Reader) read() (rawLine, error) {
 		}
 		break
 	}
+	r.buf = buf // kept, grown, for the next line: what follows copies out of it
 	r.line++
-	line := buf // buf itself stays whole, for the next line
+	line := buf
 	if r.line == 1 {
 		line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 	}
