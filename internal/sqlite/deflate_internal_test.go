@@ -103,32 +103,3 @@ func FuzzDictDeflate(f *testing.F) {
 		}
 	})
 }
-
-// BenchmarkDictDeflate packs the seed's 92 summaries (one op is all of
-// them) with the dictDeflater and, as the reference in the same run, with
-// compress/flate's writer at BestSpeed, reset with the dictionary for
-// each.
-func BenchmarkDictDeflate(b *testing.B) {
-	texts := seedSummaries(b)
-	b.Run("dictDeflater", func(b *testing.B) {
-		d := newDictDeflater(summaryDictV1)
-		var buf []byte
-		for b.Loop() {
-			for _, s := range texts {
-				buf = d.deflate(buf[:0], []byte(s))
-			}
-		}
-	})
-	b.Run("flate-BestSpeed", func(b *testing.B) {
-		var buf bytes.Buffer
-		w, _ := flate.NewWriterDict(&buf, flate.BestSpeed, summaryDictV1)
-		for b.Loop() {
-			for _, s := range texts {
-				buf.Reset()
-				w.Reset(&buf) // keeps the dictionary
-				w.Write([]byte(s))
-				w.Close()
-			}
-		}
-	})
-}

@@ -45,19 +45,9 @@ var summaryDeflater = newDictDeflater(summaryDictV1)
 const maxUnpacked = 64 << 10
 
 // textCodec unpacks summaries (packText packs them). It keeps a few
-// DEFLATE readers between calls, in a free list rather than a sync.Pool: a pool is
-// emptied at every collection, and both the server and the importer run
-// under soft memory limits that make them collect often.
-//
-// packText packs with a dictDeflater (deflate.go), which hashes the
-// dictionary once rather than for each summary, and writes the fixed
-// Huffman codes rather than a table of its own in each stream.
-// Measured on the 100k corpus's 100,000 summaries (31.4 MB): 16.66 MB
-// (53.0%) in 0.45 s, where klauspost/compress's StatelessDeflate, used
-// before, packed them into 17.65 MB (56.2%) in 1.12-1.17 s; 300-byte
-// pieces of web/docs/, text unlike the dictionary, pack to 68.7% of
-// their bytes against its 66.9%. Its output is format 1 as before, raw
-// DEFLATE against the same dictionary, which compress/flate unpacks.
+// DEFLATE readers between calls, in a free list rather than a sync.Pool:
+// a pool is emptied at every collection, and both the server and the
+// importer run under soft memory limits that make them collect often.
 type textCodec struct {
 	readers memo.FreeList[*unpacker]
 }
@@ -86,6 +76,16 @@ func PackSummary(s string) PackedSummary { return PackedSummary{of: s, v: packTe
 // packText returns what cards.summary stores of s: a []byte (BLOB) when
 // compressing saves bytes, s itself (TEXT) otherwise. It needs none of a
 // codec's state.
+//
+// It packs with a dictDeflater (deflate.go), which hashes the dictionary
+// once rather than for each summary, and writes the fixed Huffman codes
+// rather than a table of its own in each stream. Measured on the 100k
+// corpus's 100,000 summaries (31.4 MB): 16.66 MB (53.0%) in 0.45 s, where
+// klauspost/compress's StatelessDeflate, used before, packed them into
+// 17.65 MB (56.2%) in 1.12-1.17 s; 300-byte pieces of web/docs/, text
+// unlike the dictionary, pack to 68.7% of their bytes against its 66.9%.
+// BenchmarkTextCodec/pack-reference is compress/flate's fastest level,
+// reset with the dictionary for each summary, in the same run.
 func packText(s string) any {
 	b := make([]byte, 1, len(s)/2+16)
 	b[0] = packFormatV1
