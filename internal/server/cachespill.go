@@ -514,12 +514,13 @@ func (s *spillFile) close() error {
 	s.broken = true
 	clear(s.index)
 	s.queue, s.head = nil, 0
-	for idle := true; idle; {
+drain: // the senders kept idle
+	for {
 		select {
 		case g := <-s.senders: // nil when there are none: never ready
 			g.Close()
 		default:
-			idle = false
+			break drain
 		}
 	}
 	if s.f == nil { // never made
