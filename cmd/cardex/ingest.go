@@ -141,9 +141,8 @@ func (e environment) importCmd(args []string) error {
 	// splitter's compact, capped state (about 10 MB, and its trie of known
 	// tags, about 35 bytes a byte of them: 4 MB for 20,000 tags) while
 	// cards are read, then the stories' arrays (about 40 bytes a card);
-	// without a
-	// limit the collector lets the heap reach twice that between
-	// collections. With it, and SQLite's heap limited too, that import
+	// without a limit the collector lets the heap reach twice that
+	// between collections. With it, and SQLite's heap limited too, that import
 	// peaks at about 55 MB of RSS (docs/reliability.md, point 3). The
 	// limit grows with the input (importMemoryLimit), up to a bound, and
 	// a big input gets more room while its cards are read: learning the
