@@ -145,6 +145,7 @@ fuzz:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzQueryString$$' -fuzztime $(FUZZTIME) ./internal/server
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzMarkMatches$$' -fuzztime $(FUZZTIME) ./internal/sqlite
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzDictDeflate$$' -fuzztime $(FUZZTIME) ./internal/sqlite
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -fuzz '^FuzzInflateFixed$$' -fuzztime $(FUZZTIME) ./internal/sqlite
 
 # End-to-end benchmarks (cmd/cardex-bench; web/docs/performance.md says
 # what they measure). They need Debian's wrk and nginx, and say how to

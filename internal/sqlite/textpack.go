@@ -119,6 +119,17 @@ func (tc *textCodec) unpack(v any) (string, error) {
 			u = &unpacker{buf: make([]byte, 0, 4096)}
 		}
 		defer tc.readers.Give(u)
+		// What dictDeflater wrote (fixed codes) is read without
+		// compress/flate; anything else, with it.
+		if out, ok, err := inflateFixed(u.buf[:0], v[1:], summaryDictV1, maxUnpacked); ok {
+			if err != nil {
+				return "", fmt.Errorf("card_unpack: %w", err)
+			}
+			if cap(out) <= 16<<10 {
+				u.buf = out
+			}
+			return string(out), nil
+		}
 		u.src.Reset(v[1:])
 		if u.r == nil {
 			u.r = flate.NewReaderDict(&u.src, summaryDictV1)

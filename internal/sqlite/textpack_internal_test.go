@@ -112,7 +112,9 @@ func TestSummariesStoredPacked(t *testing.T) {
 // all of them): the importer packs every summary, and a served page
 // unpacks each of its cards'. pack-reference packs them with
 // compress/flate's writer at BestSpeed, reset with the dictionary for
-// each, as a reference measured in the same run.
+// each, and unpack-reference unpacks them with compress/flate's reader,
+// reset with the dictionary for each, as references measured in the same
+// run.
 func BenchmarkTextCodec(b *testing.B) {
 	texts := seedSummaries(b)
 	tc := newTextCodec()
@@ -145,6 +147,26 @@ func BenchmarkTextCodec(b *testing.B) {
 				if _, err := tc.unpack(p); err != nil {
 					b.Fatal(err)
 				}
+			}
+		}
+	})
+	b.Run("unpack-reference", func(b *testing.B) {
+		var src bytes.Reader
+		r := flate.NewReaderDict(&src, summaryDictV1)
+		buf := make([]byte, 0, 4096)
+		for b.Loop() {
+			for _, p := range packed {
+				v, ok := p.([]byte)
+				if !ok {
+					continue
+				}
+				src.Reset(v[1:])
+				r.(flate.Resetter).Reset(&src, summaryDictV1)
+				out := bytes.NewBuffer(buf[:0])
+				if _, err := out.ReadFrom(r); err != nil {
+					b.Fatal(err)
+				}
+				_ = out.String()
 			}
 		}
 	})
