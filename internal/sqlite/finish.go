@@ -25,11 +25,14 @@ import (
 // both, which keeps its peak of memory lower. Then the stories are
 // written, and the sidebars copied in.
 //
-// Never three at once: on two cores that slowed the search index from
-// 37 s to 76–86 s at 1M cards. At 1M cards the search index takes about
-// 21 s, and the sidebars (5 s since they are counted in Go) then the
-// stories (7 s) fit beside it; see docs/performance.md for the orders
-// measured.
+// Never three long steps at once: on two cores that slowed the search
+// index from 37 s to 76–86 s at 1M cards. At 1M cards the search index
+// takes about 15 s, and the sidebars (5 s since they are counted in Go)
+// then the stories (7 s) fit beside it; see docs/performance.md for the
+// orders measured. A third goroutine reads the search index's rows from
+// the snapshot for it (searchfeed.go): 5 s of CPU over those 15, where
+// reading them through the view on the importer's own goroutine made the
+// index 17–19 s.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
@@ -93,10 +96,23 @@ func (im *Import) finishInParallel() error {
 			cancel()
 		}
 	})
-	for _, step := range indexSteps {
-		if err = im.timed(step.name, func() error { return im.runStep(step) }); err != nil {
+	// The search index's rows are read from the snapshot on a goroutine
+	// of their own (see searchfeed.go); a failed step ends the reading
+	// (cancel, below).
+	rows, readDone := make(chan []searchRow, 4), make(chan struct{})
+	var readErr error
+	wg.Go(func() {
+		defer close(readDone)
+		readErr = readSearchRows(ctx, snap, rows)
+	})
+	err = im.timed(indexSteps[0].name, func() error {
+		return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })
+	})
+	for _, step := range indexSteps[1:] {
+		if err != nil {
 			break
 		}
+		err = im.timed(step.name, func() error { return im.runStep(step) })
 	}
 	if err != nil {
 		cancel()

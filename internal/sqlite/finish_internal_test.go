@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,5 +63,59 @@ func TestParallelFinishFailureLeavesTheDatabase(t *testing.T) {
 		if strings.Contains(e.Name(), ".import-") {
 			t.Errorf("%s left behind (the import failed with: %v)", e.Name(), err)
 		}
+	}
+}
+
+// Rows of the search index that end early, because their reader failed,
+// fail the import with the reader's error: never an index with cards
+// missing. A reader that cannot find a card's tag says which.
+func TestSearchIndexRowsEndingEarly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cardex.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows := make(chan []searchRow, 1)
+	rows <- []searchRow{{seq: 1, title: "Only one"}}
+	close(rows)
+	failed := errors.New("the snapshot went away")
+	_, err = s.Import(ctx, func(im *Import) error {
+		return im.fillSearchIndex(rows, func() error { return failed })
+	})
+	if !errors.Is(err, failed) || !strings.Contains(err.Error(), "search index") {
+		t.Fatalf("an import whose index rows ended early: %v; want the reader's error", err)
+	}
+
+	snap := filepath.Join(t.TempDir(), "snap.db")
+	w, err := Open(ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Import(ctx, func(im *Import) error {
+		if err := im.BeginPage("p.txt"); err != nil {
+			return err
+		}
+		c := catalog.Card{File: "p.txt", Line: 4, Source: "S", Date: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC),
+			Title: "T", Summary: "A summary.", Glued: "AB", Tags: []string{"A", "B"}, Raw: "T\n"}
+		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+			return err
+		}
+		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "x")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.ExecContext(ctx, `PRAGMA foreign_keys = OFF; DELETE FROM tags WHERE name = 'B'`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	out := make(chan []searchRow)
+	go func() {
+		for range out {
+		}
+	}()
+	if err := readSearchRows(ctx, snap, out); err == nil || !strings.Contains(err.Error(), "names tag") {
+		t.Fatalf("rows of a card whose tag is gone: %v; want an error that says so", err)
 	}
 }

@@ -711,6 +711,16 @@ var countSteps = []recountStep{
 			WHERE o.id = cards.id AND cards.seq IS NOT o.r`}, then: (*Import).restoreSeqIndex},
 }
 
+// searchIndexBegin empties the search index before it is filled in
+// the order of its rowid, with no merge meanwhile, and searchIndexEnd
+// lets FTS5 merge again (see indexSteps).
+var searchIndexBegin = []string{
+	`INSERT INTO cards_fts (cards_fts) VALUES ('delete-all')`,
+	`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 0)`,
+}
+
+const searchIndexEnd = `INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 4)` // the default
+
 // indexSteps build the search index, after countSteps (its rowid is each
 // card's place).
 var indexSteps = []recountStep{
@@ -731,13 +741,15 @@ var indexSteps = []recountStep{
 	// segment of them all anyway, so the build merges only when 16
 	// wait at one level (crisismerge), which writes the index about
 	// log16 instead of log4 times over.
-	{name: "search index", queries: []string{
-		`INSERT INTO cards_fts (cards_fts) VALUES ('delete-all')`,
-		`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 0)`,
+	//
+	// An import into a private copy (finishInParallel) feeds the same
+	// rows from Go instead (searchIndexFromGo): the view costs more
+	// than the index.
+	{name: "search index", queries: slices.Concat(searchIndexBegin, []string{
 		`INSERT INTO cards_fts (rowid, title, summary, tags, source)
 			SELECT seq, title, summary, tags, source FROM card_search ORDER BY seq`,
-		`INSERT INTO cards_fts (cards_fts, rank) VALUES ('automerge', 4)`, // the default
-	}},
+		searchIndexEnd,
+	})},
 	// Then merged into one segment (3.8 s at 1M cards). The
 	// rebuild leaves several, and every FTS5 query opens each
 	// term in each of them: a query that seeks (a highlight of a
