@@ -99,7 +99,7 @@ func (im *Import) finishInParallel() error {
 	// The search index's rows are read from the snapshot on a goroutine
 	// of their own (see searchfeed.go); a failed step ends the reading
 	// (cancel, below).
-	rows, readDone := make(chan []searchRow, 4), make(chan struct{})
+	rows, readDone := make(chan []searchRow, 2), make(chan struct{})
 	var readErr error
 	wg.Go(func() {
 		defer close(readDone)

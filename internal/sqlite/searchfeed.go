@@ -30,7 +30,7 @@ type searchRow struct {
 }
 
 // searchBatch is how many rows go over the channel at a time.
-const searchBatch = 512
+const searchBatch = 64
 
 const insertSearchRow = `INSERT INTO cards_fts (rowid, title, summary, tags, source) VALUES (?, ?, ?, ?, ?)`
 
