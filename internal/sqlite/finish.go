@@ -105,7 +105,7 @@ func (im *Import) finishInParallel() error {
 		defer close(readDone)
 		readErr = readSearchRows(ctx, snap, rows)
 	})
-	err = im.timed(indexSteps[0].name, func() error {
+	err = im.timed(indexSteps[0].name, func() error { // the search index, filled from rows
 		return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })
 	})
 	for _, step := range indexSteps[1:] {

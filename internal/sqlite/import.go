@@ -743,8 +743,8 @@ var indexSteps = []recountStep{
 	// log16 instead of log4 times over.
 	//
 	// An import into a private copy (finishInParallel) feeds the same
-	// rows from Go instead (searchIndexFromGo): the view costs more
-	// than the index.
+	// rows from Go instead (fillSearchIndex, searchfeed.go): the view
+	// costs more than the index.
 	{name: "search index", queries: slices.Concat(searchIndexBegin, []string{
 		`INSERT INTO cards_fts (rowid, title, summary, tags, source)
 			SELECT seq, title, summary, tags, source FROM card_search ORDER BY seq`,
