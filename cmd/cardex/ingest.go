@@ -200,9 +200,11 @@ func (e environment) importCmd(args []string) error {
 		// A big import computes its stories beside the search index,
 		// after the sidebars (about 6 s less at 1M cards), where a small
 		// one computes them after both, which keeps its peak of memory
-		// lower (issue 6's bar); and it lets SQLite sort on every core.
+		// lower (issue 6's bar); it reads the search index's rows on a
+		// goroutine of their own, which only a big one gains by; and it
+		// lets SQLite sort on every core.
 		if input > bigInput {
-			im.StoriesBesideSearchIndex = true
+			im.StoriesBesideSearchIndex, im.SearchRowsBeside = true, true
 			if n := runtime.GOMAXPROCS(0); n > 1 {
 				im.SortThreads = min(n, 8) // measured with 2 on two cores
 			}

@@ -29,10 +29,10 @@ import (
 // index from 37 s to 76–86 s at 1M cards. At 1M cards the search index
 // takes about 15 s, and the sidebars (5 s since they are counted in Go)
 // then the stories (7 s) fit beside it; see docs/performance.md for the
-// orders measured. A third goroutine reads the search index's rows from
-// the snapshot for it (searchfeed.go): 5 s of CPU over those 15, where
-// reading them through the view on the importer's own goroutine made the
-// index 17–19 s.
+// orders measured. For a big import (SearchRowsBeside) a third
+// goroutine reads the search index's rows from the snapshot for it
+// (searchfeed.go): 5 s of CPU over those 15, where reading them through
+// the view on the importer's own goroutine made the index 17–19 s.
 //
 // The copy is the import's own until it is published, and a failure
 // deletes it (ImportFile), so committing part of the work there loses
@@ -96,19 +96,23 @@ func (im *Import) finishInParallel() error {
 			cancel()
 		}
 	})
-	// The search index's rows are read from the snapshot on a goroutine
-	// of their own (see searchfeed.go); a failed step ends the reading
-	// (cancel, below).
-	rows, readDone := make(chan []searchRow, 2), make(chan struct{})
-	var readErr error
-	wg.Go(func() {
-		defer close(readDone)
-		readErr = readSearchRows(ctx, snap, rows)
-	})
-	err = im.timed(indexSteps[0].name, func() error { // the search index, filled from rows
-		return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })
-	})
-	for _, step := range indexSteps[1:] {
+	steps := indexSteps
+	if im.SearchRowsBeside {
+		// The search index's rows are read from the snapshot on a
+		// goroutine of their own (see searchfeed.go); a failed step
+		// ends the reading (cancel, below).
+		rows, readDone := make(chan []searchRow, 2), make(chan struct{})
+		var readErr error
+		wg.Go(func() {
+			defer close(readDone)
+			readErr = readSearchRows(ctx, snap, rows)
+		})
+		err = im.timed(steps[0].name, func() error { // the search index, filled from rows
+			return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })
+		})
+		steps = steps[1:]
+	}
+	for _, step := range steps {
 		if err != nil {
 			break
 		}

@@ -36,7 +36,7 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		var phases []string
 		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
 			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
-			im.StoriesBesideSearchIndex = path == beside
+			im.StoriesBesideSearchIndex, im.SearchRowsBeside = path == beside, path == beside
 			if path == beside {
 				im.SortThreads = 2 // what a big import on two cores gets
 			}

@@ -98,6 +98,15 @@ type Import struct {
 	// import gains time; a small one keeps its peak lower (issue 6: 64
 	// MB of RSS for a 113 MB listing).
 	StoriesBesideSearchIndex bool
+	// SearchRowsBeside makes an import into a private working copy
+	// (ImportFile) read the search index's rows from the finish's
+	// snapshot on a goroutine of its own, rather than through the
+	// card_search view on the goroutine that writes the index
+	// (searchfeed.go): the same index, built in 14.9–16.9 s instead of
+	// 18.5–18.9 s at 1M cards. A small import gains nothing: issue 6's
+	// 113 MB listing took 30.0–32.2 s (CPU 44–49 s) with it, against
+	// 28.6–29.1 s (CPU 41–42 s) without.
+	SearchRowsBeside bool
 	// SortThreads, if above 0, lets SQLite's sorter use that many
 	// threads of its own after the load (PRAGMA threads): building the
 	// deferred indexes of 1M cards took 1.98 s with 2 instead of 2.49 s
@@ -742,9 +751,10 @@ var indexSteps = []recountStep{
 	// wait at one level (crisismerge), which writes the index about
 	// log16 instead of log4 times over.
 	//
-	// An import into a private copy (finishInParallel) feeds the same
-	// rows from Go instead (fillSearchIndex, searchfeed.go): the view
-	// costs more than the index.
+	// A big import into a private copy (finishInParallel,
+	// SearchRowsBeside) feeds the same rows from Go instead
+	// (fillSearchIndex, searchfeed.go): the view costs more than the
+	// index.
 	{name: "search index", queries: slices.Concat(searchIndexBegin, []string{
 		`INSERT INTO cards_fts (rowid, title, summary, tags, source)
 			SELECT seq, title, summary, tags, source FROM card_search ORDER BY seq`,

@@ -8,19 +8,19 @@ import (
 	"strings"
 )
 
-// The search index of a big import is fed from Go. Its rows are
-// card_search's: each card's place, title, summary, tag names and
-// source, in the order of the place (see indexSteps). Read through the
-// view, INSERT … SELECT took 17–18 s at 1M cards, of which FTS5's own
-// work was 8 s: the same rows from a plain table took 7.7–8.1 s, and
-// inserted one by one from Go, 9.2 s. The rest was the view's, on the
-// one goroutine that writes: each summary unpacked through a Go
-// callback, and each card's tag names joined by a subquery. Here
-// another goroutine reads the snapshot, unpacks the summaries and joins
-// the names (readSearchRows), and the importer only inserts
-// (fillSearchIndex). The rows are the view's, byte for byte, in the
-// same order, so the index is the same (TestParallelFinishStoresWhatTheOrderedOneDoes
-// compares its tables).
+// The search index of a big import (Import.SearchRowsBeside) is fed
+// from Go. Its rows are card_search's: each card's place, title,
+// summary, tag names and source, in the order of the place (see
+// indexSteps). Read through the view, INSERT … SELECT took 17–18 s at
+// 1M cards, of which FTS5's own work was 8 s: the same rows from a plain
+// table took 7.7–8.1 s, and inserted one by one from Go, 9.2 s. The rest
+// was the view's, on the one goroutine that writes: each summary
+// unpacked through a Go callback, and each card's tag names joined by a
+// subquery. Here another goroutine reads the snapshot, unpacks the
+// summaries and joins the names (readSearchRows), and the importer only
+// inserts (fillSearchIndex). The rows are the view's, byte for byte, in
+// the same order, so the index is the same
+// (TestParallelFinishStoresWhatTheOrderedOneDoes compares its tables).
 
 // searchRow is one card's row of the search index.
 type searchRow struct {
