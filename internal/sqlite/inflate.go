@@ -64,6 +64,9 @@ func inflateFixed(dst, src, dict []byte, limit int) (out []byte, ok bool, err er
 			// left at the end of the stream.
 			need(9)
 			e := fixedLitDecode[acc&(1<<9-1)]
+			if e.n == 0 { // the codes of 286 and 287, which no stream may use
+				return dst, true, errors.New("inflate: an invalid length code")
+			}
 			if uint(e.n) > n {
 				return dst, true, errInflateShort
 			}
@@ -78,9 +81,6 @@ func inflateFixed(dst, src, dict []byte, limit int) (out []byte, ok bool, err er
 			}
 			if sym == 256 {
 				break
-			}
-			if sym > 285 {
-				return dst, true, errors.New("inflate: an invalid length code")
 			}
 			l := lengthBase[sym-257]
 			if x := lengthExtra[sym-257]; x > 0 {
@@ -143,7 +143,8 @@ var (
 
 // fixedLitDecode maps the next 9 bits of a stream (the first one
 // lowest) to the fixed literal/length code they begin with: its symbol
-// and its length in bits.
+// and its length in bits. The codes of 286 and 287, which are valid
+// codes of no symbol, stay zero: a length of 0.
 var fixedLitDecode = func() (t [1 << 9]struct {
 	sym uint16
 	n   uint8

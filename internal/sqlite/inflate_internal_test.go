@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"compress/flate"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -26,6 +27,11 @@ func checkInflate(t *testing.T, src, dict []byte, limit int) bool {
 	}
 	if (err == nil) != (werr == nil) {
 		t.Fatalf("%x: inflateFixed: %v; compress/flate: %v", src, err, werr)
+	}
+	// Past the limit only where compress/flate reads more than it: a
+	// corrupt stream is not a long one.
+	if errors.Is(err, errInflateLimit) && len(want) <= limit {
+		t.Fatalf("%x: inflateFixed: %v; compress/flate read %d bytes (limit %d), then %v", src, err, len(want), limit, werr)
 	}
 	if err == nil && (!bytes.HasPrefix(got, []byte("kept")) || !bytes.Equal(got[4:], want)) {
 		t.Fatalf("%x: inflateFixed gave %.60q… (%d bytes), compress/flate %.60q… (%d bytes)", src, got, len(got), want, len(want))
@@ -70,6 +76,17 @@ func TestInflateFixedLimit(t *testing.T) {
 	}
 }
 
+// The codes of 286 and 287 are an error at once, as in compress/flate,
+// not text.
+func TestInflateFixedInvalidCodes(t *testing.T) {
+	for _, src := range [][]byte{{0x1b, 0x03}, {0x1b, 0x07}} {
+		if _, ok, err := inflateFixed(nil, src, summaryDictV1, 1<<16); !ok || err == nil || errors.Is(err, errInflateLimit) {
+			t.Errorf("%x: %v, %v; want an invalid code", src, ok, err)
+		}
+		checkInflate(t, src, summaryDictV1, 1<<16)
+	}
+}
+
 // Streams of other encoders: the ones with other blocks are left to
 // compress/flate, the others read as it reads them.
 func TestInflateFixedOtherEncoders(t *testing.T) {
@@ -106,6 +123,7 @@ func FuzzInflateFixed(f *testing.F) {
 	f.Add([]byte{0x03, 0x00})       // an empty fixed block
 	f.Add([]byte{0x07})             // reserved block type
 	f.Add([]byte{0xfb, 0x1f, 0x00}) // a match past the window
+	f.Add([]byte{0x1b, 0x03})       // the code of 286, which no stream may use
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkInflate(t, src, summaryDictV1, 1<<12)
 	})

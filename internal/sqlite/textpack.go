@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -121,7 +122,12 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		defer tc.readers.Give(u)
 		// What dictDeflater wrote (fixed codes) is read without
 		// compress/flate; anything else, with it.
+		// A summary is one line of a listing, at most 64 KiB: a stored
+		// value that unpacks to more is not one.
 		if out, ok, err := inflateFixed(u.buf[:0], v[1:], summaryDictV1, maxUnpacked); ok {
+			if errors.Is(err, errInflateLimit) {
+				return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
+			}
 			if err != nil {
 				return "", fmt.Errorf("card_unpack: %w", err)
 			}
@@ -136,8 +142,6 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		} else if err := u.r.(flate.Resetter).Reset(&u.src, summaryDictV1); err != nil {
 			return "", err
 		}
-		// A summary is one line of a listing, at most 64 KiB: a stored
-		// value that unpacks to more is not one.
 		out := u.buf[:0]
 		for {
 			if len(out) == cap(out) {
