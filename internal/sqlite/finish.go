@@ -107,7 +107,7 @@ func (im *Import) finishInParallel() error {
 			defer close(readDone)
 			readErr = readSearchRows(ctx, snap, rows)
 		})
-		err = im.timed(steps[0].name, func() error { // the search index, filled from rows
+		err = im.timed(steps[0].name+", its rows read beside it", func() error {
 			return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })
 		})
 		steps = steps[1:]

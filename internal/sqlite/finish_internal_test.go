@@ -17,11 +17,18 @@ import (
 // name is taken by a folder), the import fails, says why, leaves the
 // published database as it was and no file of its own behind.
 func TestParallelFinishFailureLeavesTheDatabase(t *testing.T) {
+	for _, beside := range []bool{false, true} { // the search index's rows read through the view, or beside it
+		t.Run("rows read beside "+strconv.FormatBool(beside), func(t *testing.T) { parallelFinishFailure(t, beside) })
+	}
+}
+
+func parallelFinishFailure(t *testing.T, beside bool) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cardex.db")
 	importOne := func(title string) error {
 		_, err := ImportFile(ctx, path, nil, func(im *Import) error {
+			im.SearchRowsBeside = beside
 			if err := im.BeginPage("p.txt"); err != nil {
 				return err
 			}

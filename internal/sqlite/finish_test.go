@@ -70,11 +70,12 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 	}
 	// The stories after the sidebars, or beside them.
 	if phases := importFile(sqlite.ImportFile, parallel, cards); !slices.Contains(phases, "sidebars, beside the search index") ||
-		!slices.Contains(phases, "stories, after the search index") {
+		!slices.Contains(phases, "stories, after the search index") || !slices.Contains(phases, "search index") {
 		t.Fatalf("ImportFile did not finish in parallel, the stories after the search index and the sidebars: phases %v", phases)
 	}
-	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "stories, beside the search index, after the sidebars") {
-		t.Fatalf("ImportFile with StoriesBesideSearchIndex did not compute the stories beside the search index: phases %v", phases)
+	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "stories, beside the search index, after the sidebars") ||
+		!slices.Contains(phases, "search index, its rows read beside it") {
+		t.Fatalf("ImportFile with StoriesBesideSearchIndex and SearchRowsBeside did not compute the stories beside the search index and read its rows beside it: phases %v", phases)
 	}
 	compare("first import")
 	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {

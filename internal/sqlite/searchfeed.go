@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,6 +22,10 @@ import (
 // inserts (fillSearchIndex). The rows are the view's, byte for byte, in
 // the same order, so the index is the same
 // (TestParallelFinishStoresWhatTheOrderedOneDoes compares its tables).
+// Both read a card's tags in card_tags' key order, (card_id, tag_id).
+// Where the view would leave out the name of a tag or source that is
+// not stored (a broken reference, which the store's foreign keys
+// forbid), the reader fails the import instead.
 
 // searchRow is one card's row of the search index.
 type searchRow struct {
@@ -81,16 +86,16 @@ func readSearchRows(ctx context.Context, path string, out chan<- []searchRow) er
 			return err
 		}
 		if !seq.Valid {
-			return fmt.Errorf("search index: a card has no place (seq)")
+			return errors.New("search index: a card has no place (seq)")
 		}
 		r.seq = seq.Int64
 		if r.summary, err = s.codec.unpack(summary); err != nil {
-			return err
+			return fmt.Errorf("search index: the summary of the card in place %d: %w", r.seq, err)
 		}
 		if source.Valid {
 			name, ok := sources[source.Int64]
 			if !ok {
-				return fmt.Errorf("search index: card %d names source %d, which is not stored", r.seq, source.Int64)
+				return fmt.Errorf("search index: the card in place %d names source %d, which is not stored", r.seq, source.Int64)
 			}
 			r.source = sql.NullString{String: name, Valid: true}
 		}
@@ -103,7 +108,7 @@ func readSearchRows(ctx context.Context, path string, out chan<- []searchRow) er
 				}
 				name, ok := tags[id]
 				if !ok {
-					return fmt.Errorf("search index: card %d names tag %d, which is not stored", r.seq, id)
+					return fmt.Errorf("search index: the card in place %d names tag %d, which is not stored", r.seq, id)
 				}
 				if names.Len() > 0 {
 					names.WriteByte(' ')
