@@ -230,3 +230,41 @@ func TrainOnCards(m *Model, cards []catalog.Card, trained int) {
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// The trie holds exactly the known tags: every prefix of one is a path
+// from the root, every tag ends at a node marked so, and nothing else is
+// there: tags that are prefixes of others, share prefixes, differ only
+// in case or in their last byte, or are not ASCII.
+func TestKnownTagsTrie(t *testing.T) {
+	tags := []string{"Go", "Golang", "Gold", "go", "Kafka", "Kafka Streams", "K8s", "a", "ab", "abc", "abd",
+		"z", "Z", "ÿ", "中文", "中国", "non‑breaking", "\u202fx", "Redis", "Redisson"}
+	m := knownModel(t, DefaultParams(), 5, tags...)
+	kt := m.knownTags
+	if kt == nil {
+		t.Fatal("no trie")
+	}
+	known, prefixes := map[string]bool{}, map[string]bool{}
+	for _, tag := range tags {
+		if !m.sureTag(tag) { // "\u202fx" begins with a space: never known
+			continue
+		}
+		known[tag] = true
+		for i := 1; i <= len(tag); i++ {
+			prefixes[tag[:i]] = true
+		}
+	}
+	probes := append([]string{"G", "Gol", "Golan", "Golangs", "Kafka S", "K", "K9", "abe", "b", "y", "中", "中\xe5", "Red", "Redisso", "Redissons", "\u202f", "x", "GO"}, tags...)
+	for _, s := range probes {
+		node, reached := uint32(0), true
+		for i := 0; i < len(s) && reached; i++ {
+			node, reached = kt.step(node, s[i])
+		}
+		if reached != prefixes[s] {
+			t.Errorf("%q: reached %v, want %v", s, reached, prefixes[s])
+			continue
+		}
+		if reached && kt.tag[node] != known[s] {
+			t.Errorf("%q: ends a tag %v, want %v", s, kt.tag[node], known[s])
+		}
+	}
+}
