@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
@@ -266,5 +267,31 @@ func TestKnownTagsTrie(t *testing.T) {
 		if reached && kt.tag[node] != known[s] {
 			t.Errorf("%q: ends a tag %v, want %v", s, kt.tag[node], known[s])
 		}
+	}
+}
+
+// Every tag with a count has its bit in counted (tagCost skips the
+// count of a tag whose bit is clear), after priors and after training,
+// which moves counts between tags; and the bits are not all set.
+func TestCountedCoversCounts(t *testing.T) {
+	m := knownModel(t, DefaultParams(), 3, "Go", "Kafka", "Distributed Systems")
+	for _, g := range []string{"GoKafka", "Distributed SystemsGoRedis", "CachingKafkaRust", "ABACEncryptionTime Availability", "中文Go"} {
+		m.Observe(g)
+	}
+	m.Train(2)
+	if len(m.counts) < 8 {
+		t.Fatalf("%d counts; the test needs the tags training adds", len(m.counts))
+	}
+	for tag := range m.counts {
+		if !m.mayBeCounted(tag) {
+			t.Errorf("%q has a count (%v) but its bit is clear", tag, m.counts[tag])
+		}
+	}
+	set := 0
+	for _, w := range m.counted {
+		set += bits.OnesCount64(w)
+	}
+	if set > 2*len(m.counts) {
+		t.Errorf("%d bits set for %d counted tags", set, len(m.counts))
 	}
 }
