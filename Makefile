@@ -168,7 +168,7 @@ bench-build: build
 	$(GO) build $(GOFLAGS_TAGS) -o bin/cardex-bench ./cmd/cardex-bench
 
 bench: bench-tools bench-build
-	bin/cardex-bench -name full -cards 1000000 -seed $(BENCH_SEED) -duration 10s -benchtime 10x \
+	bin/cardex-bench -name full -cards 1000000 -seed $(BENCH_SEED) -duration 10s -benchtime 100x \
 		-import-timeout 60m -command 'make bench' $(BENCH_FLAGS)
 
 bench-quick: bench-tools bench-build
