@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -101,11 +100,7 @@ func readSearchRows(ctx context.Context, path string, out chan<- []searchRow) er
 		}
 		if len(ids) > 0 {
 			names.Reset()
-			for f := range strings.SplitSeq(string(ids), ",") {
-				id, err := strconv.ParseInt(f, 10, 64)
-				if err != nil {
-					return fmt.Errorf("search index: tag ids %q: %w", ids, err)
-				}
+			if err := eachListedID("search index", ids, func(id int64) error {
 				name, ok := tags[id]
 				if !ok {
 					return fmt.Errorf("search index: the card in place %d names tag %d, which is not stored", r.seq, id)
@@ -114,6 +109,9 @@ func readSearchRows(ctx context.Context, path string, out chan<- []searchRow) er
 					names.WriteByte(' ')
 				}
 				names.WriteString(name)
+				return nil
+			}); err != nil {
+				return err
 			}
 			r.tags = sql.NullString{String: names.String(), Valid: true}
 		}

@@ -224,19 +224,15 @@ func readSidebarCards(ctx context.Context, db sidebarDB, tags, sources, categori
 			y = int32(year.Int64)
 			cs.minYear, cs.maxYear = min(cs.minYear, int(y)), max(cs.maxYear, int(y))
 		}
-		for f := range strings.SplitSeq(string(list), ",") {
-			if f == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(f, 10, 64)
-			if err != nil {
-				return cs, fmt.Errorf("sidebars: a card's tag ids %q: %w", list, err)
-			}
+		if err := eachListedID("sidebars", list, func(id int64) error {
 			t, err := dense(tags, "tag", sql.NullInt64{Int64: id, Valid: true})
 			if err != nil {
-				return cs, err
+				return err
 			}
 			cs.tags = append(cs.tags, t)
+			return nil
+		}); err != nil {
+			return cs, err
 		}
 		cs.src, cs.cat, cs.year = append(cs.src, s), append(cs.cat, c), append(cs.year, y)
 		cs.tagFrom = append(cs.tagFrom, int32(len(cs.tags)))
@@ -438,4 +434,23 @@ func (w *facetWriter) close() {
 	if w.stmt != nil {
 		w.stmt.Close()
 	}
+}
+
+// eachListedID calls fn with each id of list, a card's group_concat of
+// tag ids ("12,7,30"; empty for none), in its order, and stops at fn's
+// first error. what begins the message of an id that is not one.
+func eachListedID(what string, list []byte, fn func(int64) error) error {
+	for f := range strings.SplitSeq(string(list), ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: a card's tag ids %q: %w", what, list, err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
