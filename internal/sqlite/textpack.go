@@ -104,6 +104,40 @@ type unpacker struct {
 	buf []byte
 }
 
+// inflate reads a raw DEFLATE stream against the summaries' dictionary
+// with compress/flate into u.buf, up to maxUnpacked bytes
+// (errInflateLimit past it), as inflateFixed does for the streams it
+// reads.
+func (u *unpacker) inflate(src []byte) ([]byte, error) {
+	u.src.Reset(src)
+	if u.r == nil {
+		u.r = flate.NewReaderDict(&u.src, summaryDictV1)
+	} else if err := u.r.(flate.Resetter).Reset(&u.src, summaryDictV1); err != nil {
+		return nil, err
+	}
+	out := u.buf[:0]
+	for {
+		if len(out) == cap(out) {
+			if len(out) > maxUnpacked {
+				return nil, errInflateLimit
+			}
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := u.r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(out) > maxUnpacked {
+		return nil, errInflateLimit
+	}
+	return out, nil
+}
+
 // unpack returns the text of a stored summary.
 func (tc *textCodec) unpack(v any) (string, error) {
 	switch v := v.(type) {
@@ -121,46 +155,18 @@ func (tc *textCodec) unpack(v any) (string, error) {
 		}
 		defer tc.readers.Give(u)
 		// What dictDeflater wrote (fixed codes) is read without
-		// compress/flate; anything else, with it.
-		// A summary is one line of a listing, at most 64 KiB: a stored
-		// value that unpacks to more is not one.
-		if out, ok, err := inflateFixed(u.buf[:0], v[1:], summaryDictV1, maxUnpacked); ok {
-			if errors.Is(err, errInflateLimit) {
-				return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
-			}
-			if err != nil {
-				return "", fmt.Errorf("card_unpack: %w", err)
-			}
-			if cap(out) <= 16<<10 {
-				u.buf = out
-			}
-			return string(out), nil
+		// compress/flate; anything else, with it. A summary is one line
+		// of a listing, at most 64 KiB: a stored value that unpacks to
+		// more is not one.
+		out, ok, err := inflateFixed(u.buf[:0], v[1:], summaryDictV1, maxUnpacked)
+		if !ok {
+			out, err = u.inflate(v[1:])
 		}
-		u.src.Reset(v[1:])
-		if u.r == nil {
-			u.r = flate.NewReaderDict(&u.src, summaryDictV1)
-		} else if err := u.r.(flate.Resetter).Reset(&u.src, summaryDictV1); err != nil {
-			return "", err
-		}
-		out := u.buf[:0]
-		for {
-			if len(out) == cap(out) {
-				if len(out) > maxUnpacked {
-					return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
-				}
-				out = append(out, 0)[:len(out)]
-			}
-			n, err := u.r.Read(out[len(out):cap(out)])
-			out = out[:len(out)+n]
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return "", fmt.Errorf("card_unpack: %w", err)
-			}
-		}
-		if len(out) > maxUnpacked {
+		if errors.Is(err, errInflateLimit) {
 			return "", fmt.Errorf("card_unpack: a %d-byte value unpacks to more than %d bytes", len(v), maxUnpacked)
+		}
+		if err != nil {
+			return "", fmt.Errorf("card_unpack: %w", err)
 		}
 		if cap(out) <= 16<<10 {
 			u.buf = out // keep a grown buffer, unless a rare long summary made it big

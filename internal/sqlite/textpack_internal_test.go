@@ -56,6 +56,35 @@ func TestTextCodec(t *testing.T) {
 	if p, ok := packText(other[0]).([]byte); !ok || len(p) >= len(other[0])*3/4 {
 		t.Errorf("a summary like the seed's packed into %d of %d bytes; want under three quarters", len(p), len(other[0]))
 	}
+	// Values of other encoders (klauspost's, before 81b25d8, wrote
+	// blocks with codes of their own), which compress/flate reads for
+	// inflateFixed: the same text, and the same limit.
+	flated := func(s string) []byte {
+		var b bytes.Buffer
+		w, err := flate.NewWriterDict(&b, flate.BestCompression, summaryDictV1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(s))
+		w.Close()
+		return append([]byte{packFormatV1}, b.Bytes()...)
+	}
+	declined := 0 // streams inflateFixed leaves to compress/flate
+	for _, s := range append(other[:1], texts...) {
+		p := flated(s)
+		if _, ok, _ := inflateFixed(nil, p[1:], summaryDictV1, maxUnpacked); !ok {
+			declined++
+		}
+		if got, err := tc.unpack(p); err != nil || got != s {
+			t.Errorf("%.40q…, packed by compress/flate, came back as %.40q…, %v", s, got, err)
+		}
+	}
+	if declined == 0 {
+		t.Error("compress/flate wrote fixed codes only: its reader was not tested")
+	}
+	if _, err := tc.unpack(flated(strings.Repeat("ab", maxUnpacked))); err == nil || !strings.Contains(err.Error(), "unpacks to more than") {
+		t.Errorf("a value of compress/flate past the limit: %v, want the limit's error", err)
+	}
 	// A value that unpacks to more than a listing line can hold is not a
 	// summary (a corrupt or crafted file): an error, not a big string.
 	huge, ok := packText(strings.Repeat("a", maxUnpacked+1)).([]byte)
