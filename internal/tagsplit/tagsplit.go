@@ -220,6 +220,7 @@ func New(dict *Dictionary, p Params) *Model {
 		lexLower: map[string]bool{},
 		prior:    map[string]float64{},
 		counts:   map[string]float64{},
+		counted:  make([]uint64, countedBits/64),
 		corpus:   map[string]int32{},
 		text:     map[uint64]struct{}{},
 		textSeed: maphash.MakeSeed(),
@@ -274,7 +275,10 @@ func (m *Model) addPrior(tag string, n float64) {
 
 // countedBits is the size of Model.counted: 2^18 bits (32 KiB), about a
 // tenth of them set by the 20,000-odd tags of a big import.
-const countedBits = 1 << 18
+const (
+	countedLog  = 18
+	countedBits = 1 << countedLog
+)
 
 // countedBit is t's bit in Model.counted: a hash of its length and five
 // of its bytes (the first two, the middle one, the last two), which does
@@ -287,13 +291,10 @@ func countedBit(t string) uint32 {
 	x := uint32(n)*0x9E3779B1 ^ uint32(t[0])<<8 ^ uint32(t[n-1])<<16 ^ uint32(t[n/2])<<24 // #nosec G115 -- a hash
 	x ^= uint32(t[min(1, n-1)]) ^ uint32(t[max(n-2, 0)])<<4                               // #nosec G115 -- a hash
 	x *= 0x85EBCA6B
-	return x >> (32 - 18)
+	return x >> (32 - countedLog)
 }
 
 func (m *Model) markCounted(t string) {
-	if m.counted == nil {
-		m.counted = make([]uint64, countedBits/64)
-	}
 	b := countedBit(t)
 	m.counted[b/64] |= 1 << (b % 64)
 }
@@ -301,7 +302,7 @@ func (m *Model) markCounted(t string) {
 // mayBeCounted reports false when counts[t] is surely 0.
 func (m *Model) mayBeCounted(t string) bool {
 	b := countedBit(t)
-	return m.counted != nil && m.counted[b/64]&(1<<(b%64)) != 0
+	return m.counted[b/64]&(1<<(b%64)) != 0
 }
 
 // Corpus bounds: past them the model learns from what it has (a sample
@@ -920,10 +921,10 @@ func insertHyp(hs []hyp, h hyp, k int) []hyp {
 func (m *Model) tagCost(t string, base float64, mentioned bool) float64 {
 	// -log((c + alpha*exp(-base)) / (total + alpha)), computed stably.
 	num := m.logAlpha - base // logAdd(log 0, b) is b: most candidates are no tag
-	if !m.mayBeCounted(t) {
-		// counts[t] is 0: num as it is.
-	} else if c := m.counts[t]; c != 0 {
-		num = logAdd(math.Log(c), num)
+	if m.mayBeCounted(t) {
+		if c := m.counts[t]; c != 0 {
+			num = logAdd(math.Log(c), num)
+		}
 	}
 	cost := m.logNorm - num
 	if mentioned {
