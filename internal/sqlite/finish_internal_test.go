@@ -29,15 +29,7 @@ func parallelFinishFailure(t *testing.T, beside bool) {
 	importOne := func(title string) error {
 		_, err := ImportFile(ctx, path, nil, func(im *Import) error {
 			im.SearchRowsBeside = beside
-			if err := im.BeginPage("p.txt"); err != nil {
-				return err
-			}
-			c := catalog.Card{File: "p.txt", Line: 4, Source: "S", Date: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), Category: "C",
-				Title: title, Summary: "A summary.", Glued: "AB", Tags: []string{"A", "B"}, Likes: 1, Minutes: 2, Raw: title + "\n"}
-			if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
-				return err
-			}
-			return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, title)
+			return oneCardPage(title)(im)
 		})
 		return err
 	}
@@ -100,17 +92,7 @@ func TestSearchIndexRowsEndingEarly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Import(ctx, func(im *Import) error {
-		if err := im.BeginPage("p.txt"); err != nil {
-			return err
-		}
-		c := catalog.Card{File: "p.txt", Line: 4, Source: "S", Date: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC),
-			Title: "T", Summary: "A summary.", Glued: "AB", Tags: []string{"A", "B"}, Raw: "T\n"}
-		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
-			return err
-		}
-		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, "x")
-	}); err != nil {
+	if _, err := w.Import(ctx, oneCardPage("T")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.db.ExecContext(ctx, `PRAGMA foreign_keys = OFF; DELETE FROM tags WHERE name = 'B'`); err != nil {
@@ -124,5 +106,21 @@ func TestSearchIndexRowsEndingEarly(t *testing.T) {
 	}()
 	if err := readSearchRows(ctx, snap, out); err == nil || !strings.Contains(err.Error(), "names tag") {
 		t.Fatalf("rows of a card whose tag is gone: %v; want an error that says so", err)
+	}
+}
+
+// oneCardPage imports a page of one card titled title, tagged A and B,
+// its title standing for the file's hash.
+func oneCardPage(title string) func(*Import) error {
+	return func(im *Import) error {
+		if err := im.BeginPage("p.txt"); err != nil {
+			return err
+		}
+		c := catalog.Card{File: "p.txt", Line: 4, Source: "S", Date: time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), Category: "C",
+			Title: title, Summary: "A summary.", Glued: "AB", Tags: []string{"A", "B"}, Likes: 1, Minutes: 2, Raw: title + "\n"}
+		if err := im.AddCard(c, catalog.SplitResult{Tags: c.Tags, Certain: true}); err != nil {
+			return err
+		}
+		return im.EndPage(catalog.PageHeader{Total: 1, Number: 1, Of: 1, Raw: "Tagged articles\n"}, title)
 	}
 }
