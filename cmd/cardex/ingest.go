@@ -204,7 +204,7 @@ func (e environment) importCmd(args []string) error {
 		// goroutine of their own, which only a big one gains by; and it
 		// lets SQLite sort on every core.
 		if input > bigInput {
-			im.StoriesBesideSearchIndex, im.SearchRowsBeside = true, true
+			im.Big = true
 			if n := runtime.GOMAXPROCS(0); n > 1 {
 				im.SortThreads = min(n, 8) // measured with 2 on two cores
 			}

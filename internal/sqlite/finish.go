@@ -20,7 +20,7 @@ import (
 // order are committed, the copy is copied (a snapshot, which nothing
 // writes), and while this goroutine builds the search index in the copy,
 // another counts the sidebars from the snapshot into a scratch database
-// and then, for a big import (StoriesBesideSearchIndex), computes the
+// and then, for a big import (Import.Big), computes the
 // stories from the snapshot. A small import computes the stories after
 // both, which keeps its peak of memory lower. Then the stories are
 // written, and the sidebars copied in.
@@ -29,7 +29,7 @@ import (
 // index from 37 s to 76–86 s at 1M cards. At 1M cards the search index
 // takes about 15 s, and the sidebars (5 s since they are counted in Go)
 // then the stories (7 s) fit beside it; see docs/performance.md for the
-// orders measured. For a big import (SearchRowsBeside) a third
+// orders measured. For a big import (Import.Big) a third
 // goroutine reads the search index's rows from the snapshot for it
 // (searchfeed.go): 5 s of CPU over those 15, where reading them through
 // the view on the importer's own goroutine made the index 17–19 s.
@@ -89,7 +89,7 @@ func (im *Import) finishInParallel() error {
 			sideErr = fmt.Errorf("import: counting the sidebars into %s: %w", side, sideErr)
 		}
 		sidebarTook = time.Since(start)
-		if sideErr == nil && im.StoriesBesideSearchIndex {
+		if sideErr == nil && im.Big {
 			sideErr = computeStories(ctx)
 		}
 		if sideErr != nil {
@@ -97,7 +97,7 @@ func (im *Import) finishInParallel() error {
 		}
 	})
 	steps := indexSteps
-	if im.SearchRowsBeside {
+	if im.Big {
 		// The search index's rows are read from the snapshot on a
 		// goroutine of their own (see searchfeed.go); a failed step
 		// ends the reading (cancel, below).
@@ -130,7 +130,7 @@ func (im *Import) finishInParallel() error {
 	if err != nil {
 		return err
 	}
-	if !im.StoriesBesideSearchIndex {
+	if !im.Big {
 		if err := computeStories(im.ctx); err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (im *Import) finishInParallel() error {
 	if im.Phase != nil {
 		im.Phase("sidebars, beside the search index", sidebarTook)
 		where := "after the search index"
-		if im.StoriesBesideSearchIndex {
+		if im.Big {
 			where = "beside the search index, after the sidebars"
 		}
 		im.Phase("stories, "+where, storiesTook)

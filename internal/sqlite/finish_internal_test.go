@@ -17,18 +17,18 @@ import (
 // name is taken by a folder), the import fails, says why, leaves the
 // published database as it was and no file of its own behind.
 func TestParallelFinishFailureLeavesTheDatabase(t *testing.T) {
-	for _, beside := range []bool{false, true} { // the search index's rows read through the view, or beside it
-		t.Run("rows read beside "+strconv.FormatBool(beside), func(t *testing.T) { parallelFinishFailure(t, beside) })
+	for _, big := range []bool{false, true} { // a big import's finish reads the index's rows beside it, and computes the stories sooner
+		t.Run("big "+strconv.FormatBool(big), func(t *testing.T) { parallelFinishFailure(t, big) })
 	}
 }
 
-func parallelFinishFailure(t *testing.T, beside bool) {
+func parallelFinishFailure(t *testing.T, big bool) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cardex.db")
 	importOne := func(title string) error {
 		_, err := ImportFile(ctx, path, nil, func(im *Import) error {
-			im.SearchRowsBeside = beside
+			im.Big = big
 			return oneCardPage(title)(im)
 		})
 		return err

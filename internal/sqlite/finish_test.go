@@ -36,7 +36,7 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 		var phases []string
 		_, err := importFile(ctx, path, nil, func(im *sqlite.Import) error {
 			im.Phase = func(name string, _ time.Duration) { phases = append(phases, name) }
-			im.StoriesBesideSearchIndex, im.SearchRowsBeside = path == beside, path == beside
+			im.Big = path == beside
 			if path == beside {
 				im.SortThreads = 2 // what a big import on two cores gets
 			}
@@ -75,7 +75,7 @@ func TestParallelFinishStoresWhatTheOrderedOneDoes(t *testing.T) {
 	}
 	if phases := importFile(sqlite.ImportFile, beside, cards); !slices.Contains(phases, "stories, beside the search index, after the sidebars") ||
 		!slices.Contains(phases, "search index, its rows read beside it") {
-		t.Fatalf("ImportFile with StoriesBesideSearchIndex and SearchRowsBeside did not compute the stories beside the search index and read its rows beside it: phases %v", phases)
+		t.Fatalf("ImportFile with Big did not compute the stories beside the search index and read its rows beside it: phases %v", phases)
 	}
 	compare("first import")
 	if n := countRows(t, parallel, `SELECT count(*) FROM listing_facets`); n == 0 {

@@ -91,22 +91,22 @@ type Import struct {
 	// the cards are stored (indexes, stories, search index, sidebars…)
 	// as it ends, and of the compaction (ImportFile).
 	Phase func(name string, took time.Duration)
-	// StoriesBesideSearchIndex makes an import into a private working
-	// copy (ImportFile) compute the stories beside the search index,
-	// after the sidebars, rather than after both: the stories' Go arrays
-	// and the search index's SQLite memory are then live at once. A big
-	// import gains time; a small one keeps its peak lower (issue 6: 64
-	// MB of RSS for a 113 MB listing).
-	StoriesBesideSearchIndex bool
-	// SearchRowsBeside makes an import into a private working copy
-	// (ImportFile) read the search index's rows from the finish's
-	// snapshot on a goroutine of its own, rather than through the
-	// card_search view on the goroutine that writes the index
-	// (searchfeed.go): the same index, built in 14.9–16.9 s instead of
-	// 18.5–18.9 s at 1M cards. A small import gains nothing: issue 6's
-	// 113 MB listing took 30.0–32.2 s (CPU 44–49 s) with it, against
-	// 28.6–29.1 s (CPU 41–42 s) without.
-	SearchRowsBeside bool
+	// Big makes an import into a private working copy (ImportFile)
+	// spend memory and goroutines for time in its finish, as a big one
+	// gains by and a small one does not:
+	//   - it computes the stories beside the search index, after the
+	//     sidebars, rather than after both: the stories' Go arrays and
+	//     the search index's SQLite memory are then live at once, where
+	//     a small import keeps its peak lower (issue 6: 64 MB of RSS for
+	//     a 113 MB listing);
+	//   - it reads the search index's rows from the finish's snapshot
+	//     on a goroutine of their own, rather than through the
+	//     card_search view on the goroutine that writes the index
+	//     (searchfeed.go): the same index, built in 14.9–16.9 s instead
+	//     of 18.5–18.9 s at 1M cards, where issue 6's 113 MB listing
+	//     took 30.0–32.2 s (CPU 44–49 s) with it, against 28.6–29.1 s
+	//     (CPU 41–42 s) without.
+	Big bool
 	// SortThreads, if above 0, lets SQLite's sorter use that many
 	// threads of its own after the load (PRAGMA threads): building the
 	// deferred indexes of 1M cards took 1.98 s with 2 instead of 2.49 s
@@ -752,7 +752,7 @@ var indexSteps = []recountStep{
 	// log16 instead of log4 times over.
 	//
 	// A big import into a private copy (finishInParallel,
-	// SearchRowsBeside) feeds the same rows from Go instead
+	// Import.Big) feeds the same rows from Go instead
 	// (fillSearchIndex, searchfeed.go): the view costs more than the
 	// index.
 	{name: "search index", queries: slices.Concat(searchIndexBegin, []string{

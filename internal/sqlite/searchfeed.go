@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// The search index of a big import (Import.SearchRowsBeside) is fed
+// The search index of a big import (Import.Big) is fed
 // from Go. Its rows are card_search's: each card's place, title,
 // summary, tag names and source, in the order of the place (see
 // indexSteps). Read through the view, INSERT … SELECT took 17–18 s at
