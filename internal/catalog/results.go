@@ -4,8 +4,12 @@ import "time"
 
 // ArticlePage is one page of a listing.
 type ArticlePage struct {
-	Query    Query
-	Total    int // articles matching the query, on all pages
+	Query Query
+	Total int // articles matching the query, on all pages; with More, a lower bound
+	// More is set when more than Total articles match: a listing that no
+	// count kept at import answers is counted live up to a bound, and
+	// past it only its pages are read, as they are asked for.
+	More     bool
 	Articles []Article
 	// Resolved names of the slugs in Query, for headings and chips.
 	Names map[string]Ref // key: "tag:" + slug, "source:" + slug, "category:" + slug
@@ -14,7 +18,8 @@ type ArticlePage struct {
 	Unranked bool
 }
 
-// Pages returns how many pages the listing has (at least 1).
+// Pages returns how many pages the listing has (at least 1); with More,
+// how many its Total fills, and there are more.
 func (p ArticlePage) Pages() int {
 	per := p.Query.EffectivePer()
 	return max(1, (p.Total+per-1)/per)

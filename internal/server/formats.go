@@ -156,16 +156,20 @@ type (
 		Self  string  `json:"self"`
 		HTML  string  `json:"html"`
 		First string  `json:"first"`
-		Last  string  `json:"last"`
+		Last  *string `json:"last"` // null when the listing has more (see jsonListing.More)
 		Prev  *string `json:"prev"`
 		Next  *string `json:"next"`
 	}
 	jsonListing struct {
 		Query jsonQuery `json:"query"`
 		Total int       `json:"total"`
-		Page  int       `json:"page"`
-		Pages int       `json:"pages"`
-		Per   int       `json:"per"`
+		// More: more than total articles match. A listing that no count
+		// kept at import answers is counted up to a bound; pages is then
+		// the last page known to exist, and links.last is null.
+		More  bool `json:"more"`
+		Page  int  `json:"page"`
+		Pages int  `json:"pages"`
+		Per   int  `json:"per"`
 		// A search with too many matches to rank by relevance lists them
 		// newest first, and says so.
 		Unranked bool          `json:"unranked,omitempty"`
@@ -223,14 +227,17 @@ func newJSONQuery(q catalog.Query) jsonQuery {
 }
 
 func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q catalog.Query, res catalog.ArticlePage, f catalog.Facets, rel *relatedTags) error {
-	pages := res.Pages()
+	pages, more := knownPages(q, res)
 	out := jsonListing{
-		Query: newJSONQuery(q), Total: res.Total, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
+		Query: newJSONQuery(q), Total: res.Total, More: more, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
 		Unranked: res.Unranked, Articles: []jsonArticle{},
 		Links: jsonLinks{
 			Self: q.URL(string(formatJSON)), HTML: q.URL(""),
-			First: q.WithPage(1).URL(string(formatJSON)), Last: q.WithPage(pages).URL(string(formatJSON)),
+			First: q.WithPage(1).URL(string(formatJSON)),
 		},
+	}
+	if !more {
+		out.Links.Last = optional(q.WithPage(pages).URL(string(formatJSON)))
 	}
 	if p := q.EffectivePage(); p > 1 {
 		out.Links.Prev = optional(q.WithPage(p - 1).URL(string(formatJSON)))

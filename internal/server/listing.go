@@ -170,8 +170,12 @@ func (s *server) listing(kind routeKind) handlerFunc {
 		if err != nil {
 			return err
 		}
-		pages := res.Pages()
+		pages, more := knownPages(q, res)
 		if q.EffectivePage() > pages {
+			if more {
+				return errNotFound(fmt.Sprintf("page %d is past the end of this listing", q.EffectivePage()),
+					link{URL: q.WithPage(1).URL(string(f)), Text: "Go to the first page"})
+			}
 			return errNotFound(fmt.Sprintf("page %d is past the end: this listing has %s", q.EffectivePage(), plural(pages, "page")),
 				link{URL: q.WithPage(pages).URL(string(f)), Text: fmt.Sprintf("Go to the last page (%d)", pages)})
 		}
@@ -232,7 +236,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			}
 		}
 		p.sidebar = sidebar
-		p.Pagination = paginate(q.EffectivePage(), pages, func(n int) string { return q.WithPage(n).URL("") })
+		p.Pagination = paginate(q.EffectivePage(), pages, more, func(n int) string { return q.WithPage(n).URL("") })
 		p.Prev, p.Next = p.Pagination.Prev, p.Pagination.Next
 		sorts := catalog.Sorts()
 		if q.Q != "" {
@@ -345,10 +349,32 @@ func periodName(d catalog.DateBound) string {
 	return d.First().Format("Jan 2, 2006")
 }
 
+// knownPages returns the last page of res's listing known to exist, and
+// more: whether there may be pages past it (res.More, when its count
+// stopped at the store's bound): then the pages the count fills are
+// known, and so is the page after a full one, which may be empty only
+// past the count.
+func knownPages(q catalog.Query, res catalog.ArticlePage) (pages int, more bool) {
+	pages = res.Pages()
+	if !res.More {
+		return pages, false
+	}
+	if page := q.EffectivePage(); len(res.Articles) > 0 {
+		pages = max(pages, page)
+		if len(res.Articles) == q.EffectivePer() {
+			pages = max(pages, page+1)
+		}
+	}
+	return pages, true
+}
+
 // sentence explains the view: "14 articles tagged Kafka and Microservices,
 // from 21CTO".
 func sentence(q catalog.Query, res catalog.ArticlePage) string {
 	var b strings.Builder
+	if res.More {
+		b.WriteString("more than ")
+	}
 	b.WriteString(plural(res.Total, "article"))
 	names := func(kind string, slugs []string, join string) string {
 		var ns []string

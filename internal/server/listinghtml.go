@@ -90,11 +90,14 @@ func writeControls(b *strings.Builder, links []link, sep string) {
 // write writes the pagination bar (nothing when there is one page), then
 // a newline.
 func (p pagination) write(b *strings.Builder) {
-	if p.Pages > 1 {
+	if p.Pages > 1 || p.More {
 		b.WriteString("\n<nav class=\"pagination\" aria-label=\"Pages\">\n  <p>Page ")
 		b.WriteString(strconv.Itoa(p.Page))
 		b.WriteString(" of ")
 		b.WriteString(strconv.Itoa(p.Pages))
+		if p.More {
+			b.WriteString(" or more")
+		}
 		b.WriteString("</p>\n  <ul>\n    <li>")
 		writeEdge(b, p.First, "", "« First")
 		b.WriteString("</li>\n    <li>")

@@ -35,7 +35,7 @@ func TestPaginate(t *testing.T) {
 		{4, 7, "1 2 3 [4] 5 6 7"},
 	}
 	for _, tt := range tests {
-		p := paginate(tt.page, tt.pages, urlFor)
+		p := paginate(tt.page, tt.pages, false, urlFor)
 		if got := render(p); got != tt.want {
 			t.Errorf("paginate(%d, %d) = %q, want %q", tt.page, tt.pages, got, tt.want)
 		}
@@ -44,18 +44,35 @@ func TestPaginate(t *testing.T) {
 	// looking at every page number.
 	for pages := 1; pages <= 40; pages++ {
 		for page := 1; page <= pages; page++ {
-			if got, want := render(paginate(page, pages, urlFor)), render(paginateEveryPage(page, pages, urlFor)); got != want {
+			if got, want := render(paginate(page, pages, false, urlFor)), render(paginateEveryPage(page, pages, urlFor)); got != want {
 				t.Errorf("paginate(%d, %d) = %q, want %q", page, pages, got, want)
 			}
 		}
 	}
-	p := paginate(1, 5, urlFor)
+	p := paginate(1, 5, false, urlFor)
 	if p.First != "" || p.Prev != "" || p.Next != "/p2" || p.Last != "/p5" {
 		t.Errorf("first page links: %+v", p)
 	}
-	p = paginate(5, 5, urlFor)
+	p = paginate(5, 5, false, urlFor)
 	if p.First != "/p1" || p.Prev != "/p4" || p.Next != "" || p.Last != "" {
 		t.Errorf("last page links: %+v", p)
+	}
+	// A listing counted up to a bound (more): no last page, an ellipsis
+	// past the last page known, and a next page only up to it.
+	for _, tt := range []struct {
+		page, pages int
+		want        string
+		next        string
+	}{
+		{1, 100, "[1] 2 3 …", "/p2"},
+		{100, 101, "1 … 98 99 [100] 101 …", "/p101"},
+		{150, 150, "1 … 148 149 [150] …", ""},
+		{1, 1, "[1] …", ""},
+	} {
+		p := paginate(tt.page, tt.pages, true, urlFor)
+		if got := render(p); got != tt.want || p.Next != tt.next || p.Last != "" || !p.More {
+			t.Errorf("paginate(%d, %d, more) = %q, next %q, last %q; want %q, next %q, no last", tt.page, tt.pages, got, p.Next, p.Last, tt.want, tt.next)
+		}
 	}
 }
 

@@ -62,8 +62,9 @@ func (o *observations) add(url string, code int, etag string, body []byte, err e
 	if _, ok := o.firstSeen[v]; !ok {
 		o.firstSeen[v] = time.Now()
 	}
-	// Within one response: the page holds what the total says it should.
-	if want := min(l.Per, max(l.Total-(l.Page-1)*l.Per, 0)); len(l.Articles) != want && len(o.inconsist) < 10 {
+	// Within one response: the page holds what the total says it should
+	// (a listing counted up to a bound says only that there are more).
+	if want := min(l.Per, max(l.Total-(l.Page-1)*l.Per, 0)); !l.More && len(l.Articles) != want && len(o.inconsist) < 10 {
 		o.inconsist = append(o.inconsist, fmt.Sprintf("%s (v%d): total %d, page %d of %d per page, %d articles", url, v, l.Total, l.Page, l.Per, len(l.Articles)))
 	}
 	if o.totals[url] == nil {

@@ -31,10 +31,11 @@ type indexEntry struct {
 
 // listingJSON is the part of a JSON listing the soak reads.
 type listingJSON struct {
-	Total    int `json:"total"`
-	Page     int `json:"page"`
-	Pages    int `json:"pages"`
-	Per      int `json:"per"`
+	Total    int  `json:"total"`
+	More     bool `json:"more"` // Total is a lower bound: the page may hold up to Per whatever it says
+	Page     int  `json:"page"`
+	Pages    int  `json:"pages"`
+	Per      int  `json:"per"`
 	Articles []struct {
 		ID    int64  `json:"id"`
 		URL   string `json:"url"`

@@ -34,6 +34,17 @@ func SetAnchorRows(s *Store, n int) {
 	s.anchorMemo.Clear()
 }
 
+// LiveCountMax is the default of SetCountMax.
+const LiveCountMax = liveCountMax
+
+// SetCountMax sets the most matches s counts live for a listing that no
+// count kept at import answers, so that a test on a small corpus can
+// reach the bound.
+func SetCountMax(s *Store, n int) {
+	s.countMax = n
+	s.counts.Clear()
+}
+
 // SetPrefixMax sets the most words s expands a search prefix into, so
 // that a test on the small seed can leave a prefix to FTS5.
 func SetPrefixMax(s *Store, n int) {

@@ -16,9 +16,18 @@ import (
 
 // Pages in a listing's second half are read from its end, in reverse (see
 // window): every page of every kind of listing, put together, is the
-// listing in order, as EachArticle streams it in one forward pass.
+// listing in order, as EachArticle streams it in one forward pass. A
+// listing counted live past the store's bound (here 250 cards, then
+// 2,000) has "more", and its pages are all read from the front.
 func TestPagesFromEitherEnd(t *testing.T) {
 	s, tags := openGenerated(t, generated(3000))
+	for _, countMax := range []int{250, sqlite.LiveCountMax} {
+		sqlite.SetCountMax(s, countMax)
+		pagesFromEitherEnd(t, s, tags)
+	}
+}
+
+func pagesFromEitherEnd(t *testing.T, s *sqlite.Store, tags []catalog.Ref) {
 	for _, q := range []catalog.Query{
 		{},                             // all: the date index
 		{Tags: []string{tags[0].Slug}}, // a tag's feed
@@ -31,17 +40,18 @@ func TestPagesFromEitherEnd(t *testing.T) {
 	} {
 		for _, per := range []int{10, 100} {
 			q.Per = per
-			pages, total, each := walk(t, s, q)
-			if len(pages) != total || !slices.Equal(pages, each) {
-				t.Fatalf("%s: %d articles on the pages, total %d, %d streamed; first difference at %d", q.URL(""), len(pages), total, len(each), firstDiff(pages, each))
+			pages, total, more, each := walk(t, s, q)
+			if (more && len(pages) <= total) || (!more && len(pages) != total) || !slices.Equal(pages, each) {
+				t.Fatalf("%s: %d articles on the pages, total %d (more: %v), %d streamed; first difference at %d", q.URL(""), len(pages), total, more, len(each), firstDiff(pages, each))
 			}
 		}
 	}
 }
 
 // walk returns the ids of every page of q, one page after the other, with
-// the listing's total, and the ids EachArticle streams for q.
-func walk(t *testing.T, s *sqlite.Store, q catalog.Query) (pages []int64, total int, each []int64) {
+// the listing's total and whether it has more, and the ids EachArticle
+// streams for q.
+func walk(t *testing.T, s *sqlite.Store, q catalog.Query) (pages []int64, total int, more bool, each []int64) {
 	t.Helper()
 	ctx := context.Background()
 	for p := 1; ; p++ {
@@ -50,7 +60,10 @@ func walk(t *testing.T, s *sqlite.Store, q catalog.Query) (pages []int64, total 
 		if err != nil {
 			t.Fatal(err)
 		}
-		total = page.Total
+		if p > 1 && (page.Total != total || page.More != more) {
+			t.Fatalf("%s: page %d says %d articles (more: %v), page 1 %d (%v)", q.URL(""), p, page.Total, page.More, total, more)
+		}
+		total, more = page.Total, page.More
 		if len(page.Articles) == 0 {
 			break
 		}
@@ -62,7 +75,7 @@ func walk(t *testing.T, s *sqlite.Store, q catalog.Query) (pages []int64, total 
 	if err := s.EachArticle(ctx, q, func(a catalog.Article) error { each = append(each, a.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	return pages, total, each
+	return pages, total, more, each
 }
 
 func firstDiff(a, b []int64) int {
@@ -116,8 +129,8 @@ func TestAnchoredPages(t *testing.T) {
 			before := sqlite.AnchoredListings(s)
 			for _, per := range []int{20, 7, 100} {
 				q.Per = per
-				pages, total, each := walk(t, s, q)
-				if len(each) != l.want || total != l.want {
+				pages, total, more, each := walk(t, s, q)
+				if len(each) != l.want || total != l.want || more {
 					t.Fatalf("%s: %d articles streamed, total %d, want %d", q.URL(""), len(each), total, l.want)
 				}
 				if !slices.Equal(pages, each) {

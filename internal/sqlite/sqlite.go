@@ -52,6 +52,7 @@ type Store struct {
 	// that each prefix searched for starts (expandPrefixes).
 	prefixes  memo.Map[[]string]
 	prefixMax int // the most words a prefix is expanded into (prefixWordsMax)
+	countMax  int // the most matches a live count counts (liveCountMax)
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo.Map[[]catalog.TagLift]
