@@ -373,7 +373,7 @@ func knownPages(q catalog.Query, res catalog.ArticlePage) (pages int, more bool)
 func sentence(q catalog.Query, res catalog.ArticlePage) string {
 	var b strings.Builder
 	if res.More {
-		b.WriteString("more than ")
+		b.WriteString("More than ")
 	}
 	b.WriteString(plural(res.Total, "article"))
 	names := func(kind string, slugs []string, join string) string {
