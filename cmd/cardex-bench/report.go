@@ -306,16 +306,36 @@ func (b *bench) goals() []goalRow {
 				"page 1: p99 " + ms(median(firstP99)), verdict(m <= 1.5)})
 		}
 	}
-	if len(r.Store) == 0 {
-		rows = append(rows, notMeasured("3. every listing query (store layer)", "≤ 2 ms", "the store benchmark did not run"))
-	} else {
-		worst := slices.MaxFunc(r.Store, func(a, b storeTiming) int { return int(a.PerOp - b.PerOp) })
-		rows = append(rows, goalRow{"3. every listing query (store layer)", "≤ 2 ms",
-			fmt.Sprintf("slowest %s: %s", worst.Name, ms(float64(worst.PerOp.Microseconds()))),
-			fmt.Sprintf("%d queries timed, see below", len(r.Store)), verdict(worst.PerOp <= 2*time.Millisecond)})
+	// The store benchmark names the listings that combine filters
+	// "combined/…": no count kept at import answers them, and they are
+	// counted live up to the store's bound.
+	kept, combined := []storeTiming{}, []storeTiming{}
+	for _, t := range r.Store {
+		if strings.Contains(t.Name, "/combined/") {
+			combined = append(combined, t)
+		} else {
+			kept = append(kept, t)
+		}
 	}
-	rows = append(rows, goalRow{"3. no live COUNT(*) over > 10k rows per request", "none", "not checked by the harness",
-		"see the deep-page and store timings", "—"})
+	for _, g := range []struct {
+		label string
+		ts    []storeTiming
+	}{
+		{"3. every listing query (store layer)", kept},
+		{"3. every listing query, combined filters (store layer)", combined},
+	} {
+		if len(g.ts) == 0 {
+			rows = append(rows, notMeasured(g.label, "≤ 2 ms", "the store benchmark did not run"))
+			continue
+		}
+		worst := slices.MaxFunc(g.ts, func(a, b storeTiming) int { return int(a.PerOp - b.PerOp) })
+		rows = append(rows, goalRow{g.label, "≤ 2 ms",
+			fmt.Sprintf("slowest %s: %s", worst.Name, ms(float64(worst.PerOp.Microseconds()))),
+			fmt.Sprintf("%d queries timed, see below", len(g.ts)), verdict(worst.PerOp <= 2*time.Millisecond)})
+	}
+	rows = append(rows, goalRow{"3. no live COUNT(*) over > 10k rows per request", "none",
+		"every live count stops at 2,000 matches (by construction: sqlite.countUpTo)",
+		"the rows walked to find them are not counted", "—"})
 	if xs := r.perRound(func(m map[string]wrkResult) float64 { return b.p99(m["b"]) }, "b"); len(xs) > 0 {
 		m := median(xs)
 		rows = append(rows, goalRow{"4. p99 at c=64, uniform mix (b)", "≤ 50 ms", ms(m) + errShare("b"), "", verdict(m <= 50_000)})
