@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"cardex/internal/catalog"
 )
@@ -119,7 +120,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		ok = true
 	}
 	if !ok {
-		if total, more, err = s.count(ctx, q, cond, args); err != nil {
+		if total, more, err = s.count(ctx, q, names, cond, args); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	}
@@ -173,7 +174,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// index instead cost 9 ms for the middle page at 1M cards.
 		query = `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`
 		qargs = []any{q.Offset(), q.Offset() + q.EffectivePer()}
-	} else if walk, ok, err := s.searchWalk(q); err != nil {
+	} else if walk, ok, err := s.searchWalk(q, names); err != nil {
 		return catalog.ArticlePage{}, err
 	} else if ok && (unranked || q.EffectiveSort() == catalog.SortNewest) {
 		// A search with other filters, newest first: the index's matches
@@ -294,7 +295,8 @@ func (s *Store) listSQL(q catalog.Query, rank bool, cond string, args []any, ord
 // error.
 func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) (err error) {
 	defer timeout(ctx, &err)
-	if _, err := s.names(ctx, q); err != nil {
+	names, err := s.names(ctx, q)
+	if err != nil {
 		return err
 	}
 	if err := s.expandPrefixes(ctx, q); err != nil {
@@ -313,7 +315,7 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	pos, _ := s.ftsMatch(q.Search())
 	rank := false
 	if r, _ := ranked(q, pos, 0, false); r {
-		total, more, err := s.count(ctx, q, cond, args)
+		total, more, err := s.count(ctx, q, names, cond, args)
 		if err != nil {
 			return err
 		}
@@ -612,7 +614,7 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 // where), up to the store's countMax, and more: whether there are more
 // (see countUpTo). A search and nothing else is counted in the search
 // index alone, a search with other filters along its matches.
-func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []any) (total int, more bool, err error) {
+func (s *Store) count(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cond string, args []any) (total int, more bool, err error) {
 	if _, ok := s.searchOnly(q); ok {
 		if n, ok, err := s.oneWordCount(ctx, q.Search()); ok || err != nil {
 			return n, false, err
@@ -623,7 +625,7 @@ func (s *Store) count(ctx context.Context, q catalog.Query, cond string, args []
 		pos, _ := s.ftsMatch(q.Search())
 		return s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
 	}
-	if walk, ok, err := s.searchWalk(q); err != nil || ok {
+	if walk, ok, err := s.searchWalk(q, names); err != nil || ok {
 		if err != nil {
 			return 0, false, err
 		}
@@ -700,12 +702,20 @@ func (s *Store) countUpTo(ctx context.Context, from string, args []any) (n int, 
 // FROM clause and its WHERE, with "cards c" and the index as "f"; ok is
 // false for a listing with no positive search term, or a search alone
 // (searchOnly, whose pages have a way of their own).
+//
+// The index also holds each card's tag names and source name: an AND
+// tag or the source is asked of it too, as a phrase in that column, so
+// that FTS5 intersects the postings and only cards that may match are
+// probed. The phrase is looser than the filter ("Balancing" is in "Load
+// Balancing"), which the probes then settle: counting 2,000 matches of
+// a word within the biggest tag at 1M cards took 9 ms with the probes
+// alone and 3 ms with the phrase.
 type searchWalk struct {
 	from string
 	args []any
 }
 
-func (s *Store) searchWalk(q catalog.Query) (searchWalk, bool, error) {
+func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searchWalk, bool, error) {
 	if q.Q == "" {
 		return searchWalk{}, false, nil
 	}
@@ -717,9 +727,21 @@ func (s *Store) searchWalk(q catalog.Query) (searchWalk, bool, error) {
 	if err != nil {
 		return searchWalk{}, false, err
 	}
+	match := pos
+	narrow := func(column, name string) {
+		if strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0 { // a phrase of no word would match nothing
+			match = `(` + match + `) AND ` + column + ` : ` + ftsPhrase(name)
+		}
+	}
+	for _, slug := range q.Tags {
+		narrow("tags", names["tag:"+slug].Name)
+	}
+	if q.Source != "" {
+		narrow("source", names["source:"+q.Source].Name)
+	}
 	return searchWalk{
 		from: `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ? AND ` + cond,
-		args: append([]any{pos}, args...),
+		args: append([]any{match}, args...),
 	}, true, nil
 }
 
@@ -1290,7 +1312,7 @@ func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols strin
 		return `SELECT ` + cols + ` FROM (SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid` + limit + `) f
 			JOIN cards c ON c.seq = f.seq`, []any{match}, nil
 	}
-	walk, ok, err := s.searchWalk(q)
+	walk, ok, err := s.searchWalk(q, names)
 	if err != nil {
 		return "", nil, err
 	}
