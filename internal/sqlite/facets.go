@@ -123,20 +123,41 @@ func (s *Store) facetsBuilt(ctx context.Context) (bool, error) {
 	return built, nil
 }
 
-// pairCount returns the total of a listing of exactly two AND tags and
-// nothing else when one tag is among the other's kept co-tags: the pairs
-// people reach from a tag's sidebar, counted at import. ok is false
-// otherwise.
+// pairCount returns the total of a listing of exactly two filters among
+// AND tags, a source and a category, and nothing else, when one is among
+// the other's kept sidebar entries (listing_facets): two tags, a tag and
+// a source, a source and a category… are the pairs people reach from a
+// sidebar, counted at import. ok is false otherwise (then the listing is
+// counted live, up to a bound: countUpTo).
 func (s *Store) pairCount(ctx context.Context, q catalog.Query) (n int, ok bool, err error) {
-	two := q
-	two.Tags = nil
-	if len(q.Tags) != 2 || !two.IsEmpty() || q.Collapse {
+	type filter struct {
+		kind  int    // facetOfTag, facetOfSource or facetOfCategory, which is also its entry kind
+		table string // where its slug is
+		slug  string
+	}
+	var fs []filter
+	for _, t := range q.Tags {
+		fs = append(fs, filter{facetOfTag, `tags`, t})
+	}
+	if q.Source != "" {
+		fs = append(fs, filter{facetOfSource, `sources`, q.Source})
+	}
+	if q.Category != "" {
+		fs = append(fs, filter{facetOfCategory, `categories`, q.Category})
+	}
+	rest := q
+	rest.Tags, rest.Source, rest.Category = nil, "", ""
+	if len(fs) != 2 || !rest.IsEmpty() || q.Collapse {
 		return 0, false, nil
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT f.n FROM listing_facets f, tags a, tags b
-		WHERE a.slug = ? AND b.slug = ? AND f.listing = 1 AND f.kind = 1
-			AND ((f.id = a.id AND f.ref = b.id) OR (f.id = b.id AND f.ref = a.id))
-		LIMIT 1`, q.Tags[0], q.Tags[1]).Scan(&n)
+	a, b := fs[0], fs[1]
+	err = s.db.QueryRowContext(ctx, `SELECT n FROM (
+			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+a.table+` WHERE slug = ?)
+				AND f.kind = ? AND f.ref = (SELECT id FROM `+b.table+` WHERE slug = ?)
+			UNION ALL
+			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+b.table+` WHERE slug = ?)
+				AND f.kind = ? AND f.ref = (SELECT id FROM `+a.table+` WHERE slug = ?))
+		LIMIT 1`, a.kind, a.slug, b.kind, b.slug, b.kind, b.slug, a.kind, a.slug).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}

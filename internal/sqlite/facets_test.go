@@ -137,9 +137,11 @@ func openGenerated(t *testing.T, cards []catalog.Card) (*sqlite.Store, []catalog
 	return s, tags
 }
 
-// The total of a two-tag listing is read from the kept co-tag counts when
-// the pair is there, and counted live when not: both are the true count.
-func TestTwoTagTotals(t *testing.T) {
+// The total of a listing of two filters (two tags, a tag and a source or
+// a category, a source and a category) is read from the kept sidebar
+// counts when the pair is there, and counted live when not: both are the
+// true count.
+func TestTwoFilterTotals(t *testing.T) {
 	ctx := context.Background()
 	cards := generated(3000)
 	s, tags := openGenerated(t, cards)
@@ -147,27 +149,52 @@ func TestTwoTagTotals(t *testing.T) {
 	for i, c := range cards {
 		slugs[i] = map[string]bool{}
 		for _, t := range c.Tags {
-			slugs[i][catalog.Slugify(t)] = true
+			slugs[i]["tag:"+catalog.Slugify(t)] = true
+		}
+		if c.Source != "" {
+			slugs[i]["source:"+catalog.Slugify(c.Source)] = true
+			slugs[i]["category:"+catalog.Slugify(c.Category)] = true
+		}
+	}
+	check := func(q catalog.Query, a, b string) {
+		t.Helper()
+		want := 0
+		for _, s := range slugs {
+			if s[a] && s[b] {
+				want++
+			}
+		}
+		page, err := s.Articles(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != want || page.More {
+			t.Fatalf("%s: total %d (more: %v), want %d", q.URL(""), page.Total, page.More, want)
 		}
 	}
 	// The popular tags with every other: pairs kept at import (a tag's
 	// top co-tags) and pairs that are not (counted live), empty ones too.
 	for i, a := range tags[:12] {
 		for _, b := range tags[i+1:] {
-			want := 0
-			for _, s := range slugs {
-				if s[a.Slug] && s[b.Slug] {
-					want++
-				}
-			}
-			page, err := s.Articles(ctx, catalog.Query{Tags: []string{a.Slug, b.Slug}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if page.Total != want {
-				t.Fatalf("/tags/%s?tag=%s: total %d, want %d", a.Slug, b.Slug, page.Total, want)
-			}
+			check(catalog.Query{Tags: []string{a.Slug, b.Slug}}, "tag:"+a.Slug, "tag:"+b.Slug)
 		}
+	}
+	// Tags with sources and categories, and sources with categories: the
+	// generated corpus has 60 sources (Zipf) and 8 categories.
+	var sources []string
+	for i := range 60 {
+		sources = append(sources, catalog.Slugify(fmt.Sprintf("source%02d", i)))
+	}
+	for i, a := range tags[:40] {
+		for _, src := range sources {
+			check(catalog.Query{Tags: []string{a.Slug}, Source: src}, "tag:"+a.Slug, "source:"+src)
+		}
+		cat := catalog.Slugify(fmt.Sprintf("Category %d", i%8))
+		check(catalog.Query{Tags: []string{a.Slug}, Category: cat}, "tag:"+a.Slug, "category:"+cat)
+	}
+	for i, src := range sources {
+		cat := catalog.Slugify(fmt.Sprintf("Category %d", i%8))
+		check(catalog.Query{Source: src, Category: cat}, "source:"+src, "category:"+cat)
 	}
 }
 
