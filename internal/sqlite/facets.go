@@ -123,34 +123,64 @@ func (s *Store) facetsBuilt(ctx context.Context) (bool, error) {
 	return built, nil
 }
 
-// pairCount returns the total of a listing of exactly two filters among
-// AND tags, a source and a category, and nothing else, when one is among
-// the other's kept sidebar entries (listing_facets): two tags, a tag and
-// a source, a source and a category… are the pairs people reach from a
-// sidebar, counted at import. ok is false otherwise (then the listing is
-// counted live, up to a bound: countUpTo).
-func (s *Store) pairCount(ctx context.Context, q catalog.Query) (n int, ok bool, err error) {
-	type filter struct {
-		kind  int    // facetOfTag, facetOfSource or facetOfCategory, which is also its entry kind
-		table string // where its slug is
-		slug  string
-	}
-	var fs []filter
-	for _, t := range q.Tags {
-		fs = append(fs, filter{facetOfTag, `tags`, t})
-	}
-	if q.Source != "" {
-		fs = append(fs, filter{facetOfSource, `sources`, q.Source})
-	}
-	if q.Category != "" {
-		fs = append(fs, filter{facetOfCategory, `categories`, q.Category})
-	}
-	rest := q
-	rest.Tags, rest.Source, rest.Category = nil, "", ""
-	if len(fs) != 2 || !rest.IsEmpty() || q.Collapse {
+// keptTotal returns the total of a listing whose size follows from the
+// counts kept at import (the listings' sizes in names, and listing_facets'
+// entries): two filters among AND tags, a source and a category, when one
+// is among the other's kept sidebar entries (two tags, a tag and a
+// source, a source and a category…: the pairs people reach from a
+// sidebar); one such filter less a NOT tag kept among its entries, the
+// sidebar's "−N"; and an "any" group of two tags, one kept among the
+// other's co-tags, the sidebar's "+N". ok is false otherwise (then the
+// listing is counted live, up to a bound: countUpTo).
+func (s *Store) keptTotal(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (n int, ok bool, err error) {
+	if q.Collapse {
 		return 0, false, nil
 	}
-	a, b := fs[0], fs[1]
+	var fs []keptFilter
+	for _, t := range q.Tags {
+		fs = append(fs, keptFilter{facetOfTag, `tags`, "tag:", t})
+	}
+	if q.Source != "" {
+		fs = append(fs, keptFilter{facetOfSource, `sources`, "source:", q.Source})
+	}
+	if q.Category != "" {
+		fs = append(fs, keptFilter{facetOfCategory, `categories`, "category:", q.Category})
+	}
+	rest := q
+	rest.Tags, rest.Source, rest.Category, rest.Any, rest.Not = nil, "", "", nil, nil
+	if !rest.IsEmpty() {
+		return 0, false, nil
+	}
+	switch {
+	case len(fs) == 2 && len(q.Any)+len(q.Not) == 0:
+		return s.keptPair(ctx, fs[0], fs[1])
+	case len(fs) == 1 && len(q.Not) == 1 && len(q.Any) == 0:
+		// The cards of the filter less those that also carry the tag.
+		both, ok, err := s.keptPair(ctx, fs[0], keptFilter{facetOfTag, `tags`, "tag:", q.Not[0]})
+		return names[fs[0].prefix+fs[0].slug].Count - both, ok, err
+	case len(fs) == 0 && len(q.Any) == 2 && len(q.Not) == 0:
+		// The cards of either tag, those of both counted once.
+		a, b := keptFilter{facetOfTag, `tags`, "tag:", q.Any[0]}, keptFilter{facetOfTag, `tags`, "tag:", q.Any[1]}
+		both, ok, err := s.keptPair(ctx, a, b)
+		return names["tag:"+a.slug].Count + names["tag:"+b.slug].Count - both, ok, err
+	}
+	return 0, false, nil
+}
+
+// keptFilter is one filter of a listing, for keptTotal: its kind
+// (facetOfTag, facetOfSource or facetOfCategory, which is also its kind
+// of sidebar entry), the table of its slug, and its key's prefix in the
+// names of a query (see names).
+type keptFilter struct {
+	kind          int
+	table, prefix string
+	slug          string
+}
+
+// keptPair returns how many cards have both filters, when one is among
+// the other's kept sidebar entries (either way round); ok is false when
+// neither is.
+func (s *Store) keptPair(ctx context.Context, a, b keptFilter) (n int, ok bool, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT n FROM (
 			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+a.table+` WHERE slug = ?)
 				AND f.kind = ? AND f.ref = (SELECT id FROM `+b.table+` WHERE slug = ?)

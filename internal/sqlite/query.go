@@ -97,7 +97,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	}
 	fd, fed := s.feedOf(q, names)
 	if !ok {
-		if total, ok, err = s.pairCount(ctx, q); err != nil {
+		if total, ok, err = s.keptTotal(ctx, q, names); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	}
