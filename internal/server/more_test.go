@@ -17,7 +17,7 @@ import (
 )
 
 // A listing that no count kept at import answers (here a tag with a
-// source) is counted up to the store's bound of 2,000 articles: past it,
+// date) is counted up to the store's bound of 2,000 articles: past it,
 // every format says there are more, without a last page, and its pages
 // past the count are still there, up to the real end.
 func TestListingCountedUpToTheBound(t *testing.T) {
@@ -39,7 +39,7 @@ func TestListingCountedUpToTheBound(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := get(t, h, "/tags/tag-big?source=source-zero")
+	p := get(t, h, "/tags/tag-big?from=2020-01-01")
 	if p.status != http.StatusOK {
 		t.Fatalf("page 1: status %d", p.status)
 	}
@@ -71,21 +71,21 @@ func TestListingCountedUpToTheBound(t *testing.T) {
 		}
 		return l
 	}
-	first := read("/tags/tag-big.json?source=source-zero&per=100")
+	first := read("/tags/tag-big.json?from=2020-01-01&per=100")
 	if first.Total != 2000 || !first.More || first.Pages != 20 || first.Links.Last != nil || first.Links.Next == nil {
 		t.Errorf("JSON page 1: total %d, more %v, pages %d, last %v, next %v; want 2000, true, 20, null, page 2",
 			first.Total, first.More, first.Pages, first.Links.Last, first.Links.Next)
 	}
 	// Page 20 is full: the next one is known to exist, and is the last,
 	// with the 50 oldest articles.
-	if l := read("/tags/tag-big.json?source=source-zero&per=100&page=20"); l.Pages != 21 || l.Links.Next == nil {
+	if l := read("/tags/tag-big.json?from=2020-01-01&per=100&page=20"); l.Pages != 21 || l.Links.Next == nil {
 		t.Errorf("JSON page 20: pages %d, next %v; want 21 and a next page", l.Pages, l.Links.Next)
 	}
-	last := read("/tags/tag-big.json?source=source-zero&per=100&page=21")
+	last := read("/tags/tag-big.json?from=2020-01-01&per=100&page=21")
 	if len(last.Articles) != 50 || last.Articles[49].Title != "Article 0" || last.Links.Next != nil || !last.More {
 		t.Errorf("JSON page 21: %d articles, next %v, more %v; want the 50 oldest, no next page, more", len(last.Articles), last.Links.Next, last.More)
 	}
-	if p := get(t, h, "/tags/tag-big?source=source-zero&per=100&page=22"); p.status != http.StatusNotFound || !strings.Contains(p.body, "page 22 is past the end of this listing") {
+	if p := get(t, h, "/tags/tag-big?from=2020-01-01&per=100&page=22"); p.status != http.StatusNotFound || !strings.Contains(p.body, "page 22 is past the end of this listing") {
 		t.Errorf("page 22: status %d, want 404 saying it is past the end", p.status)
 	}
 }
