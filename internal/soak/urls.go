@@ -134,6 +134,13 @@ func (s *soak) urlMix(base string) ([]target, error) {
 			return nil, err
 		}
 		p := max(first.Pages, 1)
+		if first.More {
+			// Counted up to the store's bound: the last page is found.
+			var err error
+			if p, err = s.lastPage(c, base+jsonTwin(l), p); err != nil {
+				return nil, err
+			}
+		}
 		add("listing", 200, l, jsonTwin(l))
 		if strings.HasPrefix(l, "/tags/") && !strings.Contains(l, "?") {
 			add("listing", 200, l+".atom")
@@ -197,6 +204,50 @@ func withPage(l string, n int) string {
 		return l + "&page=" + strconv.Itoa(n)
 	}
 	return l + "?page=" + strconv.Itoa(n)
+}
+
+// lastPage returns the last page of the JSON listing at u (a URL with
+// its query) that has more articles than its total says, past known, a
+// page known to exist: the last page that answers 200 with articles,
+// found by doubling, then halving.
+func (s *soak) lastPage(c *http.Client, u string, known int) (int, error) {
+	exists := func(page int) (bool, error) {
+		code, _, body, err := get(s.ctx, c, withPage(u, page))
+		if err != nil {
+			return false, err
+		}
+		var l listingJSON
+		if code == http.StatusOK {
+			if err := json.Unmarshal(body, &l); err != nil {
+				return false, fmt.Errorf("GET %s: %w", withPage(u, page), err)
+			}
+		}
+		return code == http.StatusOK && len(l.Articles) > 0, nil
+	}
+	lo, hi := known, 2*known // lo exists; hi, once found, does not
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, 2*hi
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 func (s *soak) getJSON(c *http.Client, url string, v any) error {
