@@ -615,6 +615,9 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 // (see countUpTo). A search and nothing else is counted in the search
 // index alone, a search with other filters along its matches.
 func (s *Store) count(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cond string, args []any) (total int, more bool, err error) {
+	if over, err := s.collapsedOver(ctx, q, names); over || err != nil {
+		return s.countMax, over, err
+	}
 	if _, ok := s.searchOnly(q); ok {
 		if n, ok, err := s.oneWordCount(ctx, q.Search()); ok || err != nil {
 			return n, false, err
@@ -675,6 +678,46 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 		return n + rest, nil
 	})
 	return n, err == nil, err
+}
+
+// collapsedOver reports whether q, a listing of one card per story, is
+// surely over the store's count bound, from counts kept at import: its
+// cards without the collapsing, less every card that shares its story,
+// are more than the bound. Collapsing keeps at least one card of each
+// story among the matches, so it takes away fewer cards than share a
+// story. At 1M cards 19,458 do: a search of 358k matches, one card per
+// story, is "more than 2,000" without a walk of its first 2,000 (3.7 ms).
+// It is false when the listing's size without the collapsing is not kept,
+// or the count of cards that share a story is not (a database imported
+// before it was).
+func (s *Store) collapsedOver(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (bool, error) {
+	if !q.Collapse {
+		return false, nil
+	}
+	plain := q
+	plain.Collapse = false
+	n, ok := knownTotal(plain, names)
+	var err error
+	switch {
+	case ok:
+	case plain.IsEmpty():
+		n, err = s.allCards(ctx)
+		ok = true
+	default:
+		if n, ok, err = s.keptTotal(ctx, plain, names); !ok && err == nil {
+			if _, only := s.searchOnly(plain); only {
+				n, ok, err = s.oneWordCount(ctx, plain.Search())
+			}
+		}
+	}
+	if !ok || err != nil {
+		return false, err
+	}
+	var storied sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'storied')`).Scan(&storied); err != nil {
+		return false, err
+	}
+	return storied.Valid && int64(n)-storied.Int64 > int64(s.countMax), nil
 }
 
 // countUpTo counts the rows of from (a FROM clause with its WHERE) up

@@ -551,10 +551,14 @@ func (im *Import) writeStories(cs computedStories) error {
 			}
 		}
 	}
+	storied := 0
 	for i, id := range ids {
 		story := stories[i]
 		if story == id && !shared[i] {
 			story = 0
+		}
+		if story != 0 {
+			storied++
 		}
 		if stored[i] == story {
 			continue
@@ -567,7 +571,9 @@ func (im *Import) writeStories(cs computedStories) error {
 	if _, err := im.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('stories', 'computed')`); err != nil {
 		return err
 	}
-	return nil
+	// How many cards share their story (see Store.collapsedAtLeast).
+	_, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('storied', ?)`, storied)
+	return err
 }
 
 // collapseStories narrows cond, a condition on "cards c" from where, to

@@ -260,6 +260,26 @@ func TestCollapse(t *testing.T) {
 			}
 		})
 	}
+	// Counted up to a bound: the total is the bound, with "more", past
+	// it, whether a walk of the matches finds that or the counts kept at
+	// import show it (every card less those that share a story); never
+	// "more" at or under it.
+	for _, bound := range []int{1, 5, 40, 70, 90} {
+		sqlite.SetCountMax(s, bound)
+		for _, tt := range tests {
+			q := tt.q
+			q.Collapse = true
+			want := len(ss.collapsed(q))
+			page, err := s.Articles(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != min(want, bound) || page.More != (want > bound) {
+				t.Errorf("%s, counted up to %d: total %d (more: %v); want %d (%v)", tt.name, bound, page.Total, page.More, min(want, bound), want > bound)
+			}
+		}
+	}
+	sqlite.SetCountMax(s, sqlite.LiveCountMax)
 	// A search goes through the same condition.
 	page, err := s.Articles(context.Background(), catalog.Query{Q: "vipshop monitoring", Collapse: true})
 	if err != nil {
