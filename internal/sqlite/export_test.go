@@ -34,6 +34,9 @@ func SetAnchorRows(s *Store, n int) {
 	s.anchorMemo.Clear()
 }
 
+// FacetSample is how many of its newest results a live sidebar counts.
+const FacetSample = facetSample
+
 // LiveCountMax is the default of SetCountMax.
 const LiveCountMax = liveCountMax
 

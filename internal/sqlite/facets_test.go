@@ -360,7 +360,8 @@ func TestFacetsAndTotalsRememberedPerListing(t *testing.T) {
 }
 
 // A sidebar counted live over a big listing holds exactly the counts of
-// its newest 300 results, though only the entries shown are read: the
+// its newest results (sqlite.FacetSample of them), though only the
+// entries shown are read: the
 // tags on at least 90% of them in Common, the 30 most frequent others
 // (ties by slug), the 15 most frequent sources.
 func TestLiveFacetsCountTheNewestResults(t *testing.T) {
@@ -375,7 +376,7 @@ func TestLiveFacetsCountTheNewestResults(t *testing.T) {
 			}
 		}
 	}
-	const sample = 300
+	const sample = sqlite.FacetSample
 	type entry struct {
 		slug string
 		n    int
