@@ -680,26 +680,42 @@ func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Art
 // "any" group would add (see Query.OrGroup) carrying the tag; Not is how
 // many of q's stories have the tag on every card that matches q, the
 // stories that excluding the tag would remove. Like the rest of a sidebar
-// counted live (liveFacets), both are counted over the newest
-// facetSample cards of each set: over all of them, a common search took
-// 1.9 s at 1M cards.
+// counted live (liveFacets), they are counted over a sample: Not over
+// the stories of q's newest facetSample results (the ones the sidebar
+// counts), each with every card of it that matches q; Or over the newest
+// facetSample cards of the widened group, each story tested for a card
+// that matches q. Over every match, a common search took 1.9 s at 1M
+// cards; the story's cards are few, and tested with probes.
 func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, tags []catalog.TagFacet) error {
+	cond, args, err := s.where(q)
+	if err != nil {
+		return err
+	}
+	sampled, args, err := s.newest(q, names, `coalesce(c.story, c.id) AS st`, facetSample, cond, args)
+	if err != nil {
+		return err
+	}
 	plain := q
 	plain.Collapse = false
-	cond, args, err := s.where(plain)
+	matches, margs, err := s.whereSearch(plain, searchProbe)
 	if err != nil {
 		return err
 	}
-	matching, args, err := s.newest(plain, names, `c.id, coalesce(c.story, c.id) AS st`, facetSample, cond, args)
-	if err != nil {
-		return err
-	}
-	query := `WITH f AS MATERIALIZED (` + matching + `),
+	// The cards that match q of each sampled story: those that share it
+	// (story is the story's smallest card id), each tested; or the card
+	// alone in it, a match already (a probe of a search for each cost 19
+	// ms a sidebar at 1M cards: each probe sets the whole MATCH up).
+	query := `WITH st AS MATERIALIZED (` + sampled + `),
+		f AS MATERIALIZED (
+			SELECT c.id, c.story AS st FROM st JOIN cards c ON c.story = st.st WHERE ` + matches + `
+			UNION ALL
+			SELECT c.id, c.id AS st FROM st JOIN cards c ON c.id = st.st WHERE c.story IS NULL),
 		fs AS MATERIALIZED (SELECT st, count(*) AS k FROM f GROUP BY st),
 		nt AS (SELECT x.tag_id, count(*) AS n
 			FROM (SELECT f.st, ct.tag_id, count(*) AS k FROM f JOIN card_tags ct ON ct.card_id = f.id GROUP BY f.st, ct.tag_id) x
 			JOIN fs ON fs.st = x.st AND fs.k = x.k GROUP BY x.tag_id)
 		SELECT 'not', t.slug, nt.n FROM nt JOIN tags t ON t.id = nt.tag_id`
+	args = slices.Concat(args, margs)
 	if og, ok := q.OrGroup(); ok {
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
@@ -712,13 +728,16 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names 
 		if err != nil {
 			return err
 		}
+		// A card the group would add is in none of q's stories unless
+		// another card of its story matches q (a card alone in its story
+		// has no other; the widened group's cards match all but q's group).
 		query += `
 		UNION ALL
 		SELECT 'or', t.slug, ot.n
 		FROM (SELECT ct.tag_id, count(DISTINCT w.st) AS n FROM (` + wider + `) w JOIN card_tags ct ON ct.card_id = w.id
-			WHERE w.st NOT IN (SELECT st FROM fs) GROUP BY ct.tag_id) ot
+			WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE c.story = w.st AND ` + matches + `) GROUP BY ct.tag_id) ot
 		JOIN tags t ON t.id = ot.tag_id`
-		args = slices.Concat(args, wargs)
+		args = slices.Concat(args, wargs, margs)
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {

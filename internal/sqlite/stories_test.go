@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/sqlite"
@@ -313,14 +315,7 @@ func TestCollapseFacets(t *testing.T) {
 	} {
 		q.Collapse, q.Per = true, catalog.MaxPer
 		t.Run(q.URL(""), func(t *testing.T) {
-			page, err := s.Articles(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := s.Facets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			page, f := pageAndFacets(t, s, q)
 			years, categories, undated, uncategorized := 0, 0, 0, 0
 			for _, y := range f.Years {
 				years += y.Count
@@ -465,4 +460,110 @@ func TestStoriesAfterImport(t *testing.T) {
 	if again, _ := s.Version(ctx); again != after {
 		t.Errorf("an import that changes nothing moved the version %d -> %d", after, again)
 	}
+}
+
+// A collapsed listing of more cards than a live sidebar samples, but
+// fewer stories: its tags' Not counts every matching card of each story,
+// not only those among the newest cards. 60 stories of 5 cards each, all
+// tagged Base, all but each story's oldest card tagged Late, which is
+// older than every story's newest three: excluding Late removes no story
+// (each keeps its oldest card), and the sidebar, over all 60 stories,
+// says it is exact.
+func TestCollapsedFacetsCountWholeStories(t *testing.T) {
+	var cards []catalog.Card
+	for j := range 60 {
+		for k := range 5 {
+			c := catalog.Card{
+				File: "stories.txt", Line: 1 + 8*len(cards),
+				Title:   storyTitle(j),
+				Summary: fmt.Sprintf("What happened in story %d.", j),
+				Source:  fmt.Sprintf("Source %d", k), Category: "News",
+				Date:  time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, k*100+j), // a story's cards far apart
+				Tags:  []string{"Base", "Late"},
+				Likes: k, Minutes: 2,
+			}
+			if k == 0 {
+				c.Tags = []string{"Base"}
+			}
+			for _, tg := range c.Tags {
+				c.Glued += tg
+			}
+			c.Raw = c.Title + "\n"
+			cards = append(cards, c)
+		}
+	}
+	s, _ := openGenerated(t, cards)
+	page, f := pageAndFacets(t, s, catalog.Query{Tags: []string{"base"}, Collapse: true})
+	i := slices.IndexFunc(slices.Concat(f.Common, f.Tags), func(tf catalog.TagFacet) bool { return tf.Slug == "late" })
+	if page.Total != 60 || i < 0 || f.Sample != 0 {
+		t.Fatalf("total %d, late at %d, sample %d; want 60 stories, late listed, no sample", page.Total, i, f.Sample)
+	}
+	if late := slices.Concat(f.Common, f.Tags)[i]; late.Count != 60 || late.Not != 0 {
+		t.Errorf("late: count %d, not %d; want 60 (every listed card) and 0 (every story keeps its oldest card)", late.Count, late.Not)
+	}
+}
+
+// A collapsed listing's "+N" (Or) counts the stories that adding a tag
+// to the "any" group would add: none when every story of the widened
+// group already has a card among the matches, whichever matches the
+// sidebar samples. 250 stories, each with an old card tagged Base (the
+// newest ten also Extra) and a new one tagged Extra and Other, not Base;
+// the newest of those are in the stories of the oldest Base cards.
+func TestCollapsedFacetsOrCountsWholeStories(t *testing.T) {
+	var cards []catalog.Card
+	day := func(n int) time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+	for j := range 250 {
+		base := []string{"Base"}
+		if j >= 240 {
+			base = []string{"Base", "Extra"}
+		}
+		for k, c := range []catalog.Card{
+			{Source: "Source A", Date: day(j), Tags: base},
+			{Source: "Source B", Date: day(1000 + 249 - j), Tags: []string{"Extra", "Other"}},
+		} {
+			c.File, c.Line = "or.txt", 1+8*(2*j+k)
+			c.Title, c.Summary, c.Category, c.Minutes = storyTitle(j), "Told twice.", "News", 2
+			c.Glued, c.Raw = strings.Join(c.Tags, ""), storyTitle(j)+"\n"
+			cards = append(cards, c)
+		}
+	}
+	s, _ := openGenerated(t, cards)
+	q := catalog.Query{Tags: []string{"base"}, Collapse: true}
+	f, err := s.Facets(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := slices.Concat(f.Common, f.Tags)
+	i := slices.IndexFunc(all, func(tf catalog.TagFacet) bool { return tf.Slug == "extra" })
+	if i < 0 || all[i].Count != 10 || all[i].Or != 0 {
+		t.Fatalf("extra: at %d of %+v; want it with a count of 10 and an or of 0 (every story has a card tagged Base)", i, all)
+	}
+}
+
+// storyTitle is a title of three made-up words that no other j's title
+// has.
+func storyTitle(j int) string {
+	word := func(n int) string {
+		b := []byte("xxxxxx")
+		for k := range b {
+			b[k] = byte('a' + n%26)
+			n = n/26 + 7*k + 3
+		}
+		return string(b)
+	}
+	return fmt.Sprintf("%s %s %s", word(3*j), word(3*j+1), word(3*j+2))
+}
+
+// pageAndFacets returns page q of s's listing and its sidebar.
+func pageAndFacets(t *testing.T, s *sqlite.Store, q catalog.Query) (catalog.ArticlePage, catalog.Facets) {
+	t.Helper()
+	page, err := s.Articles(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Facets(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page, f
 }
