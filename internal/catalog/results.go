@@ -9,7 +9,10 @@ type ArticlePage struct {
 	// More is set when more than Total articles match: a listing that no
 	// count kept at import answers is counted live up to a bound, and
 	// past it only its pages are read, as they are asked for.
-	More     bool
+	More bool
+	// HasNext is set, with More, when a page follows this one (the store
+	// reads a row more than the page to know).
+	HasNext  bool
 	Articles []Article
 	// Resolved names of the slugs in Query, for headings and chips.
 	Names map[string]Ref // key: "tag:" + slug, "source:" + slug, "category:" + slug

@@ -165,7 +165,8 @@ type (
 		Total int       `json:"total"`
 		// More: more than total articles match. A listing that no count
 		// kept at import answers is counted up to a bound; pages is then
-		// the last page known to exist, and links.last is null.
+		// the last page known to exist, and links.last is null but on
+		// the listing's last page.
 		More  bool `json:"more"`
 		Page  int  `json:"page"`
 		Pages int  `json:"pages"`
@@ -229,7 +230,7 @@ func newJSONQuery(q catalog.Query) jsonQuery {
 func (s *server) writeListingJSON(w http.ResponseWriter, r *http.Request, q catalog.Query, res catalog.ArticlePage, f catalog.Facets, rel *relatedTags) error {
 	pages, more := knownPages(q, res)
 	out := jsonListing{
-		Query: newJSONQuery(q), Total: res.Total, More: more, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
+		Query: newJSONQuery(q), Total: res.Total, More: res.More, Page: q.EffectivePage(), Pages: pages, Per: q.EffectivePer(),
 		Unranked: res.Unranked, Articles: []jsonArticle{},
 		Links: jsonLinks{
 			Self: q.URL(string(formatJSON)), HTML: q.URL(""),

@@ -171,8 +171,8 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			return err
 		}
 		pages, more := knownPages(q, res)
-		if q.EffectivePage() > pages {
-			if more {
+		if q.EffectivePage() > pages || (res.More && len(res.Articles) == 0) {
+			if res.More {
 				return errNotFound(fmt.Sprintf("page %d is past the end of this listing", q.EffectivePage()),
 					link{URL: q.WithPage(1).URL(string(f)), Text: "Go to the first page"})
 			}
@@ -350,22 +350,21 @@ func periodName(d catalog.DateBound) string {
 }
 
 // knownPages returns the last page of res's listing known to exist, and
-// more: whether there may be pages past it (res.More, when its count
-// stopped at the store's bound): then the pages the count fills are
-// known, and so is the page after a full one, which may be empty only
-// past the count.
+// more: whether there may be pages past it. A listing counted up to the
+// store's bound (res.More) has the pages its count fills, and the page
+// after this one when res.HasNext says one follows; a page with none
+// after it is the last. An empty page of such a listing is past its end
+// (the caller says so).
 func knownPages(q catalog.Query, res catalog.ArticlePage) (pages int, more bool) {
 	pages = res.Pages()
-	if !res.More {
-		return pages, false
+	if !res.More || len(res.Articles) == 0 {
+		return pages, res.More
 	}
-	if page := q.EffectivePage(); len(res.Articles) > 0 {
-		pages = max(pages, page)
-		if len(res.Articles) == q.EffectivePer() {
-			pages = max(pages, page+1)
-		}
+	page := q.EffectivePage()
+	if res.HasNext {
+		return max(pages, page+1), true
 	}
-	return pages, true
+	return max(pages, page), false
 }
 
 // sentence explains the view: "14 articles tagged Kafka and Microservices,

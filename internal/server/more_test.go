@@ -88,4 +88,18 @@ func TestListingCountedUpToTheBound(t *testing.T) {
 	if p := get(t, h, "/tags/tag-big?from=2020-01-01&per=100&page=22"); p.status != http.StatusNotFound || !strings.Contains(p.body, "page 22 is past the end of this listing") {
 		t.Errorf("page 22: status %d, want 404 saying it is past the end", p.status)
 	}
+	// 2,050 is a multiple of 50: page 41 is full and the last. It says
+	// so (a last page, no next one), though its total is still a bound.
+	if l := read("/tags/tag-big.json?from=2020-01-01&per=50&page=41"); len(l.Articles) != 50 || l.Pages != 41 || l.Links.Next != nil || l.Links.Last == nil || !l.More {
+		t.Errorf("JSON page 41 of 50: %d articles, pages %d, next %v, last %v, more %v; want 50, 41, no next, a last, more",
+			len(l.Articles), l.Pages, l.Links.Next, l.Links.Last, l.More)
+	}
+	if p := get(t, h, "/tags/tag-big?from=2020-01-01&per=50&page=41"); !strings.Contains(p.body, "Page 41 of 41</p>") || strings.Contains(p.body, `rel="next"`) {
+		t.Errorf("page 41 of 50: the bar does not end there")
+	}
+	for _, page := range []string{"42", "1000000"} { // just past the end, and far past what the tag holds
+		if p := get(t, h, "/tags/tag-big?from=2020-01-01&per=50&page="+page); p.status != http.StatusNotFound {
+			t.Errorf("page %s of 50: status %d, want 404", page, p.status)
+		}
+	}
 }

@@ -20,6 +20,7 @@ const PrefixWordsMax = prefixWordsMax
 // map lookup.
 func (s *Store) Forget() {
 	s.counts.Clear()
+	s.ends.Clear()
 	s.facetMemo.Clear()
 	s.prefixes.Clear()
 	s.relatedMemo.Clear()
@@ -46,6 +47,7 @@ const LiveCountMax = liveCountMax
 func SetCountMax(s *Store, n int) {
 	s.countMax = n
 	s.counts.Clear()
+	s.ends.Clear()
 }
 
 // SetPrefixMax sets the most words s expands a search prefix into, so

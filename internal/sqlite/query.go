@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"cardex/internal/catalog"
 )
@@ -134,10 +133,24 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	if q.Offset() >= total && !more {
 		return page, nil
 	}
-	// The paging helpers take the listing's size, or unknownTotal.
-	size := total
+	// The paging helpers take the listing's size, or unknownTotal: the
+	// size of a listing with more is known only once a page has found
+	// its end (s.ends), and a page past what the listing's filters could
+	// hold at most is empty without a walk to it.
+	size, endKey := total, ""
 	if more {
-		size = unknownTotal
+		size, endKey = unknownTotal, listingEndKey(q)
+		end, ok := s.ends.Get(endKey)
+		bound, err := s.sizeBound(ctx, q, names)
+		if err != nil {
+			return catalog.ArticlePage{}, err
+		}
+		switch {
+		case q.Offset() >= bound || (ok && q.Offset() >= end.n):
+			return page, nil
+		case ok && end.exact:
+			size = end.n
+		}
 	}
 	match, only := s.searchOnly(q)
 	if pos != "" && !rank && !fed && !only && !slices.ContainsFunc(search.Terms, func(t catalog.Term) bool { return t.Prefix }) {
@@ -182,9 +195,13 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	} else if ok && (unranked || q.EffectiveSort() == catalog.SortNewest) {
 		// A search with other filters, newest first: the index's matches
 		// in its own order, each tested against the filters.
+		limit := q.EffectivePer()
+		if size == unknownTotal {
+			limit++ // a row more: does a page follow? (see window)
+		}
 		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id ` + walk.from + ` ORDER BY f.rowid LIMIT ? OFFSET ?) p
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(slices.Clone(walk.args), q.EffectivePer(), q.Offset())
+		qargs = append(slices.Clone(walk.args), limit, q.Offset())
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
 		// A tag's feed is already in newest-first order: the page is an
 		// index range of the rarest tag, filtered by the rest of q.
@@ -200,7 +217,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// then the rows and their names for those 20 ids only, so that a
 		// deep page does not join every row it skips.
 		limit, offset, inner := q.EffectivePer(), q.Offset(), order
-		if q.EffectiveSort() == catalog.SortNewest || q.EffectiveSort() == catalog.SortRelevance {
+		if size == unknownTotal || q.EffectiveSort() == catalog.SortNewest || q.EffectiveSort() == catalog.SortRelevance {
 			var fromEnd bool
 			if limit, offset, fromEnd = window(q, size); fromEnd {
 				inner = `c.published ASC NULLS FIRST, c.id ASC`
@@ -218,6 +235,9 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		if page.Articles, err = s.scanArticles(rows); err != nil {
 			return catalog.ArticlePage{}, err
 		}
+	}
+	if more && !rank {
+		s.pagedPast(&page, endKey, size)
 	}
 	if err := s.attachTags(ctx, page.Articles); err != nil {
 		return catalog.ArticlePage{}, err
@@ -522,19 +542,91 @@ func (s *Store) allCards(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// listingEnd is where a listing counted up to the bound ends: at n rows
+// when exact, or at most n (an empty page started there).
+type listingEnd struct {
+	n     int
+	exact bool
+}
+
+// listingEndKey names q's listing in Store.ends: its filters, whatever
+// the page, the page size or the order.
+func listingEndKey(q catalog.Query) string {
+	q.Page, q.Per, q.Sort = 0, 0, ""
+	return q.URL("")
+}
+
+// sizeBound returns the most cards q's listing could hold, from the
+// sizes kept at import: its rarest AND tag's, its source's or its
+// category's, its "any" group's (the sum of its tags'), or the
+// collection's.
+func (s *Store) sizeBound(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (int, error) {
+	bound, err := s.allCards(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range q.Tags {
+		bound = min(bound, names["tag:"+t].Count)
+	}
+	if q.Source != "" {
+		bound = min(bound, names["source:"+q.Source].Count)
+	}
+	if q.Category != "" {
+		bound = min(bound, names["category:"+q.Category].Count)
+	}
+	if len(q.Any) > 0 {
+		sum := 0
+		for _, t := range q.Any {
+			sum += names["tag:"+t].Count
+		}
+		bound = min(bound, sum)
+	}
+	return bound, nil
+}
+
+// pagedPast trims page, of a listing with more, to its size, and says
+// whether a page follows: read with size unknownTotal, the page holds a
+// row more when one does (window); read with the listing's size (its end
+// found before), a page follows when it ends before that. A page that is
+// not full, or empty, tells where the listing ends, which s.ends keeps
+// on a read-only store (the end found, or the empty page's start).
+func (s *Store) pagedPast(page *catalog.ArticlePage, endKey string, size int) {
+	per, offset := page.Query.EffectivePer(), page.Query.Offset()
+	if size != unknownTotal {
+		page.HasNext = offset+len(page.Articles) < size
+		return
+	}
+	n := len(page.Articles)
+	if n > per {
+		page.Articles, page.HasNext = page.Articles[:per], true
+		return
+	}
+	if !s.readOnly {
+		return
+	}
+	end := listingEnd{n: offset + n, exact: n > 0}
+	if old, ok := s.ends.Get(endKey); !ok || (!old.exact && (end.exact || end.n < old.n)) {
+		s.ends.Put(endKey, end)
+	}
+}
+
 // unknownTotal is the size given to the paging helpers (window,
 // anchorsFor) for a listing with more rows than were counted: it is read
 // from its front, without anchors.
 const unknownTotal = -1
 
 // window returns the LIMIT and OFFSET that read page q of a listing of
-// total rows (or unknownTotal), and fromEnd: whether they count from the listing's end, in
+// total rows, and fromEnd: whether they count from the listing's end, in
 // reverse order, because the page is in its second half. Either way an
 // index walk skips at most half the listing, so its deepest page costs
-// what page 1 costs.
+// what page 1 costs. For unknownTotal they read from the front, and a
+// row more than the page, which says whether a page follows (pagedPast).
 func window(q catalog.Query, total int) (limit, offset int, fromEnd bool) {
 	limit, offset = q.EffectivePer(), q.Offset()
-	if total == unknownTotal || offset*2 < total || offset >= total {
+	if total == unknownTotal {
+		return limit + 1, offset, false
+	}
+	if offset*2 < total || offset >= total {
 		return limit, offset, false
 	}
 	rows := min(limit, total-offset)
@@ -775,7 +867,11 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 	}
 	match := pos
 	narrow := func(column, name string) {
-		if strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0 { // a phrase of no word would match nothing
+		// A phrase of no word would match nothing: narrowed only by a name
+		// with an ASCII letter or digit, which the tokenizer always keeps
+		// (Go's Unicode tables know letters that SQLite's unicode61 does
+		// not: a name of U+19B0 and U+19B1 is a phrase of no word).
+		if slices.ContainsFunc([]byte(name), isASCIIAlnum) { // UTF-8: a byte under 0x80 is that ASCII character
 			match = `(` + match + `) AND ` + column + ` : ` + ftsPhrase(name)
 		}
 	}

@@ -43,6 +43,10 @@ type Store struct {
 	// that are counted live (searches, compound filters): every page of a
 	// listing has the same total.
 	counts memo.Map[int]
+	// ends remembers, on a read-only store, where a listing counted up to
+	// the bound (ArticlePage.More) was found to end by a page that was
+	// not full, or that it ends before an empty page (listingEnd).
+	ends memo.Map[listingEnd]
 	// facetMemo remembers, on a read-only store, the sidebars of
 	// listings: a sidebar depends on the filters only, not on the page,
 	// the order or the page size, and a compound listing's costs 5 to 15
@@ -152,6 +156,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	db.SetMaxIdleConns(conns)
 	s.readOnly = true
 	s.counts, s.facetMemo = memo.Map[int]{Max: countsMax}, memo.Map[catalog.Facets]{Max: facetsMax}
+	s.ends = memo.Map[listingEnd]{Max: countsMax}
 	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
 	s.rankMemo = memo.Map[[]int64]{Max: rankMemoMax}
