@@ -129,3 +129,13 @@ func PageImport(file, sha string, cards ...catalog.Card) func(*Import) error {
 		return im.EndPage(catalog.PageHeader{Total: len(cards), Number: 1, Of: 1, Raw: "Tagged articles\n"}, sha)
 	}
 }
+
+// KeptTotal is s.keptTotal: q's total from the counts kept at import, ok
+// false when they do not give it.
+func KeptTotal(s *Store, q catalog.Query) (int, bool, error) {
+	names, err := s.names(context.Background(), q)
+	if err != nil {
+		return 0, false, err
+	}
+	return s.keptTotal(context.Background(), q, names)
+}
