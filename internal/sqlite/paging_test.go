@@ -36,7 +36,8 @@ func pagesFromEitherEnd(t *testing.T, s *sqlite.Store, tags []catalog.Ref) {
 		{Category: "category-3", Tags: []string{tags[2].Slug}},
 		{Q: "article"}, // a search alone: the index's rowid order
 		{Collapse: true},
-		{Sort: catalog.SortOldest}, // not newest: always from the front
+		{Collapse: true, Tags: []string{tags[0].Slug}}, // one card per story, along the tag's feed
+		{Sort: catalog.SortOldest},                     // not newest: always from the front
 	} {
 		for _, per := range []int{10, 100} {
 			q.Per = per

@@ -128,7 +128,8 @@ func BenchmarkStoreDB(b *testing.B) {
 	// Listings that combine filters, which no table kept at import
 	// counts: a tag with a search, a source, a date or an excluded tag;
 	// an "any" group; a search of two words; a search with one card per
-	// story; and two tags seldom seen together. Page 1 and the sidebar,
+	// story; two tags seldom seen together; and a tag of a few hundred
+	// cards with one card per story. Page 1 and the sidebar,
 	// each as the listing's first call, named "combined/…" (the report
 	// of make bench gives them a row of their own).
 	second := strings.ToLower(strings.Fields(tags[min(1, len(tags)-1)].Name)[0])
@@ -155,6 +156,7 @@ func BenchmarkStoreDB(b *testing.B) {
 		{"two-words", catalog.Query{Q: search + " " + second}},
 		{"search+collapse", catalog.Query{Q: search, Collapse: true}},
 		{"unkept-pair", catalog.Query{Tags: unkept}},
+		{"rare-tag+collapse", catalog.Query{Tags: []string{rare}, Collapse: true}},
 	}
 	for _, l := range combined {
 		if _, err := store.Articles(ctx, l.q); err != nil {

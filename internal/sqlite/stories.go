@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"iter"
@@ -681,17 +682,13 @@ func (s *Store) sameStory(ctx context.Context, a catalog.Article) ([]catalog.Art
 // many of q's stories have the tag on every card that matches q, the
 // stories that excluding the tag would remove. Like the rest of a sidebar
 // counted live (liveFacets), they are counted over a sample: Not over
-// the stories of q's newest facetSample results (the ones the sidebar
-// counts), each with every card of it that matches q; Or over the newest
+// the stories of the results the sidebar counted (sampled: q's newest
+// facetSample), each with every card of it that matches q; Or over the newest
 // facetSample cards of the widened group, each story tested for a card
 // that matches q. Over every match, a common search took 1.9 s at 1M
 // cards; the story's cards are few, and tested with probes.
-func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, tags []catalog.TagFacet) error {
-	cond, args, err := s.where(q)
-	if err != nil {
-		return err
-	}
-	sampled, args, err := s.newest(q, names, `coalesce(c.story, c.id) AS st`, facetSample, cond, args)
+func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, sampled []int64, tags []catalog.TagFacet) error {
+	idList, err := json.Marshal(sampled)
 	if err != nil {
 		return err
 	}
@@ -705,7 +702,7 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names 
 	// (story is the story's smallest card id), each tested; or the card
 	// alone in it, a match already (a probe of a search for each cost 19
 	// ms a sidebar at 1M cards: each probe sets the whole MATCH up).
-	query := `WITH st AS MATERIALIZED (` + sampled + `),
+	query := `WITH st AS MATERIALIZED (SELECT DISTINCT coalesce(c.story, c.id) AS st FROM json_each(?) j JOIN cards c ON c.id = j.value),
 		f AS MATERIALIZED (
 			SELECT c.id, c.story AS st FROM st JOIN cards c ON c.story = st.st WHERE ` + matches + `
 			UNION ALL
@@ -715,7 +712,7 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names 
 			FROM (SELECT f.st, ct.tag_id, count(*) AS k FROM f JOIN card_tags ct ON ct.card_id = f.id GROUP BY f.st, ct.tag_id) x
 			JOIN fs ON fs.st = x.st AND fs.k = x.k GROUP BY x.tag_id)
 		SELECT 'not', t.slug, nt.n FROM nt JOIN tags t ON t.id = nt.tag_id`
-	args = slices.Concat(args, margs)
+	args := slices.Concat([]any{string(idList)}, margs)
 	if og, ok := q.OrGroup(); ok {
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
