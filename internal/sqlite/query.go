@@ -1363,7 +1363,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		// those of the tag outside the results, its count less its count
 		// within them.
 		orCount = `t.cards - rt.n`
-	} else if ok {
+	} else if ok && !q.Collapse { // collapsed, Or counts stories: collapsedTagEffects
 		widen := og
 		widen.Not = slices.Concat(og.Not, og.Any)
 		widen.Any = nil
