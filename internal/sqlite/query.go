@@ -147,7 +147,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	// hold at most is empty without a walk to it.
 	size, endKey := total, ""
 	if more {
-		size, endKey = unknownTotal, listingEndKey(q)
+		size, endKey = unknownTotal, filtersKey(q)
 		end, ok := s.ends.Get(endKey)
 		bound, err := s.sizeBound(ctx, q, names)
 		if err != nil {
@@ -571,9 +571,10 @@ type listingEnd struct {
 	exact bool
 }
 
-// listingEndKey names q's listing in Store.ends: its filters, whatever
-// the page, the page size or the order.
-func listingEndKey(q catalog.Query) string {
+// filtersKey names q's listing in a memo of what depends on its filters
+// only, whatever the page, the page size or the order: its sidebar
+// (Store.facetMemo), where it ends (Store.ends).
+func filtersKey(q catalog.Query) string {
 	q.Page, q.Per, q.Sort = 0, 0, ""
 	return q.URL("")
 }
@@ -1263,9 +1264,7 @@ func (s *Store) names(ctx context.Context, q catalog.Query) (map[string]catalog.
 func (s *Store) Facets(ctx context.Context, q catalog.Query) (catalog.Facets, error) {
 	// Remembered per listing: the page, order and page size do not change
 	// a sidebar.
-	k := q
-	k.Page, k.Per, k.Sort = 0, 0, ""
-	return remember(s, &s.facetMemo, k.URL(""), func() (catalog.Facets, error) { return s.facets(ctx, q, true) })
+	return remember(s, &s.facetMemo, filtersKey(q), func() (catalog.Facets, error) { return s.facets(ctx, q, true) })
 }
 
 // facets is Facets, from listing_facets when stored allows and q's
