@@ -1329,10 +1329,6 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 // facetSample of them), as rows for Facets, with the ids of the results
 // counted.
 func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, []int64, error) {
-	cond, args, err := s.where(q)
-	if err != nil {
-		return nil, nil, err
-	}
 	// A tag's Or is how many articles adding it to q's "any" group (see
 	// Query.OrGroup) would add: those that match q except for the group,
 	// carry the tag and carry none of the group. That set is the group
@@ -1346,16 +1342,9 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		// within them.
 		orCount = `t.cards - rt.n`
 	} else if ok && !q.Collapse { // collapsed, Or counts stories: collapsedTagEffects
-		widen := og
-		widen.Not = slices.Concat(og.Not, og.Any)
-		widen.Any = nil
-		wcond, wa, err := s.where(widen)
-		if err != nil {
-			return nil, nil, err
-		}
 		// Grouped once over the widening set, not probed tag by tag: the
 		// cost stays linear in the articles whatever the number of tags.
-		wsel, wa, err := s.newest(widen, names, `c.id`, facetSample, wcond, wa)
+		wsel, wa, err := s.widenedNewest(og, names, `c.id`)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -1365,7 +1354,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		wargs = wa
 	}
 	// The results counted: the newest facetSample.
-	results, resultArgs, err := s.newest(q, names, `c.id, c.source_id, c.category_id, c.published`, facetSample, cond, args)
+	results, resultArgs, err := s.newest(q, names, `c.id, c.source_id, c.category_id, c.published`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1453,13 +1442,13 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	return out, ids, rows.Err()
 }
 
-// newest returns a SELECT of cols for the newest n cards that match q
-// (whose condition from where is cond, with args), along the cheapest
-// walk of them: the search index for a search, the rarest AND tag's feed,
-// or the cards in date order. Each stops after n rows, however many
-// match.
-func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols string, n int, cond string, args []any) (string, []any, error) {
-	limit := ` LIMIT ` + strconv.Itoa(n)
+// newest returns a SELECT of cols for the newest facetSample cards that
+// match q, the sample a live sidebar counts, along the walk a live count
+// takes (see total): the search index for a search, the rarest AND tag's
+// feed unless a source or category is smaller, or the cards in date
+// order. It stops after facetSample rows, however many match.
+func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+	limit := ` LIMIT ` + strconv.Itoa(facetSample)
 	if match, only := s.searchOnly(q); only {
 		// The newest matches of a search alone are the index's first rows.
 		return `SELECT ` + cols + ` FROM (SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid` + limit + `) f
@@ -1477,7 +1466,22 @@ func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols strin
 			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond + `
 			ORDER BY ` + feedOrder + limit, slices.Concat([]any{fd.slug}, fd.args), nil
 	}
+	cond, args, err := s.where(q)
+	if err != nil {
+		return "", nil, err
+	}
 	return `SELECT ` + cols + ` FROM cards c WHERE ` + cond + ` ORDER BY c.published DESC, c.id DESC` + limit, args, nil
+}
+
+// widenedNewest is newest of the cards that adding a tag to og's "any"
+// group would add (og is a query's Query.OrGroup): those that match og
+// with its group moved to Not, each card on its own (not collapsed).
+// A live sidebar's Or counts their tags.
+func (s *Store) widenedNewest(og catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+	widen := og
+	widen.Not = slices.Concat(og.Not, og.Any)
+	widen.Any, widen.Collapse = nil, false
+	return s.newest(widen, names, cols)
 }
 
 // topCounts returns the entries of m whose count is at least the k-th

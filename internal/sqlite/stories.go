@@ -714,14 +714,7 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names 
 		SELECT 'not', t.slug, nt.n FROM nt JOIN tags t ON t.id = nt.tag_id`
 	args := slices.Concat([]any{string(idList)}, margs)
 	if og, ok := q.OrGroup(); ok {
-		widen := og
-		widen.Not = slices.Concat(og.Not, og.Any)
-		widen.Any, widen.Collapse = nil, false
-		wcond, wargs, err := s.where(widen)
-		if err != nil {
-			return err
-		}
-		wider, wargs, err := s.newest(widen, names, `c.id, coalesce(c.story, c.id) AS st`, facetSample, wcond, wargs)
+		wider, wargs, err := s.widenedNewest(og, names, `c.id, coalesce(c.story, c.id) AS st`)
 		if err != nil {
 			return err
 		}
