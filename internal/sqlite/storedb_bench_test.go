@@ -79,23 +79,8 @@ func BenchmarkStoreDB(b *testing.B) {
 		}
 		deep := l.q
 		deep.Page = first.Pages()
-		b.Run("Articles/"+l.name+"/page-1", func(b *testing.B) {
-			for b.Loop() {
-				store.Forget() // the cost of a listing asked for the first time
-				if _, err := store.Articles(ctx, l.q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("Articles/"+l.name+"/deepest", func(b *testing.B) {
-			b.ReportMetric(float64(deep.Page), "page")
-			for b.Loop() {
-				store.Forget() // the cost of a listing asked for the first time
-				if _, err := store.Articles(ctx, deep); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		firstCall(b, store, "Articles/"+l.name+"/page-1", 0, func() error { _, err := store.Articles(ctx, l.q); return err })
+		firstCall(b, store, "Articles/"+l.name+"/deepest", deep.Page, func() error { _, err := store.Articles(ctx, deep); return err })
 		// A page in the middle of the listing, asked for after other
 		// deep pages of it: the store remembers the listing's total, and
 		// from its second deep page its page anchors, as it does for
@@ -109,21 +94,14 @@ func BenchmarkStoreDB(b *testing.B) {
 			}
 		}
 		b.Run("Articles/"+l.name+"/middle-remembered", func(b *testing.B) {
-			b.ReportMetric(float64(middle.Page), "page")
 			for b.Loop() {
 				if _, err := store.Articles(ctx, middle); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(middle.Page), "page")
 		})
-		b.Run("Facets/"+l.name, func(b *testing.B) {
-			for b.Loop() {
-				store.Forget() // the cost of a listing asked for the first time
-				if _, err := store.Facets(ctx, l.q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		firstCall(b, store, "Facets/"+l.name, 0, func() error { _, err := store.Facets(ctx, l.q); return err })
 	}
 	// Listings that combine filters, which no table kept at import
 	// counts: a tag with a search, a source, a date or an excluded tag;
@@ -162,22 +140,8 @@ func BenchmarkStoreDB(b *testing.B) {
 		if _, err := store.Articles(ctx, l.q); err != nil {
 			b.Fatalf("%s: %v", l.name, err)
 		}
-		b.Run("Articles/combined/"+l.name+"/page-1", func(b *testing.B) {
-			for b.Loop() {
-				store.Forget() // the cost of a listing asked for the first time
-				if _, err := store.Articles(ctx, l.q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("Facets/combined/"+l.name, func(b *testing.B) {
-			for b.Loop() {
-				store.Forget() // the cost of a listing asked for the first time
-				if _, err := store.Facets(ctx, l.q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		firstCall(b, store, "Articles/combined/"+l.name+"/page-1", 0, func() error { _, err := store.Articles(ctx, l.q); return err })
+		firstCall(b, store, "Facets/combined/"+l.name, 0, func() error { _, err := store.Facets(ctx, l.q); return err })
 	}
 	errEnough := errors.New("enough")
 	b.Run("EachArticle/tag/first-100", func(b *testing.B) {
@@ -192,6 +156,22 @@ func BenchmarkStoreDB(b *testing.B) {
 			if err != nil && !errors.Is(err, errEnough) {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// firstCall times call as the first of its listing: every memo of store
+// forgotten before each call. page, when not 0, is reported with it.
+func firstCall(b *testing.B, store *sqlite.Store, name string, page int, call func() error) {
+	b.Run(name, func(b *testing.B) {
+		for b.Loop() {
+			store.Forget() // the cost of a listing asked for the first time
+			if err := call(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if page != 0 {
+			b.ReportMetric(float64(page), "page") // after the loop, which clears what was reported before it
 		}
 	})
 }
