@@ -122,22 +122,6 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 	}
 	match, only := s.searchOnly(q)
-	if pos != "" && !rank && !fed && !only && !slices.ContainsFunc(search.Terms, func(t catalog.Term) bool { return t.Prefix }) {
-		// A newest-first page of a search: walking the cards newest first
-		// and probing the index for each is cheaper than listing every
-		// match, as long as the page is near the front. Not for a prefix
-		// term (the last word as typed): each probe of one costs about
-		// 10 ms, as FTS5 expands the prefix again.
-		all, err := s.allCards(ctx)
-		if err != nil {
-			return catalog.ArticlePage{}, err
-		}
-		if int64(q.Offset()+q.EffectivePer())*int64(all) <= int64(searchProbeMax)*int64(total) {
-			if cond, args, err = s.whereSearch(q, searchProbe); err != nil {
-				return catalog.ArticlePage{}, err
-			}
-		}
-	}
 	var query string
 	var qargs []any
 	if rank {
@@ -185,6 +169,24 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// A deferred join: the page's ids first, from the index alone,
 		// then the rows and their names for those 20 ids only, so that a
 		// deep page does not join every row it skips.
+		if pos != "" && !fed && !only && !slices.ContainsFunc(search.Terms, func(t catalog.Term) bool { return t.Prefix }) {
+			// A page of a search with filters in an order of its own
+			// (oldest first, by read time; newest first walks the index,
+			// searchWalk): walking the cards in that order and probing
+			// the index for each is cheaper than listing every match, as
+			// long as the page is near the front. Not for a prefix term
+			// (the last word as typed): each probe of one costs about 10
+			// ms, as FTS5 expands the prefix again.
+			all, err := s.allCards(ctx)
+			if err != nil {
+				return catalog.ArticlePage{}, err
+			}
+			if int64(q.Offset()+q.EffectivePer())*int64(all) <= int64(searchProbeMax)*int64(total) {
+				if cond, args, err = s.whereSearch(q, searchProbe); err != nil {
+					return catalog.ArticlePage{}, err
+				}
+			}
+		}
 		limit, offset, inner := q.EffectivePer(), q.Offset(), order
 		if size == unknownTotal || q.EffectiveSort() == catalog.SortNewest || q.EffectiveSort() == catalog.SortRelevance {
 			var fromEnd bool
@@ -205,7 +207,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			return catalog.ArticlePage{}, err
 		}
 	}
-	if more && !rank {
+	if more { // never ranked (see ranked)
 		s.pagedPast(&page, endKey, size)
 	}
 	if err := s.attachTags(ctx, page.Articles); err != nil {

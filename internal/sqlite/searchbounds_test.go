@@ -46,10 +46,10 @@ func TestSearchTooCommonToRank(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A search alone walks the index in its own (listing) order. With a
-	// filter, a word as typed is also a prefix ("article*") and its pages
-	// list every match; a quoted word is exact and its near pages probe
-	// card by card.
+	// A search alone walks the index in its own (listing) order, and so
+	// does a search with a filter (searchWalk), the filter probed on
+	// each match; a word as typed is also a prefix ("article*"), a quoted
+	// word exact.
 	for _, tc := range []struct {
 		q     catalog.Query
 		dated bool // only dated cards match
