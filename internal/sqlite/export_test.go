@@ -19,7 +19,7 @@ const PrefixWordsMax = prefixWordsMax
 // words of search prefixes), so that a benchmark times the queries, not a
 // map lookup.
 func (s *Store) Forget() {
-	s.counts.Clear()
+	s.totals.Clear()
 	s.ends.Clear()
 	s.facetMemo.Clear()
 	s.prefixes.Clear()
@@ -46,7 +46,7 @@ const LiveCountMax = liveCountMax
 // reach the bound.
 func SetCountMax(s *Store, n int) {
 	s.countMax = n
-	s.counts.Clear()
+	s.totals.Clear()
 	s.ends.Clear()
 }
 

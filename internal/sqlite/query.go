@@ -722,8 +722,25 @@ func (s *Store) keptSize(ctx context.Context, q catalog.Query, names map[string]
 // are more (countUpTo). A live count walks what a page of the listing
 // walks (see newest): a search alone the index; a search with other
 // filters its matches; a tag's listing the rarest tag's feed, or the
-// index of a smaller source or category; anything else the cards.
-func (s *Store) total(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cond string, args []any) (n int, more bool, err error) {
+// index of a smaller source or category; anything else the cards. On a
+// read-only store it is worked out once per listing (every page, order
+// and page size of it has the same).
+func (s *Store) total(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cond string, args []any) (int, bool, error) {
+	t, err := remember(s, &s.totals, filtersKey(q), func() (listingTotal, error) {
+		n, more, err := s.countTotal(ctx, q, names, cond, args)
+		return listingTotal{n, more}, err
+	})
+	return t.n, t.more, err
+}
+
+// listingTotal is a listing's total as total gives it.
+type listingTotal struct {
+	n    int
+	more bool // more than n match
+}
+
+// countTotal is total, worked out.
+func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cond string, args []any) (n int, more bool, err error) {
 	if n, ok, err := s.keptSize(ctx, q, names); ok || err != nil {
 		return n, false, err
 	}
@@ -758,7 +775,7 @@ func (s *Store) total(ctx context.Context, q catalog.Query, names map[string]cat
 // short postings, leaving out the word's). At 1M cards, counting
 // "balancing" (81 words) went from 30 ms to 1 ms. ok is false for any
 // other search, and for a prefix left to FTS5 (see prefixWords);
-// remembered as countUpTo's counts are.
+// remembered with the listing's total (see total).
 func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int, ok bool, err error) {
 	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
 		return 0, false, nil
@@ -777,20 +794,17 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 			}
 		}
 	}
-	n, err = remember(s, &s.counts, listingKey("one word", []any{word, len(others)}), func() (n int, err error) {
-		if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
-			return 0, err
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
+		return 0, false, err
+	}
+	var rest int
+	if len(others) > 0 {
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`,
+			`(`+strings.Join(others, " OR ")+`) NOT `+ftsPhrase(word)).Scan(&rest); err != nil {
+			return 0, false, err
 		}
-		var rest int
-		if len(others) > 0 {
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts WHERE cards_fts MATCH ?`,
-				`(`+strings.Join(others, " OR ")+`) NOT `+ftsPhrase(word)).Scan(&rest); err != nil {
-				return 0, err
-			}
-		}
-		return n + rest, nil
-	})
-	return n, err == nil, err
+	}
+	return n + rest, true, nil
 }
 
 // collapsedOver reports whether q, a listing of one card per story, is
@@ -823,14 +837,10 @@ func (s *Store) collapsedOver(ctx context.Context, q catalog.Query, names map[st
 // countUpTo counts the rows of from (a FROM clause with its WHERE) up
 // to the store's countMax: n is their number, or countMax when there are
 // more, and then more is set. The count stops there, so that no request
-// counts more rows than that, whatever the listing; on a read-only store
-// it runs once per listing, as every page has the same.
+// counts more rows than that, whatever the listing.
 func (s *Store) countUpTo(ctx context.Context, from string, args []any) (n int, more bool, err error) {
-	query := `SELECT count(*) FROM (SELECT 1 ` + from + ` LIMIT ?)`
 	args = append(slices.Clip(args), s.countMax+1)
-	n, err = remember(s, &s.counts, listingKey(query, args), func() (n int, err error) {
-		return n, s.db.QueryRowContext(ctx, query, args...).Scan(&n)
-	})
+	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 `+from+` LIMIT ?)`, args...).Scan(&n)
 	if n > s.countMax {
 		return s.countMax, true, err
 	}

@@ -39,10 +39,9 @@ type Store struct {
 	// dataset caches Dataset on a read-only (published, immutable) store,
 	// whose version cannot change while it is open.
 	dataset atomic.Pointer[datasetInfo]
-	// counts remembers, on a read-only store, the totals of listings
-	// that are counted live (searches, compound filters): every page of a
-	// listing has the same total.
-	counts memo.Map[int]
+	// totals remembers, on a read-only store, the totals of listings
+	// (total): every page of a listing has the same.
+	totals memo.Map[listingTotal]
 	// ends remembers, on a read-only store, where a listing counted up to
 	// the bound (ArticlePage.More) was found to end by a page that was
 	// not full, or that it ends before an empty page (listingEnd).
@@ -155,7 +154,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	s.readOnly = true
-	s.counts, s.facetMemo = memo.Map[int]{Max: countsMax}, memo.Map[catalog.Facets]{Max: facetsMax}
+	s.totals, s.facetMemo = memo.Map[listingTotal]{Max: countsMax}, memo.Map[catalog.Facets]{Max: facetsMax}
 	s.ends = memo.Map[listingEnd]{Max: countsMax}
 	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
