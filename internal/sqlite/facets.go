@@ -51,15 +51,7 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 	if built, err := s.facetsBuilt(ctx); err != nil || !built {
 		return nil, 0, false, err
 	}
-	listing, table, slug := facetOfTag, `tags`, ""
-	switch {
-	case len(q.Tags) == 1:
-		slug = q.Tags[0]
-	case q.Source != "":
-		listing, table, slug = facetOfSource, `sources`, q.Source
-	default:
-		listing, table, slug = facetOfCategory, `categories`, q.Category
-	}
+	listing, table, slug := singleFilter(q)
 	// A single tag's "any" group is the tag itself: the articles another
 	// tag would add are its own less those it shares with the listing.
 	or := `0`
@@ -88,6 +80,47 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 		rows = append(rows, row)
 	}
 	return rows, total, true, r.Err()
+}
+
+// singleFilter returns the filter of q, a listing of a single filter
+// (knownTotal): its kind of listing (facetOfTag, facetOfSource or
+// facetOfCategory), the table of its slug, and the slug.
+func singleFilter(q catalog.Query) (listing int, table, slug string) {
+	switch {
+	case len(q.Tags) == 1:
+		return facetOfTag, `tags`, q.Tags[0]
+	case q.Source != "":
+		return facetOfSource, `sources`, q.Source
+	}
+	return facetOfCategory, `categories`, q.Category
+}
+
+// collapsedKept returns the size of q, a listing of one card per story
+// with at most one filter (a tag, a source or a category), from the
+// counts kept at import: the listing's cards less those it hides, one
+// card listed for each story among them (listing_hidden, migration
+// 0013). ok is false for any other listing.
+func (s *Store) collapsedKept(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (n int, ok bool, err error) {
+	if !q.Collapse {
+		return 0, false, nil
+	}
+	plain := q
+	plain.Collapse = false
+	var hidden int
+	if plain.IsEmpty() {
+		if n, err = s.allCards(ctx); err != nil {
+			return 0, false, err
+		}
+		err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = 0 AND id = 0), 0)`).Scan(&hidden)
+		return n - hidden, err == nil, err
+	}
+	if n, ok = knownTotal(plain, names); !ok {
+		return 0, false, nil
+	}
+	listing, table, slug := singleFilter(plain)
+	err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = ? AND id = (SELECT id FROM `+table+` WHERE slug = ?)), 0)`,
+		listing, slug).Scan(&hidden)
+	return n - hidden, err == nil, err
 }
 
 // facetKindName names a listing_facets entry kind as facetRow does.

@@ -697,7 +697,9 @@ func (s *Store) searchPage(ctx context.Context, match string, q catalog.Query, t
 
 // keptSize returns q's total from the counts kept at import: a listing
 // of a single filter's (knownTotal), the collection's, a pair's or a
-// group's kept in the sidebars (keptTotal), a word's (oneWordCount). ok
+// group's kept in the sidebars (keptTotal), a listing of at most one
+// filter with one card per story (collapsedKept), a word's
+// (oneWordCount). ok
 // is false when they do not give it.
 func (s *Store) keptSize(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (int, bool, error) {
 	if n, ok := knownTotal(q, names); ok {
@@ -708,6 +710,9 @@ func (s *Store) keptSize(ctx context.Context, q catalog.Query, names map[string]
 		return n, err == nil, err
 	}
 	if n, ok, err := s.keptTotal(ctx, q, names); ok || err != nil {
+		return n, ok, err
+	}
+	if n, ok, err := s.collapsedKept(ctx, q, names); ok || err != nil {
 		return n, ok, err
 	}
 	if _, only := s.searchOnly(q); only {

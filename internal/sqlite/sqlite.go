@@ -283,6 +283,8 @@ func (s *Store) afterMigration(ctx context.Context, tx *sql.Tx, name string) err
 	switch name {
 	case "0011_compact.sql":
 		return compactCardText(ctx, tx, s.codec)
+	case "0013_listing_hidden.sql":
+		return writeListingHidden(ctx, tx)
 	}
 	return nil
 }
