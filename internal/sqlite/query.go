@@ -1283,7 +1283,7 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 	}
 	var rows []facetRow
 	var total int
-	var sampled []int64 // the results a live sidebar counted
+	var sampled liveSample // the results a live sidebar counted
 	if stored {
 		if rows, total, stored, err = s.storedFacets(ctx, q, names); err != nil {
 			return catalog.Facets{}, err
@@ -1294,7 +1294,7 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 		if rows, sampled, err = s.liveFacets(ctx, q, names); err != nil {
 			return catalog.Facets{}, err
 		}
-		total = len(sampled)
+		total = sampled.n
 		if total >= facetSample {
 			f.Sample = facetSample
 		}
@@ -1313,7 +1313,7 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 		}
 	}
 	if q.Collapse {
-		if err := s.collapsedTagEffects(ctx, q, names, sampled, tags); err != nil {
+		if err := s.collapsedTagEffects(ctx, q, names, sampled.storied, tags); err != nil {
 			return catalog.Facets{}, err
 		}
 	}
@@ -1342,10 +1342,17 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 	return f, nil
 }
 
+// liveSample is what a live sidebar counted: how many results (q's
+// newest, at most facetSample), and those of them that share their
+// story with other cards (few: 2% of the cards at 1M).
+type liveSample struct {
+	n       int
+	storied []int64
+}
+
 // liveFacets counts the sidebar of q over its results (the newest
-// facetSample of them), as rows for Facets, with the ids of the results
-// counted.
-func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, []int64, error) {
+// facetSample of them), as rows for Facets, with what it counted.
+func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, liveSample, error) {
 	// A tag's Or is how many articles adding it to q's "any" group (see
 	// Query.OrGroup) would add: those that match q except for the group,
 	// carry the tag and carry none of the group. That set is the group
@@ -1363,7 +1370,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		// cost stays linear in the articles whatever the number of tags.
 		wsel, wa, err := s.widenedNewest(og, names, `c.id`)
 		if err != nil {
-			return nil, nil, err
+			return nil, liveSample{}, err
 		}
 		with = `, w AS MATERIALIZED (` + wsel + `),
 			ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM w JOIN card_tags ct ON ct.card_id = w.id GROUP BY ct.tag_id)`
@@ -1371,9 +1378,9 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		wargs = wa
 	}
 	// The results counted: the newest facetSample.
-	results, resultArgs, err := s.newest(q, names, `c.id, c.source_id, c.category_id, c.published`)
+	results, resultArgs, err := s.newest(q, names, `c.id, c.source_id, c.category_id, c.published, c.story`)
 	if err != nil {
-		return nil, nil, err
+		return nil, liveSample{}, err
 	}
 	// The results are read once, and their sources, categories and years
 	// counted here: a CTE used by several arms of one compound SELECT is
@@ -1381,19 +1388,22 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	withArgs := wargs
 	rows, err := s.db.QueryContext(ctx, results, resultArgs...)
 	if err != nil {
-		return nil, nil, err
+		return nil, liveSample{}, err
 	}
 	defer rows.Close()
-	var ids []int64
+	var ids, storied []int64
 	sources, categories, years := map[int64]int{}, map[int64]int{}, map[string]int{}
 	for rows.Next() {
 		var id int64
-		var source, category sql.NullInt64
+		var source, category, story sql.NullInt64
 		var published sql.NullString
-		if err := rows.Scan(&id, &source, &category, &published); err != nil {
-			return nil, nil, err
+		if err := rows.Scan(&id, &source, &category, &published, &story); err != nil {
+			return nil, liveSample{}, err
 		}
 		ids = append(ids, id)
+		if story.Valid {
+			storied = append(storied, id)
+		}
 		if source.Valid {
 			sources[source.Int64]++
 		}
@@ -1405,7 +1415,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, liveSample{}, err
 	}
 	rows.Close()
 	var out []facetRow
@@ -1413,11 +1423,11 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		out = append(out, facetRow{kind: "year", ref: catalog.Ref{Name: y, Slug: y, Count: n}})
 	}
 	if len(ids) == 0 {
-		return out, nil, nil
+		return out, liveSample{}, nil
 	}
 	idList, err := json.Marshal(ids)
 	if err != nil {
-		return nil, nil, err
+		return nil, liveSample{}, err
 	}
 	// The tags of the results, with each one's Or (see above), and the
 	// names of their sources and categories: only the entries the
@@ -1439,14 +1449,14 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		SELECT 'category', id, name, slug, 0, 0 FROM categories WHERE id IN (SELECT value FROM json_each(?))`,
 		slices.Concat([]any{string(idList)}, withArgs, []any{facetTags, len(ids), keysJSON(topCounts(sources, facetSources)), keysJSON(categories)})...)
 	if err != nil {
-		return nil, nil, err
+		return nil, liveSample{}, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var row facetRow
 		var id int64
 		if err := rows.Scan(&row.kind, &id, &row.ref.Name, &row.ref.Slug, &row.ref.Count, &row.or); err != nil {
-			return nil, nil, err
+			return nil, liveSample{}, err
 		}
 		switch row.kind {
 		case "source":
@@ -1456,7 +1466,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		}
 		out = append(out, row)
 	}
-	return out, ids, rows.Err()
+	return out, liveSample{len(ids), storied}, rows.Err()
 }
 
 // newest returns a SELECT of cols for the newest facetSample cards that
