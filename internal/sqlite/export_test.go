@@ -139,3 +139,6 @@ func KeptTotal(s *Store, q catalog.Query) (int, bool, error) {
 	}
 	return s.keptTotal(context.Background(), q, names)
 }
+
+// BM25Weights are the weights of the search index's columns in bm25.
+const BM25Weights = bm25Weights

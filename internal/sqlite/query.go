@@ -97,7 +97,10 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	}
 	search := q.Search()
 	pos, _ := s.ftsMatch(search)
-	rank, unranked := ranked(q, pos, total, more)
+	rank, unranked, err := s.ranked(ctx, q, total, more)
+	if err != nil {
+		return catalog.ArticlePage{}, err
+	}
 	page := catalog.ArticlePage{Query: q, Total: total, More: more, Names: names, Unranked: unranked}
 	if q.Offset() >= total && !more {
 		return page, nil
@@ -125,7 +128,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	var query string
 	var qargs []any
 	if rank {
-		if page.Articles, err = s.rankedPage(ctx, q, cond, args, order); err != nil {
+		if page.Articles, err = s.rankedPage(ctx, q, names); err != nil {
 			return catalog.ArticlePage{}, err
 		}
 	} else if only && (unranked || q.EffectiveSort() == catalog.SortNewest) {
@@ -224,35 +227,66 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	return page, nil
 }
 
-// rankedPage returns page q of a listing in bm25 order (see ranked). The
-// ranking is computed once for every page of the listing: on a read-only
-// store its order (at most searchRankMax ids) is remembered, and a page is
-// its rows by id. Ranking costs a walk of every match of each prefix term
-// (222 ms a page for "api stream tuning" at 1M cards, 106 matches).
-func (s *Store) rankedPage(ctx context.Context, q catalog.Query, cond string, args []any, order string) ([]catalog.Article, error) {
-	query, qargs := s.listSQL(q, true, cond, args, order)
-	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT c.id`, 1)
-	ids, err := remember(s, &s.rankMemo, listingKey(query, qargs), func() ([]int64, error) {
-		ids, err := column[int64](s.db.QueryContext(ctx, query, qargs...))
-		return slices.Clip(ids), err
-	})
+// rankedPage returns page q of a listing in bm25 order (see ranked): a
+// page of its ranking, its cards by seq.
+func (s *Store) rankedPage(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]catalog.Article, error) {
+	seqs, err := s.ranking(ctx, q, names)
 	if err != nil {
 		return nil, err
 	}
-	ids = ids[min(q.Offset(), len(ids)):min(q.Offset()+q.EffectivePer(), len(ids))]
-	if len(ids) == 0 {
+	seqs = seqs[min(q.Offset(), len(seqs)):min(q.Offset()+q.EffectivePer(), len(seqs))]
+	if len(seqs) == 0 {
 		return nil, nil
 	}
-	// The page's rows in the ranking's order: json_each numbers the ids.
-	list, err := json.Marshal(ids)
+	query, list, err := rankedSQL(seqs)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM json_each(?) p JOIN cards c ON c.id = p.value `+articleRefs+` ORDER BY p.key`, string(list))
+	rows, err := s.db.QueryContext(ctx, query, list)
 	if err != nil {
 		return nil, err
 	}
 	return s.scanArticles(rows)
+}
+
+// rankedSQL returns the SELECT of the article rows of seqs (cards' places,
+// a ranking), in that order, with its argument.
+func rankedSQL(seqs []int64) (string, string, error) {
+	list, err := json.Marshal(seqs) // json_each numbers them
+	return `SELECT ` + articleColumns + ` FROM json_each(?) p JOIN cards c ON c.seq = p.value ` + articleRefs + ` ORDER BY p.key`, string(list), err
+}
+
+// ranking returns the places (seq) of q's matches in bm25 order, ties
+// newest first (seq is that order, migration 0008). bm25 is computed by the
+// search index alone, over every match of q's search (at most the
+// store's countMax: ranked), materialized before anything else is read;
+// other filters keep the matches that the listing's newest-first walk
+// finds (searchWalk). Before, the filters drove the statement and each
+// card they kept probed the index with the whole search: a rare tag with
+// a common word ("service", its prefix left to FTS5 for bm25) took more
+// than 20 s at 1M cards. Places, not ids: the index's rows are places,
+// and looking up the id of each of 1,938 matches doubled the 2.7 ms of
+// scoring them. The ranking is worked out once for every page of the
+// listing: on a read-only store it is remembered (at most countMax
+// places). Ranked, the prefix stays a prefix for bm25: an OR of the words
+// it expands to would score a card with two of them higher.
+func (s *Store) ranking(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]int64, error) {
+	return remember(s, &s.rankMemo, filtersKey(q), func() ([]int64, error) {
+		pos, _ := ftsMatchWith(q.Search(), leavePrefixes)
+		query := `WITH r AS MATERIALIZED (SELECT rowid AS seq, bm25(cards_fts, ` + bm25Weights + `) AS k FROM cards_fts WHERE cards_fts MATCH ?)
+			SELECT r.seq FROM r`
+		args := []any{pos}
+		walk, ok, err := s.searchWalk(q, names)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			query += ` WHERE r.seq IN (SELECT f.rowid ` + walk.from + `)`
+			args = append(args, walk.args...)
+		}
+		seqs, err := column[int64](s.db.QueryContext(ctx, query+` ORDER BY r.k, r.seq`, args...))
+		return slices.Clip(seqs), err
+	})
 }
 
 // listingKey names a listing's query (with its arguments) in a memo: a
@@ -266,19 +300,10 @@ func listingKey(query string, args []any) string {
 	return fmt.Sprintf("%x", sha256.Sum256(key))
 }
 
-// listSQL is the one SELECT of a listing: q's articles in q's order (by
-// bm25 first when rank is set, see ranked), without paging.
-func (s *Store) listSQL(q catalog.Query, rank bool, cond string, args []any, order string) (string, []any) {
-	from, fromArgs := articleFrom, []any(nil)
-	// Ranked, the prefix stays a prefix for bm25: an OR of the words
-	// it expands to would score a card with two of them higher.
-	if pos, _ := ftsMatchWith(q.Search(), leavePrefixes); rank {
-		from = `cards c JOIN (SELECT rowid AS rid, bm25(cards_fts, ` + bm25Weights + `) AS rank
-			FROM cards_fts WHERE cards_fts MATCH ?) f ON f.rid = c.seq ` + articleRefs
-		fromArgs = []any{pos}
-		order = `f.rank, ` + order
-	}
-	return `SELECT ` + articleColumns + ` FROM ` + from + ` WHERE ` + cond + ` ORDER BY ` + order, slices.Concat(fromArgs, args)
+// listSQL is the one SELECT of a listing: q's articles in q's order,
+// without paging (a ranked listing's order is its ranking's).
+func listSQL(cond string, args []any, order string) (string, []any) {
+	return `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE ` + cond + ` ORDER BY ` + order, args
 }
 
 // EachArticle calls fn with every article matching q, in q's order,
@@ -306,16 +331,28 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 	}
 	// The same order as Articles: a search with too many matches to rank
 	// is newest first.
-	pos, _ := s.ftsMatch(q.Search())
 	rank := false
-	if r, _ := ranked(q, pos, 0, false); r {
+	if pos, _ := s.ftsMatch(q.Search()); pos != "" && q.EffectiveSort() == catalog.SortRelevance {
 		total, more, err := s.total(ctx, q, names, cond, args)
 		if err != nil {
 			return err
 		}
-		rank, _ = ranked(q, pos, total, more)
+		if rank, _, err = s.ranked(ctx, q, total, more); err != nil {
+			return err
+		}
 	}
-	query, qargs := s.listSQL(q, rank, cond, args, order)
+	query, qargs := listSQL(cond, args, order)
+	if rank {
+		seqs, err := s.ranking(ctx, q, names)
+		if err != nil {
+			return err
+		}
+		rq, list, err := rankedSQL(seqs)
+		if err != nil {
+			return err
+		}
+		query, qargs = rq, []any{list}
+	}
 	query = strings.Replace(query, `SELECT `+articleColumns, `SELECT `+articleColumns+`,
 		(SELECT group_concat(t.name || char(31) || t.slug, char(30) ORDER BY ct.position)
 		 FROM card_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.card_id = c.id), `+otherSourcesColumns, 1)
@@ -918,16 +955,32 @@ func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 	return pos, pos != "" && neg == "" && only.IsEmpty() && !q.Collapse
 }
 
-// ranked reports whether a listing of total matches of q is in bm25 order
-// (rank), and whether it was asked to be but had too many matches to rank
-// (unranked: then it is newest first).
-// pos is q's positive MATCH expression (ftsMatch).
-func ranked(q catalog.Query, pos string, total int, more bool) (rank, unranked bool) {
+// ranked reports whether a listing of q, of total matches (more: more
+// than that), is in bm25 order (rank), and whether it was asked to be
+// but its search has too many matches to rank (unranked: then it is
+// newest first). Ranking computes bm25 for every match of the search,
+// whatever the other filters (see ranking), about 1.3 µs each at 1M
+// cards: so the search's own matches are bounded, by the store's
+// countMax, and counted (up to it) when q has other filters.
+func (s *Store) ranked(ctx context.Context, q catalog.Query, total int, more bool) (rank, unranked bool, err error) {
+	pos, _ := s.ftsMatch(q.Search())
 	if q.EffectiveSort() != catalog.SortRelevance || pos == "" {
-		return false, false
+		return false, false, nil
 	}
-	big := more || total > searchRankMax
-	return !big, big
+	if !more {
+		if _, only := s.searchOnly(q); !only {
+			t, err := remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
+				n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
+				return listingTotal{n, more}, err
+			})
+			if err != nil {
+				return false, false, err
+			}
+			total, more = t.n, t.more
+		}
+	}
+	big := more || total > s.countMax
+	return !big, big, nil
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.

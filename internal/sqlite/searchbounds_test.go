@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -114,5 +115,104 @@ func TestSearchTooCommonToRank(t *testing.T) {
 	}
 	if few.Unranked || few.Total == 0 {
 		t.Fatalf("a search of %d matches is unranked", few.Total)
+	}
+}
+
+// A search ranked with other filters lists exactly the listing's matches
+// in bm25 order of the search, ties newest first, as a reference
+// computes it (every match of the search scored, then filtered), on
+// every page and in EachArticle. When the search alone has more matches
+// than the store ranks, the listing is newest first and says so, however
+// few of them the filters keep: ranking scores every match of the
+// search.
+func TestRankingWithFilters(t *testing.T) {
+	ctx := context.Background()
+	path := sqlitetest.SeedDB(t)
+	s := sqlitetest.OpenReadOnly(t, path)
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	score := func(match string) map[int64]float64 {
+		rows, err := db.Query(`SELECT c.id, bm25(cards_fts, `+sqlite.BM25Weights+`) FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`, match)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]float64{}
+		for rows.Next() {
+			var id int64
+			var k float64
+			if err := rows.Scan(&id, &k); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = k
+		}
+		return out
+	}
+	ranked := 0
+	for _, tc := range []struct {
+		q     catalog.Query
+		match string // the search as FTS5 reads it
+	}{
+		{catalog.Query{Q: `"data"`}, `"data"`},
+		{catalog.Query{Q: `"data"`, Tags: []string{"distributed-systems"}}, `"data"`},
+		{catalog.Query{Q: `"data"`, Category: "operations"}, `"data"`},
+		{catalog.Query{Q: `"data"`, Not: []string{"microservices"}}, `"data"`},
+		{catalog.Query{Q: `"data"`, Collapse: true}, `"data"`},
+		{catalog.Query{Q: `"system" -kafka`, Tags: []string{"distributed-systems"}}, `"system"`},
+		{catalog.Query{Q: "consist"}, `"consist"*`},
+		{catalog.Query{Q: "consist", Tags: []string{"distributed-systems"}}, `"consist"*`},
+	} {
+		q := tc.q
+		q.Sort, q.Per = catalog.SortNewest, catalog.MaxPer
+		var newest []int64
+		if err := s.EachArticle(ctx, q, func(a catalog.Article) error { newest = append(newest, a.ID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		scores := score(tc.match)
+		want := slices.Clone(newest) // stable: ties stay newest first
+		slices.SortStableFunc(want, func(a, b int64) int { return cmp.Compare(scores[a], scores[b]) })
+		if len(want) < 3 || slices.Equal(want, newest) {
+			t.Fatalf("%s: %d matches, ranked as listed newest first: nothing to check", q.URL(""), len(want))
+		}
+		ranked++
+		q.Sort, q.Per = catalog.SortRelevance, 4
+		pages, total, more, each := walk(t, s, q)
+		if total != len(want) || more || !slices.Equal(pages, want) || !slices.Equal(each, want) {
+			t.Errorf("%s: total %d (more: %v)\npages %v\neach  %v\nwant  %v", q.URL(""), total, more, pages, each, want)
+		}
+		page, err := s.Articles(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Unranked {
+			t.Errorf("%s: unranked", q.URL(""))
+		}
+	}
+	// "data" alone has more matches than a bound of 20, the tag's few:
+	// newest first.
+	all, err := s.Articles(ctx, catalog.Query{Q: `"data"`, Per: catalog.MaxPer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite.SetCountMax(s, 20)
+	defer sqlite.SetCountMax(s, sqlite.LiveCountMax)
+	q := catalog.Query{Q: `"data"`, Category: "operations", Per: catalog.MaxPer}
+	page, err := s.Articles(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Total <= 20 || page.Total > 20 || page.More || !page.Unranked {
+		t.Fatalf("%s: total %d (more: %v), unranked %v; the search alone %d", q.URL(""), page.Total, page.More, page.Unranked, all.Total)
+	}
+	q.Sort = catalog.SortNewest
+	newest, err := s.Articles(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(page.Articles, newest.Articles, func(a, b catalog.Article) bool { return a.ID == b.ID }) {
+		t.Errorf("%s: unranked, but not newest first", q.URL(""))
 	}
 }

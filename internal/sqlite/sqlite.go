@@ -64,7 +64,7 @@ type Store struct {
 	anchorMemo memo.Map[anchors]
 	anchorRows int // the most anchors a listing keeps (anchorsMaxRows)
 	// rankMemo remembers, on a read-only store, the bm25 order of ranked
-	// listings (rankedPage): at most searchRankMax ids each.
+	// listings (ranking): at most countMax places each.
 	rankMemo memo.Map[[]int64]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
