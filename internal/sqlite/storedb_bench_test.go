@@ -1,13 +1,18 @@
 package sqlite_test
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/sqlite"
@@ -106,8 +111,11 @@ func BenchmarkStoreDB(b *testing.B) {
 	// Listings that combine filters, which no table kept at import
 	// counts: a tag with a search, a source, a date or an excluded tag;
 	// an "any" group; a search of two words; a search with one card per
-	// story; two tags seldom seen together; and a tag of a few hundred
-	// cards with one card per story. Page 1 and the sidebar,
+	// story; two tags seldom seen together; a tag of a few thousand
+	// cards with one card per story; a search ranked by relevance (the
+	// word of the most matches that is still ranked), alone and within
+	// the biggest tag; and a common word within a rare tag. Page 1 and
+	// the sidebar,
 	// each as the listing's first call, named "combined/…" (the report
 	// of make bench gives them a row of their own).
 	second := strings.ToLower(strings.Fields(tags[min(1, len(tags)-1)].Name)[0])
@@ -117,6 +125,18 @@ func BenchmarkStoreDB(b *testing.B) {
 		if from, err = catalog.ParseDateBound(strconv.Itoa(newest.Articles[0].Date.Year() - 2)); err != nil {
 			b.Fatal(err)
 		}
+	}
+	// The word of the most matches that a search of it alone is still
+	// ranked by (the count bound): its ranking scores every match.
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var rankable string
+	if err := db.QueryRowContext(ctx, `SELECT term FROM search_words WHERE doc <= ? AND term GLOB '[a-z][a-z]*' AND term NOT GLOB '*[^a-z]*'
+		ORDER BY doc DESC, term LIMIT 1`, sqlite.LiveCountMax).Scan(&rankable); err != nil {
+		b.Fatal(err)
 	}
 	anyTwo := []string{top.Slug, tags[min(2, len(tags)-1)].Slug}
 	slices.Sort(anyTwo)
@@ -135,6 +155,9 @@ func BenchmarkStoreDB(b *testing.B) {
 		{"search+collapse", catalog.Query{Q: search, Collapse: true}},
 		{"unkept-pair", catalog.Query{Tags: unkept}},
 		{"rare-tag+collapse", catalog.Query{Tags: []string{rare}, Collapse: true}},
+		{"ranked-search", catalog.Query{Q: rankable}},
+		{"tag+ranked-search", catalog.Query{Tags: []string{top.Slug}, Q: rankable}},
+		{"rare-tag+common-word", catalog.Query{Tags: []string{rare}, Q: search}},
 	}
 	for _, l := range combined {
 		if _, err := store.Articles(ctx, l.q); err != nil {
@@ -174,4 +197,137 @@ func firstCall(b *testing.B, store *sqlite.Store, name string, page int, call fu
 			b.ReportMetric(float64(page), "page") // after the loop, which clears what was reported before it
 		}
 	})
+}
+
+// BenchmarkStoreShapes looks for the slowest shapes of listing on the
+// database CARDEX_BENCH_DB names (skipped when unset): 400 random
+// queries, the same ones for a seed (CARDEX_BENCH_SHAPES_SEED, default
+// 1), each combining some of one to two tags, a source, a category, one
+// to three words (some excluded), an "any" and a "not" tag, one card per
+// story, a date, an order and a page, drawn half from the most popular
+// values and half from all. Each is timed as its first call (Articles,
+// then Facets, the slower counting), under a deadline of 3 s. It reports
+// the median, the 99th percentile and the slowest, and logs the 15
+// slowest shapes: where BenchmarkStoreDB's fixed listings do not look.
+func BenchmarkStoreShapes(b *testing.B) {
+	path := os.Getenv("CARDEX_BENCH_DB")
+	if path == "" {
+		b.Skip("CARDEX_BENCH_DB is not set")
+	}
+	seed, _ := strconv.ParseUint(cmp.Or(os.Getenv("CARDEX_BENCH_SHAPES_SEED"), "1"), 10, 64)
+	ctx := context.Background()
+	store, err := sqlite.OpenReadOnly(ctx, path, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	column := func(query string) []string {
+		rows, err := db.QueryContext(ctx, query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	tags := column(`SELECT slug FROM tags ORDER BY cards DESC, slug`)
+	sources := column(`SELECT slug FROM sources ORDER BY cards DESC, slug`)
+	categories := column(`SELECT slug FROM categories ORDER BY cards DESC, slug`)
+	words := column(`SELECT term FROM search_words WHERE term NOT GLOB '*[^a-z]*' ORDER BY doc DESC, term LIMIT 3000`)
+	if len(tags) == 0 || len(sources) == 0 || len(categories) == 0 || len(words) == 0 {
+		b.Fatal("an empty database")
+	}
+	from, err := catalog.ParseDateBound("2024")
+	if err != nil {
+		b.Fatal(err)
+	}
+	type shape struct {
+		took time.Duration
+		what string
+	}
+	var shapes []shape
+	for b.Loop() {
+		r := rand.New(rand.NewPCG(seed, 0))
+		pick := func(xs []string) string {
+			if r.IntN(2) == 0 {
+				return xs[r.IntN(min(len(xs), 20))]
+			}
+			return xs[r.IntN(len(xs))]
+		}
+		shapes = shapes[:0]
+		for range 400 {
+			var q catalog.Query
+			for range r.IntN(3) {
+				q.Tags = append(q.Tags, pick(tags))
+			}
+			if r.IntN(4) == 0 {
+				q.Source = pick(sources)
+			}
+			if r.IntN(6) == 0 {
+				q.Category = pick(categories)
+			}
+			if r.IntN(2) == 0 {
+				q.Q = pick(words)
+				if r.IntN(3) == 0 {
+					q.Q += " " + pick(words)
+				}
+				if r.IntN(5) == 0 {
+					q.Q += " -" + pick(words)
+				}
+			}
+			if r.IntN(6) == 0 {
+				q.Not = []string{pick(tags)}
+			}
+			if r.IntN(6) == 0 {
+				q.Any = []string{pick(tags), pick(tags)}
+			}
+			q.Collapse = r.IntN(5) == 0
+			if r.IntN(5) == 0 {
+				q.From = from
+			}
+			q.Sort = []catalog.Sort{"", "", "", "", "", catalog.SortNewest, catalog.SortOldest, catalog.SortLongest}[r.IntN(8)]
+			if r.IntN(4) == 0 {
+				q.Page = 1 + r.IntN(50)
+			}
+			slices.Sort(q.Tags)
+			q.Tags = slices.Compact(q.Tags)
+			store.Forget()
+			qctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			start := time.Now()
+			_, err := store.Articles(qctx, q)
+			page := time.Since(start)
+			var side time.Duration
+			if err == nil {
+				start = time.Now()
+				_, err = store.Facets(qctx, q)
+				side = time.Since(start)
+			}
+			cancel()
+			what := fmt.Sprintf("%s (page %v, sidebar %v)", q.URL(""), page.Round(time.Microsecond), side.Round(time.Microsecond))
+			if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+				what += ": " + err.Error()
+			}
+			shapes = append(shapes, shape{max(page, side), what})
+		}
+	}
+	slices.SortFunc(shapes, func(a, b shape) int { return cmp.Compare(b.took, a.took) })
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(shapes[len(shapes)/2].took), "p50-ms")
+	b.ReportMetric(ms(shapes[len(shapes)/100].took), "p99-ms")
+	b.ReportMetric(ms(shapes[0].took), "max-ms")
+	for _, s := range shapes[:15] {
+		b.Logf("%9.2f ms  %s", ms(s.took), s.what)
+	}
 }
