@@ -3,10 +3,12 @@ package catalog
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Search is a parsed full-text query: what people type, read the way they
-// mean it. Words match by prefix ("kafk" finds Kafka); "quoted words" are a
+// mean it. Words of three letters or more match by prefix ("kafk" finds
+// Kafka; "go" is only the word go); "quoted words" are a
 // phrase; -word excludes; a hyphenated word ("multi-layer", with any dash)
 // is a phrase of its parts. Every other character is text, never syntax.
 type Search struct {
@@ -33,6 +35,13 @@ func (s Search) HasPositive() bool {
 	return false
 }
 
+// prefixMin is the fewest letters (or digits) a bare word's last word
+// has for the word to match as a prefix. At 1M generated cards "s" and
+// "a" start thousands of the index's words, more than are looked up one
+// by one (sqlite's prefixWordsMax), so FTS5 merged all their postings
+// for each statement: 1–3 s a listing.
+const prefixMin = 3
+
 // ParseSearch reads a search box's text.
 func ParseSearch(q string) Search {
 	var s Search
@@ -58,7 +67,12 @@ func ParseSearch(q string) Search {
 			}
 			// A bare word, or a hyphenated one, may be the start of a longer
 			// word: "kafk" finds Kafka, "multi-layer" finds multi‑layered.
-			s.Terms = append(s.Terms, Term{Words: w, Prefix: !exclude, Exclude: exclude})
+			// Not a word of one or two letters: someone who types "ai",
+			// "go" or "s" means that word, and as a prefix it starts so
+			// many words of the index that a search of it took seconds at
+			// 1M cards (see prefixMin).
+			prefix := !exclude && utf8.RuneCountInString(w[len(w)-1]) >= prefixMin
+			s.Terms = append(s.Terms, Term{Words: w, Prefix: prefix, Exclude: exclude})
 		}
 	}
 	return s
