@@ -219,8 +219,13 @@ func ParseQuery(v url.Values) (Query, error) {
 // defaults as zero values, and a tag in Tags never also in Any or Not.
 func (q *Query) normalize() {
 	for _, l := range []*[]string{&q.Tags, &q.Any, &q.Not} {
-		slices.Sort(*l)
-		*l = slices.Compact(*l)
+		// Sorted into a copy: q is often a copy of the caller's query
+		// (URL, Encode… take it by value), whose slices share their
+		// arrays, and sorting them in place changed the caller's query
+		// (Compact zeroes the tail: {"x", "x"} became {"x", ""}).
+		if !strictlySorted(*l) {
+			*l = slices.Compact(slices.Sorted(slices.Values(*l)))
+		}
 		if len(*l) == 0 {
 			*l = nil
 		}
@@ -235,6 +240,17 @@ func (q *Query) normalize() {
 	if q.Per == DefaultPer {
 		q.Per = 0
 	}
+}
+
+// strictlySorted reports whether l is in order without repeats, as
+// normalize leaves it (most queries' lists already are).
+func strictlySorted(l []string) bool {
+	for i := 1; i < len(l); i++ {
+		if l[i-1] >= l[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxSearch is the longest search text accepted, in bytes.

@@ -16,8 +16,9 @@ type ArticlePage struct {
 	Articles []Article
 	// Resolved names of the slugs in Query, for headings and chips.
 	Names map[string]Ref // key: "tag:" + slug, "source:" + slug, "category:" + slug
-	// Unranked is set when the query asked for relevance but had too many
-	// matches to rank: they are listed newest first instead.
+	// Unranked is set when the query asked for relevance but its search
+	// has too many matches to rank (the search's own, whatever the other
+	// filters keep): the results are listed newest first instead.
 	Unranked bool
 }
 

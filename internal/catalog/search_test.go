@@ -28,3 +28,16 @@ func TestParseSearch(t *testing.T) {
 		}
 	}
 }
+
+// Writing a query's URL leaves the query as it was: its lists are
+// sorted and made unique in a copy, not in the caller's arrays.
+func TestURLLeavesTheQuery(t *testing.T) {
+	q := Query{Tags: []string{"b", "a", "a"}, Any: []string{"y", "x"}, Not: []string{"n", "n"}}
+	if got, want := q.URL(""), "/tags/a?any=x&any=y&not=n&tag=b"; got != want {
+		t.Errorf("URL %q, want %q", got, want)
+	}
+	q.Encode()
+	if !reflect.DeepEqual(q.Tags, []string{"b", "a", "a"}) || !reflect.DeepEqual(q.Any, []string{"y", "x"}) || !reflect.DeepEqual(q.Not, []string{"n", "n"}) {
+		t.Errorf("the query changed: %+v", q)
+	}
+}

@@ -33,17 +33,15 @@ const (
 	// relatedSample bounds the cards whose tags rank a tag's related
 	// tags when they are counted live (RelatedTags).
 	relatedSample = 1_000
-	// searchRankMax bounds relevance ranking: bm25 costs about 1.3 µs a
-	// match, so a search with more matches than this lists them newest
-	// first (ArticlePage.Unranked) instead of ranking them all.
-	searchRankMax = 2_000
 	// liveCountMax bounds a live count: a listing that no count kept at
 	// import answers (a tag with a search, a source or a date, an "any"
 	// group, several words…) is counted up to liveCountMax matches, and
-	// past that has "more" (ArticlePage.More). It is searchRankMax, so
-	// that the count still says whether a search can be ranked. At 1M
-	// cards an exact count of such a listing took 23 ms to 1.2 s.
-	liveCountMax = searchRankMax
+	// past that has "more" (ArticlePage.More). At 1M cards an exact count
+	// of such a listing took 23 ms to 1.2 s. It also bounds relevance
+	// ranking (Store.ranked): bm25 costs about 1.3 µs a match, so a
+	// search of more matches than this lists them newest first
+	// (ArticlePage.Unranked) instead of ranking them all.
+	liveCountMax = 2_000
 	// searchProbeMax bounds the cards a newest-first search page may
 	// probe one by one (about 26 µs each) before it is cheaper to list
 	// every match and sort them.
@@ -289,9 +287,8 @@ func (s *Store) ranking(ctx context.Context, q catalog.Query, names map[string]c
 	})
 }
 
-// listingKey names a listing's query (with its arguments) in a memo: a
-// hash, as the expanded MATCH text of a long search can be tens of
-// kilobytes.
+// listingKey names a query (with its arguments) in a memo: a hash, as
+// the expanded MATCH text of a long search can be tens of kilobytes.
 func listingKey(query string, args []any) string {
 	key := []byte(query)
 	for _, a := range args {
@@ -573,7 +570,9 @@ type listingEnd struct {
 
 // filtersKey names q's listing in a memo of what depends on its filters
 // only, whatever the page, the page size or the order: its sidebar
-// (Store.facetMemo), where it ends (Store.ends).
+// (Store.facetMemo), its total (Store.totals), where it ends
+// (Store.ends), its ranking (Store.rankMemo, which only the relevance
+// order has).
 func filtersKey(q catalog.Query) string {
 	q.Page, q.Per, q.Sort = 0, 0, ""
 	return q.URL("")
@@ -980,7 +979,9 @@ func (s *Store) ranked(ctx context.Context, q catalog.Query, total int, more boo
 		}
 	}
 	big := more || total > s.countMax
-	return !big, big, nil
+	// An empty listing has no order to speak of (nor a heading that says
+	// it is newest first).
+	return !big, big && (total > 0 || more), nil
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.
@@ -1228,7 +1229,7 @@ const bm25Weights = `10.0, 1.0, 4.0, 2.0`
 func orderBy(sort catalog.Sort) (string, error) {
 	switch sort {
 	case catalog.SortNewest, catalog.SortRelevance, "":
-		// Relevance ranks by bm25 first (see Articles); ties, and searches
+		// Relevance ranks by bm25 first (see Store.ranking); ties, and searches
 		// with only exclusions, fall back to newest first.
 		return `c.published DESC NULLS LAST, c.id DESC`, nil
 	case catalog.SortOldest:

@@ -215,4 +215,16 @@ func TestRankingWithFilters(t *testing.T) {
 	if !slices.EqualFunc(page.Articles, newest.Articles, func(a, b catalog.Article) bool { return a.ID == b.ID }) {
 		t.Errorf("%s: unranked, but not newest first", q.URL(""))
 	}
+	// No results: nothing to rank, nor to say is newest first.
+	future, err := catalog.ParseDateBound("2099")
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := s.Articles(ctx, catalog.Query{Q: `"data"`, From: future})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none.Total != 0 || none.Unranked {
+		t.Errorf("no results: total %d, unranked %v", none.Total, none.Unranked)
+	}
 }

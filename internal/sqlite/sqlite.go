@@ -75,7 +75,7 @@ const (
 	countsMax      = 10_000
 	facetsMax      = 500
 	prefixesMax    = 2_000
-	rankMemoMax    = 256 // 16 KB each at most: 4 MB
+	rankMemoMax    = 256 // 16 KB each at most (liveCountMax places): 4 MB
 	relatedMemoMax = 2_000
 )
 
