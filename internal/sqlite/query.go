@@ -963,7 +963,9 @@ func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 // countMax, and counted (up to it) when q has other filters.
 func (s *Store) ranked(ctx context.Context, q catalog.Query, total int, more bool) (rank, unranked bool, err error) {
 	pos, _ := s.ftsMatch(q.Search())
-	if q.EffectiveSort() != catalog.SortRelevance || pos == "" {
+	if q.EffectiveSort() != catalog.SortRelevance || pos == "" || (total == 0 && !more) {
+		// An empty listing has no order to speak of (nor a heading that
+		// says it is newest first).
 		return false, false, nil
 	}
 	if !more {
@@ -979,9 +981,7 @@ func (s *Store) ranked(ctx context.Context, q catalog.Query, total int, more boo
 		}
 	}
 	big := more || total > s.countMax
-	// An empty listing has no order to speak of (nor a heading that says
-	// it is newest first).
-	return !big, big && (total > 0 || more), nil
+	return !big, big, nil
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.
