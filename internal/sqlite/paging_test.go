@@ -180,3 +180,44 @@ func TestSearchIndexIsOneSegment(t *testing.T) {
 		t.Fatalf("after a second import: %d segments, want 1", n)
 	}
 }
+
+// A listing in an order of its own (oldest first, longest or shortest
+// read first) that its walk gives (a search, a tag's feed) is read
+// along that walk: oldest first backwards, undated cards last; a small
+// listing in any order listed and sorted. Put together, its pages are
+// the listing in that order, as EachArticle streams it with one ORDER
+// BY; with the count bound at its default and low enough that the big
+// listings are not "small".
+func TestSortedPagesAlongTheWalk(t *testing.T) {
+	s, tags := openGenerated(t, generated(3000))
+	slices.SortFunc(tags, func(a, b catalog.Ref) int { return b.Count - a.Count })
+	small := tags[len(tags)/2]
+	if small.Count < 5 || small.Count > 200 || tags[0].Count < 500 {
+		t.Fatalf("tag sizes %d and %d: nothing to check", tags[0].Count, small.Count)
+	}
+	for _, countMax := range []int{sqlite.LiveCountMax, 50} {
+		sqlite.SetCountMax(s, countMax)
+		for _, q := range []catalog.Query{
+			{Q: "article"}, // the search index alone
+			{Q: `"article"`, Tags: []string{tags[1].Slug}}, // a search walk, the tag probed
+			{Q: "article", Category: "category-3"},
+			{Tags: []string{tags[0].Slug}}, // a big tag's feed
+			{Tags: []string{small.Slug}},   // a small one
+			{Tags: []string{tags[0].Slug, tags[2].Slug}},
+			{Tags: []string{tags[1].Slug}, Category: "category-5"},
+			{Tags: []string{tags[0].Slug}, Collapse: true},
+		} {
+			for _, sort := range []catalog.Sort{catalog.SortOldest, catalog.SortLongest, catalog.SortShortest} {
+				for _, per := range []int{30, 100} {
+					q.Sort, q.Per = sort, per
+					pages, total, more, each := walk(t, s, q)
+					if len(each) == 0 || (!more && len(pages) != total) || !slices.Equal(pages, each) {
+						t.Fatalf("%s (bound %d): %d articles on the pages, total %d (more: %v), %d streamed; first difference at %d",
+							q.URL(""), countMax, len(pages), total, more, len(each), firstDiff(pages, each))
+					}
+				}
+			}
+		}
+	}
+	sqlite.SetCountMax(s, sqlite.LiveCountMax)
+}
