@@ -586,23 +586,27 @@ func (im *Import) writeStories(cs computedStories) error {
 // listing. At 1M cards the 19,458 that share a story are grouped in
 // about 70 ms.
 func writeListingHidden(ctx context.Context, tx *sql.Tx) error {
-	for _, query := range []string{`DELETE FROM listing_hidden`, `INSERT INTO listing_hidden (listing, id, n)
-		SELECT 0, 0, count(*) - count(DISTINCT story) FROM cards WHERE story IS NOT NULL
+	if _, err := tx.ExecContext(ctx, `DELETE FROM listing_hidden`); err != nil {
+		return err
+	}
+	// The cards that share a story are read first (the story index's),
+	// and the tags joined to them (CROSS JOIN keeps that order): grouped
+	// by tag, SQLite chose to walk every card_tags row in tag order and
+	// look each card up, 6.8 s in a 1M-card import.
+	_, err := tx.ExecContext(ctx, `WITH s AS MATERIALIZED (SELECT id, story, source_id, category_id FROM cards WHERE story IS NOT NULL)
+		INSERT INTO listing_hidden (listing, id, n)
+		SELECT 0, 0, count(*) - count(DISTINCT story) FROM s
 			HAVING count(*) > count(DISTINCT story)
 		UNION ALL
-		SELECT 1, ct.tag_id, count(*) - count(DISTINCT c.story) FROM cards c JOIN card_tags ct ON ct.card_id = c.id
-			WHERE c.story IS NOT NULL GROUP BY ct.tag_id HAVING count(*) > count(DISTINCT c.story)
+		SELECT 1, ct.tag_id, count(*) - count(DISTINCT s.story) FROM s CROSS JOIN card_tags ct ON ct.card_id = s.id
+			GROUP BY ct.tag_id HAVING count(*) > count(DISTINCT s.story)
 		UNION ALL
-		SELECT 2, source_id, count(*) - count(DISTINCT story) FROM cards
-			WHERE story IS NOT NULL AND source_id IS NOT NULL GROUP BY source_id HAVING count(*) > count(DISTINCT story)
+		SELECT 2, source_id, count(*) - count(DISTINCT story) FROM s
+			WHERE source_id IS NOT NULL GROUP BY source_id HAVING count(*) > count(DISTINCT story)
 		UNION ALL
-		SELECT 3, category_id, count(*) - count(DISTINCT story) FROM cards
-			WHERE story IS NOT NULL AND category_id IS NOT NULL GROUP BY category_id HAVING count(*) > count(DISTINCT story)`} {
-		if _, err := tx.ExecContext(ctx, query); err != nil {
-			return err
-		}
-	}
-	return nil
+		SELECT 3, category_id, count(*) - count(DISTINCT story) FROM s
+			WHERE category_id IS NOT NULL GROUP BY category_id HAVING count(*) > count(DISTINCT story)`)
+	return err
 }
 
 // collapseStories narrows cond, a condition on "cards c" from where, to
