@@ -7,8 +7,9 @@ import (
 )
 
 // Search is a parsed full-text query: what people type, read the way they
-// mean it. Words of three letters or more match by prefix ("kafk" finds
-// Kafka; "go" is only the word go); "quoted words" are a
+// mean it. Words of three letters or more, or in CJK script, match by
+// prefix ("kafk" finds Kafka, "秒" 秒杀; "go" is only the word go);
+// "quoted words" are a
 // phrase; -word excludes; a hyphenated word ("multi-layer", with any dash)
 // is a phrase of its parts. Every other character is text, never syntax.
 type Search struct {
@@ -39,8 +40,17 @@ func (s Search) HasPositive() bool {
 // has for the word to match as a prefix. At 1M generated cards "s" and
 // "a" start thousands of the index's words, more than are looked up one
 // by one (sqlite's prefixWordsMax), so FTS5 merged all their postings
-// for each statement: 1–3 s a listing.
+// for each statement: 1–3 s a listing. Not for a word in Chinese,
+// Japanese or Korean script, which the index does not split into words
+// (a run of them is one token: "秒" finds "秒杀" as a prefix only), and
+// where most words are of one or two characters.
 const prefixMin = 3
+
+// isCJK reports whether r is of a script written without spaces between
+// words (Han, Hiragana, Katakana) or Hangul.
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
 
 // ParseSearch reads a search box's text.
 func ParseSearch(q string) Search {
@@ -67,11 +77,12 @@ func ParseSearch(q string) Search {
 			}
 			// A bare word, or a hyphenated one, may be the start of a longer
 			// word: "kafk" finds Kafka, "multi-layer" finds multi‑layered.
-			// Not a word of one or two letters: someone who types "ai",
-			// "go" or "s" means that word, and as a prefix it starts so
-			// many words of the index that a search of it took seconds at
-			// 1M cards (see prefixMin).
-			prefix := !exclude && utf8.RuneCountInString(w[len(w)-1]) >= prefixMin
+			// Not a word of one or two letters (but in CJK scripts):
+			// someone who types "ai", "go" or "s" means that word, and as
+			// a prefix it starts so many words of the index that a search
+			// of it took seconds at 1M cards (see prefixMin).
+			last := w[len(w)-1]
+			prefix := !exclude && (utf8.RuneCountInString(last) >= prefixMin || strings.ContainsFunc(last, isCJK))
 			s.Terms = append(s.Terms, Term{Words: w, Prefix: prefix, Exclude: exclude})
 		}
 	}

@@ -6,7 +6,8 @@ import (
 )
 
 // What people type, read as they mean it: bare words of three letters
-// or more are prefixes, shorter ones whole words, as are quoted phrases
+// or more, or in CJK script, are prefixes, shorter ones whole words, as
+// are quoted phrases
 // and excluded words; the last word of a hyphenated one decides.
 func TestParseSearch(t *testing.T) {
 	for _, tc := range []struct {
@@ -16,7 +17,8 @@ func TestParseSearch(t *testing.T) {
 		{"kafk", []Term{{Words: []string{"kafk"}, Prefix: true}}},
 		{"ai go s", []Term{{Words: []string{"ai"}}, {Words: []string{"go"}}, {Words: []string{"s"}}}},
 		{"Kafka Go", []Term{{Words: []string{"kafka"}, Prefix: true}, {Words: []string{"go"}}}},
-		{"秒 数据", []Term{{Words: []string{"秒"}}, {Words: []string{"数据"}}}},
+		{"秒 数据 카", []Term{{Words: []string{"秒"}, Prefix: true}, {Words: []string{"数据"}, Prefix: true}, {Words: []string{"카"}, Prefix: true}}},
+		{"é 2a", []Term{{Words: []string{"é"}}, {Words: []string{"2a"}}}},
 		{"データ", []Term{{Words: []string{"データ"}, Prefix: true}}},
 		{"multi-layer e-c", []Term{{Words: []string{"multi", "layer"}, Prefix: true}, {Words: []string{"e", "c"}}}},
 		{`"message queue" -rabbit -ai`, []Term{{Words: []string{"message", "queue"}}, {Words: []string{"rabbit"}, Exclude: true}, {Words: []string{"ai"}, Exclude: true}}},

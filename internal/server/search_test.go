@@ -66,6 +66,8 @@ func TestSearch(t *testing.T) {
 		{"a tag", "zookeeper", has(`\bzookeeper`)},
 		{"a source", "21cto", has(`\b21cto`)},
 		{"CJK", "秒杀", has(`秒杀`)},
+		{"CJK prefix of one character", "秒", has(`秒`)},
+		{"a word of two letters is whole", "mi", has(`\bmi\b`)},
 		{"miss", "xyzzyq", 0},
 		{"diacritics folded", "kafká", has(`\bkafka`)},
 	}
