@@ -189,8 +189,8 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 			// searchWalk): walking the cards in that order and probing
 			// the index for each is cheaper than listing every match, as
 			// long as the page is near the front. Not for a prefix term
-			// (the last word as typed): each probe of one costs about 10
-			// ms, as FTS5 expands the prefix again.
+			// (a bare word of three letters or more): each probe of one
+			// costs about 10 ms, as FTS5 expands the prefix again.
 			all, err := s.allCards(ctx)
 			if err != nil {
 				return catalog.ArticlePage{}, err
@@ -246,12 +246,12 @@ type allMatches struct {
 	from, id string
 	args     []any
 	search   bool // along the search index, f.rowid
+	size     int  // the rows walked to list every match, when known (a feed's tag's cards)
 }
 
 // walkAll returns the walk of every match of q along the search index
 // (a search alone, or with filters: searchWalk) or its rarest tag's feed
-// (feedOf), as newest does for a sample; ok is false for any other
-// listing.
+// (feedOf); ok is false for any other listing.
 func (s *Store) walkAll(q catalog.Query, names map[string]catalog.Ref) (allMatches, bool, error) {
 	if match, only := s.searchOnly(q); only {
 		return allMatches{from: `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`, id: `c.id`, args: []any{match}, search: true}, true, nil
@@ -260,8 +260,10 @@ func (s *Store) walkAll(q catalog.Query, names map[string]catalog.Ref) (allMatch
 	if err != nil || ok {
 		return allMatches{from: walk.from, id: `c.id`, args: walk.args, search: true}, ok, err
 	}
-	if fd, fed := s.feedOf(q, names); fed {
-		return allMatches{from: `FROM card_tags ft JOIN cards c ON c.id = ft.card_id WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond,
+	// A feed whose listing has a smaller source or category is not walked:
+	// the source's or category's index serves the order better.
+	if fd, fed := s.feedOf(q, names); fed && !fd.smaller(q, names) {
+		return allMatches{size: names["tag:"+fd.slug].Count, from: `FROM card_tags ft JOIN cards c ON c.id = ft.card_id WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond,
 			id: `ft.card_id`, args: append([]any{fd.slug}, fd.args...)}, true, nil
 	}
 	return allMatches{}, false, nil
@@ -288,11 +290,11 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 	if err != nil || !ok {
 		return "", nil, false, err
 	}
-	per := q.EffectivePer()
+	limit := q.EffectivePer()
 	if size == unknownTotal {
-		per++ // a row more: does a page follow? (see pagedPast)
+		limit++ // a row more: does a page follow? (see pagedPast)
 	}
-	n := q.Offset() + per
+	n := q.Offset() + limit
 	switch {
 	case sort == catalog.SortOldest && w.search:
 		var dated int64
@@ -304,22 +306,24 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 				UNION ALL
 				SELECT * FROM (SELECT ` + w.id + ` AS id, f.rowid AS seq ` + w.from + ` AND f.rowid > ? ORDER BY f.rowid DESC LIMIT ?))
 			ORDER BY seq > ?, seq DESC LIMIT ? OFFSET ?`,
-			slices.Concat(w.args, []any{dated, n}, w.args, []any{dated, n, dated, per, q.Offset()}), true, nil
+			slices.Concat(w.args, []any{dated, n}, w.args, []any{dated, n, dated, limit, q.Offset()}), true, nil
 	case sort == catalog.SortOldest:
 		return `SELECT id FROM (
 				SELECT * FROM (SELECT ` + w.id + ` AS id, ft.published AS published ` + w.from + ` AND ft.published IS NOT NULL ORDER BY ft.published ASC, ft.card_id ASC LIMIT ?)
 				UNION ALL
 				SELECT * FROM (SELECT ` + w.id + ` AS id, NULL AS published ` + w.from + ` AND ft.published IS NULL ORDER BY ft.card_id ASC LIMIT ?))
 			ORDER BY published IS NULL, published, id LIMIT ? OFFSET ?`,
-			slices.Concat(w.args, []any{n}, w.args, []any{n, per, q.Offset()}), true, nil
-	case size != unknownTotal && size <= sortListMax:
+			slices.Concat(w.args, []any{n}, w.args, []any{n, limit, q.Offset()}), true, nil
+	case size != unknownTotal && size <= sortListMax && w.size <= sortListMax:
+		// (A tag of more cards than that, with filters that keep few, is
+		// left to SQLite: listing them would read every card of the tag.)
 		order, err := orderBy(sort)
 		if err != nil {
 			return "", nil, false, err
 		}
 		return `WITH m AS MATERIALIZED (SELECT ` + w.id + ` AS id ` + w.from + `)
 			SELECT c.id FROM m JOIN cards c ON c.id = m.id ORDER BY ` + order + ` LIMIT ? OFFSET ?`,
-			append(slices.Clone(w.args), per, q.Offset()), true, nil
+			append(slices.Clone(w.args), limit, q.Offset()), true, nil
 	}
 	return "", nil, false, nil
 }
