@@ -7,6 +7,7 @@
 #   make bench        1M-card end-to-end benchmark (wrk + nginx), results in web/docs/performance.md
 #   make bench-quick  the same at 100k cards, about a minute once imported
 #   make bench-go     Go micro-benchmarks
+#   make bench-shapes the 400 random listings of BenchmarkStoreShapes on the database make bench imported
 #   make scaling-demo two replicas behind a caching nginx, a snapshot rolled out under load (web/docs/scaling.md)
 
 # go1.26.8 has reachable standard-library advisories; the go command fetches
@@ -87,7 +88,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB := data/vulndb
 
-.PHONY: build run test lint vuln fuzz bench bench-quick bench-go bench-tools bench-build scaling-demo soak import clean
+.PHONY: build run test lint vuln fuzz bench bench-quick bench-go bench-shapes bench-tools bench-build scaling-demo soak import clean
 
 build:
 	$(GO) build $(GOFLAGS_TAGS) -o bin/cardex ./cmd/cardex
@@ -177,6 +178,16 @@ bench-quick: bench-tools bench-build
 
 bench-go:
 	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem ./...
+
+# The slowest shapes of listing (internal/sqlite BenchmarkStoreShapes) on
+# the 1M-card database of make bench, or BENCH_DB; SHAPES_SEED picks
+# another 400 listings.
+BENCH_DB ?= data/bench/cardex-1000000-s1.db
+SHAPES_SEED ?= 1
+bench-shapes:
+	@test -f $(BENCH_DB) || { echo "no $(BENCH_DB): run make bench first, or set BENCH_DB"; exit 1; }
+	CARDEX_BENCH_DB=$(CURDIR)/$(BENCH_DB) CARDEX_BENCH_SHAPES_SEED=$(SHAPES_SEED) \
+		$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench '^BenchmarkStoreShapes$$' -benchtime 1x -timeout 30m -v ./internal/sqlite/
 
 # Scale-out on loopback (internal/scaling; web/docs/scaling.md): builds
 # bin/cardex, starts two replicas on 127.0.0.1:18081-18082 and Debian's
