@@ -184,7 +184,8 @@ func TestSearchIndexIsOneSegment(t *testing.T) {
 // A listing in an order of its own (oldest first, longest or shortest
 // read first) that its walk gives (a search, a tag's feed) is read
 // along that walk: oldest first backwards, undated cards last; a small
-// listing in any order listed and sorted. Put together, its pages are
+// listing in any order listed and sorted; with a date bound, inside the
+// range of the walk it gives, in every order. Put together, its pages are
 // the listing in that order, as EachArticle streams it with one ORDER
 // BY; with the count bound at its default and low enough that the big
 // listings are not "small".
@@ -206,8 +207,12 @@ func TestSortedPagesAlongTheWalk(t *testing.T) {
 			{Tags: []string{tags[0].Slug, tags[2].Slug}},
 			{Tags: []string{tags[1].Slug}, Category: "category-5"},
 			{Tags: []string{tags[0].Slug}, Collapse: true},
+			{Q: "article", From: date(t, "2017"), To: date(t, "2019-06")}, // a range of the index's places
+			{Q: `"article"`, Tags: []string{tags[1].Slug}, From: date(t, "2020")},
+			{Tags: []string{tags[0].Slug}, To: date(t, "2016-03")}, // a range of the feed
+			{Tags: []string{tags[0].Slug}, From: date(t, "2018"), Collapse: true},
 		} {
-			for _, sort := range []catalog.Sort{catalog.SortOldest, catalog.SortLongest, catalog.SortShortest} {
+			for _, sort := range []catalog.Sort{catalog.SortNewest, catalog.SortOldest, catalog.SortLongest, catalog.SortShortest} {
 				for _, per := range []int{30, 100} {
 					q.Sort, q.Per = sort, per
 					pages, total, more, each := walk(t, s, q)
@@ -220,4 +225,36 @@ func TestSortedPagesAlongTheWalk(t *testing.T) {
 		}
 	}
 	sqlite.SetCountMax(s, sqlite.LiveCountMax)
+	// A bound past every card's date, or before it: no place in range.
+	for _, q := range []catalog.Query{
+		{Q: "article", Category: "category-3", From: date(t, "2099")},
+		{Q: "article", Category: "category-3", To: date(t, "2001")},
+		{Tags: []string{tags[0].Slug}, From: date(t, "2099")},
+	} {
+		page, err := s.Articles(context.Background(), q)
+		if err != nil || page.Total != 0 || page.More || len(page.Articles) != 0 {
+			t.Errorf("%s: total %d (more: %v), %d articles, %v; want none", q.URL(""), page.Total, page.More, len(page.Articles), err)
+		}
+	}
+}
+
+// A date bound that does not parse, from a Go caller (ParseQuery refuses
+// it first for HTTP), is an error that names the parameter, on a tag's
+// feed and a search's walk too, where the bound is a range of the walk.
+func TestBadDateBound(t *testing.T) {
+	s, _ := seedStore(t)
+	ctx := context.Background()
+	bad := catalog.DateBound{Text: "soon"}
+	for _, q := range []catalog.Query{
+		{Tags: []string{"distributed-systems"}, From: bad},
+		{Tags: []string{"distributed-systems"}, To: bad, Collapse: true},
+		{Q: "kafka", Tags: []string{"distributed-systems"}, From: bad},
+	} {
+		if _, err := s.Articles(ctx, q); err == nil || !strings.Contains(err.Error(), "soon") {
+			t.Errorf("Articles %+v: %v, want an error about the date", q, err)
+		}
+		if _, err := s.Facets(ctx, q); err == nil || !strings.Contains(err.Error(), "soon") {
+			t.Errorf("Facets %+v: %v, want an error about the date", q, err)
+		}
+	}
 }
