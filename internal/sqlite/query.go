@@ -622,7 +622,10 @@ func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (f feed, o
 	// (dateRange), and no card's own date is read. A bound that does not
 	// parse is refused (not fed: where, on the other paths, says why).
 	for _, b := range []catalog.DateBound{q.From, q.To} {
-		if _, err := catalog.ParseDateBound(b.Text); !b.IsZero() && err != nil {
+		if b.IsZero() {
+			continue
+		}
+		if _, err := catalog.ParseDateBound(b.Text); err != nil {
 			return feed{}, false
 		}
 	}
@@ -1060,7 +1063,9 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 	}
 	// A date bound is a range of places (seq numbers the dated cards
 	// newest first), which FTS5 seeks to rather than walking every match
-	// and testing each card's date.
+	// and testing each card's date. The range of "to" runs on past the
+	// dated cards into the undated ones: cond's own test of the date
+	// (whereSearch) keeps them out.
 	cond, args = dateRange(q,
 		`f.rowid <= (SELECT seq FROM cards WHERE published >= ? ORDER BY published, id LIMIT 1)`,
 		`f.rowid >= (SELECT seq FROM cards WHERE published <= ? ORDER BY published DESC, id DESC LIMIT 1)`, cond, args)
@@ -1234,7 +1239,8 @@ func (s *Store) whereStories(q, stories catalog.Query, form searchForm) (string,
 // argument is the bound's day: the same bounds as whereStories' test of
 // each card's date, put where an index can seek to them (a tag's feed,
 // the search index's places), so that a walk starts and ends inside
-// them. The card's own test stays in cond.
+// them. Whether the card's own test stays in cond is the caller's: a
+// feed's range is exact, a search's "to" also lets in undated cards.
 func dateRange(q catalog.Query, from, to, cond string, args []any) (string, []any) {
 	conds := []string{cond}
 	args = slices.Clip(args)
