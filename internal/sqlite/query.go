@@ -238,35 +238,41 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	return page, nil
 }
 
-// allMatches is the walk of every match of a listing along what drives
-// it: the search index (f, its rowid the card's seq) or a tag's feed
-// (ft), with "cards c" joined; from is the FROM clause and its WHERE,
-// id the card's id in it.
-type allMatches struct {
-	from, id string
-	args     []any
-	search   bool // along the search index, f.rowid
-	size     int  // the rows walked to list every match, when known (a feed's tag's cards)
+// listingWalk is how a listing's matches are read newest first, along
+// what drives it: the search index (f, its rowid the card's place) or a
+// tag's feed (ft). from is the FROM clause and its WHERE, order the
+// walk's order, id the card's id in it (with "cards c" joined).
+type listingWalk struct {
+	from, order, id string
+	args            []any
+	search          bool // along the search index, f.rowid
+	size            int  // the rows walked to list every match, when known (a feed's tag's cards)
 }
 
-// walkAll returns the walk of every match of q along the search index
-// (a search alone, or with filters: searchWalk) or its rarest tag's feed
-// (feedOf); ok is false for any other listing.
-func (s *Store) walkAll(q catalog.Query, names map[string]catalog.Ref) (allMatches, bool, error) {
+// walkOf returns the walk of q's matches that its pages, its live count
+// and its sidebar's sample all take: the search index for a search alone,
+// its matches for a search with filters (searchWalk), the rarest AND
+// tag's feed unless a source or category is smaller (feedOf, smaller);
+// ok is false for any other listing (the cards, in date order, with
+// where's condition). With cards, "cards c" is joined whatever the
+// condition reads.
+func (s *Store) walkOf(q catalog.Query, names map[string]catalog.Ref, cards bool) (listingWalk, bool, error) {
 	if match, only := s.searchOnly(q); only {
-		return allMatches{from: `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`, id: `c.id`, args: []any{match}, search: true}, true, nil
+		from := `FROM cards_fts f WHERE cards_fts MATCH ?`
+		if cards {
+			from = `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`
+		}
+		return listingWalk{from: from, order: `f.rowid`, id: `c.id`, args: []any{match}, search: true}, true, nil
 	}
 	walk, ok, err := s.searchWalk(q, names)
 	if err != nil || ok {
-		return allMatches{from: walk.from, id: `c.id`, args: walk.args, search: true}, ok, err
+		return listingWalk{from: walk.from, order: `f.rowid`, id: `c.id`, args: walk.args, search: true}, ok, err
 	}
-	// A feed whose listing has a smaller source or category is not walked:
-	// the source's or category's index serves the order better.
 	if fd, fed := s.feedOf(q, names); fed && !fd.smaller(q, names) {
-		return allMatches{size: names["tag:"+fd.slug].Count, from: `FROM card_tags ft JOIN cards c ON c.id = ft.card_id WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond,
-			id: `ft.card_id`, args: append([]any{fd.slug}, fd.args...)}, true, nil
+		from, args := fd.walk(cards)
+		return listingWalk{from: from, order: feedOrder, id: `ft.card_id`, args: args, size: names["tag:"+fd.slug].Count}, true, nil
 	}
-	return allMatches{}, false, nil
+	return listingWalk{}, false, nil
 }
 
 // sortedPage returns the SELECT of the ids of page q (with its
@@ -286,7 +292,7 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 	if sort == catalog.SortNewest || sort == catalog.SortRelevance {
 		return "", nil, false, nil
 	}
-	w, ok, err := s.walkAll(q, names)
+	w, ok, err := s.walkOf(q, names, true)
 	if err != nil || !ok {
 		return "", nil, false, err
 	}
@@ -581,13 +587,15 @@ type feed struct {
 // feedOrder is a feed's order, newest first: card_tags_feed's.
 const feedOrder = `ft.published DESC, ft.card_id DESC`
 
-// from returns the FROM clause that walks f, joining cards only when the
-// condition reads them.
-func (f feed) from() string {
-	if f.onCards {
-		return `card_tags ft JOIN cards c ON c.id = ft.card_id`
+// walk returns the FROM clause and WHERE that walk f's feed, with their
+// arguments: "cards c" is joined when the condition reads it, or when
+// cards is set (the caller reads it).
+func (f feed) walk(cards bool) (string, []any) {
+	from := `card_tags ft`
+	if f.onCards || cards {
+		from = `card_tags ft JOIN cards c ON c.id = ft.card_id`
 	}
-	return `card_tags ft`
+	return `FROM ` + from + ` WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + f.cond, append([]any{f.slug}, f.args...)
 }
 
 // feedOf picks the AND tag with the fewest cards to drive a listing along
@@ -603,6 +611,13 @@ func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (f feed, o
 			f.slug = t
 		}
 	}
+	// The feed holds each card's date: a date bound is a range of it
+	// (dateRange), where the feed's index seeks.
+	dated := func(cond string, args []any, onCards bool) (feed, bool) {
+		f.cond, f.args = dateRange(q, `ft.published >= ?`, `ft.published <= ?`, cond, args)
+		f.onCards = onCards
+		return f, true
+	}
 	if q.Collapse {
 		// One card per story: the rule looks at every filter, the feed's
 		// tag too, so it is tested on each card of the feed, with the
@@ -614,13 +629,10 @@ func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (f feed, o
 		if err != nil {
 			return feed{}, false
 		}
-		f.cond, f.args = dateRange(q, `ft.published >= ?`, `ft.published <= ?`, cond, args)
-		f.onCards = true
-		return f, true
+		return dated(cond, args, true)
 	}
-	// The feed holds each card's date: a date bound is a range of it
-	// (dateRange), and no card's own date is read. A bound that does not
-	// parse is refused (not fed: where, on the other paths, says why).
+	// Otherwise no card's own date is read. A bound that does not parse
+	// is refused (not fed: where, on the other paths, says why).
 	for _, b := range []catalog.DateBound{q.From, q.To} {
 		if b.IsZero() {
 			continue
@@ -642,17 +654,14 @@ func (s *Store) feedOf(q catalog.Query, names map[string]catalog.Ref) (f feed, o
 		if len(conds) == 0 {
 			conds = []string{"1"}
 		}
-		f.cond, f.args = dateRange(q, `ft.published >= ?`, `ft.published <= ?`, strings.Join(conds, " AND "), args)
-		return f, true
+		return dated(strings.Join(conds, " AND "), args, false)
 	}
 	rest.Tags = others
 	cond, args, err := s.where(rest)
 	if err != nil {
 		return feed{}, false
 	}
-	f.cond, f.args = dateRange(q, `ft.published >= ?`, `ft.published <= ?`, cond, args)
-	f.onCards = true
-	return f, true
+	return dated(cond, args, true)
 }
 
 // smaller reports whether q's source or category has fewer cards than
@@ -775,8 +784,7 @@ func window(q catalog.Query, total int) (limit, offset int, fromEnd bool) {
 // feedPage returns the SELECT (and its arguments) of the ids and dates of
 // page q of the listing fd drives, of total rows, in the feed's order.
 func (s *Store) feedPage(ctx context.Context, fd feed, q catalog.Query, total int) (string, []any, error) {
-	from := `FROM ` + fd.from() + ` WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond
-	args := append([]any{fd.slug}, fd.args...)
+	from, args := fd.walk(false)
 	a, ok, err := s.anchorsFor(ctx, q.Offset(), total, func() (string, []any) {
 		return `SELECT ft.card_id ` + from + ` ORDER BY ` + feedOrder, args
 	})
@@ -905,22 +913,15 @@ func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[strin
 	if over, err := s.collapsedOver(ctx, q, names); over || err != nil {
 		return s.countMax, over, err
 	}
-	if _, only := s.searchOnly(q); only {
-		// Counted with each prefix as an OR of its words, which FTS5
-		// reads lazily, so that the count stops at the bound: a prefix
-		// left to FTS5 has every posting of its words merged first.
-		pos, _ := s.ftsMatch(q.Search())
-		return s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
-	}
-	if walk, ok, err := s.searchWalk(q, names); err != nil || ok {
+	// Along the listing's walk (a search alone is counted with each
+	// prefix as an OR of its words, which FTS5 reads lazily, so that the
+	// count stops at the bound: a prefix left to FTS5 has every posting
+	// of its words merged first).
+	if w, ok, err := s.walkOf(q, names, false); ok || err != nil {
 		if err != nil {
 			return 0, false, err
 		}
-		return s.countUpTo(ctx, walk.from, walk.args)
-	}
-	if fd, fed := s.feedOf(q, names); fed && !fd.smaller(q, names) {
-		return s.countUpTo(ctx, `FROM `+fd.from()+`
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND `+fd.cond, append([]any{fd.slug}, fd.args...))
+		return s.countUpTo(ctx, w.from, w.args)
 	}
 	return s.countUpTo(ctx, `FROM cards c WHERE `+cond, args)
 }
@@ -1683,22 +1684,8 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 // order. It stops after facetSample rows, however many match.
 func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
 	limit := ` LIMIT ` + strconv.Itoa(facetSample)
-	if match, only := s.searchOnly(q); only {
-		// The newest matches of a search alone are the index's first rows.
-		return `SELECT ` + cols + ` FROM (SELECT rowid AS seq FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid` + limit + `) f
-			JOIN cards c ON c.seq = f.seq`, []any{match}, nil
-	}
-	walk, ok, err := s.searchWalk(q, names)
-	if err != nil {
-		return "", nil, err
-	}
-	if ok {
-		return `SELECT ` + cols + ` ` + walk.from + ` ORDER BY f.rowid` + limit, walk.args, nil
-	}
-	if fd, fed := s.feedOf(q, names); fed && !fd.smaller(q, names) {
-		return `SELECT ` + cols + ` FROM card_tags ft JOIN cards c ON c.id = ft.card_id
-			WHERE ft.tag_id = (SELECT id FROM tags WHERE slug = ?) AND ` + fd.cond + `
-			ORDER BY ` + feedOrder + limit, slices.Concat([]any{fd.slug}, fd.args), nil
+	if w, ok, err := s.walkOf(q, names, true); ok || err != nil {
+		return `SELECT ` + cols + ` ` + w.from + ` ORDER BY ` + w.order + limit, w.args, err
 	}
 	cond, args, err := s.where(q)
 	if err != nil {
