@@ -106,21 +106,31 @@ func (s *Store) collapsedKept(ctx context.Context, q catalog.Query, names map[st
 	}
 	plain := q
 	plain.Collapse = false
-	var hidden int
+	listing, table, slug := 0, "", ""
 	if plain.IsEmpty() {
 		if n, err = s.allCards(ctx); err != nil {
 			return 0, false, err
 		}
-		err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = 0 AND id = 0), 0)`).Scan(&hidden)
-		return n - hidden, err == nil, err
-	}
-	if n, ok = knownTotal(plain, names); !ok {
+	} else if n, ok = knownTotal(plain, names); !ok {
 		return 0, false, nil
+	} else {
+		listing, table, slug = singleFilter(plain)
 	}
-	listing, table, slug := singleFilter(plain)
-	err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = ? AND id = (SELECT id FROM `+table+` WHERE slug = ?)), 0)`,
-		listing, slug).Scan(&hidden)
+	hidden, err := s.hidden(ctx, listing, table, slug)
 	return n - hidden, err == nil, err
+}
+
+// hidden returns how many cards a listing of one filter hides with one
+// card per story (listing_hidden): listing is its kind (facetOfTag…,
+// or 0 for every card), table the table of its slug.
+func (s *Store) hidden(ctx context.Context, listing int, table, slug string) (int, error) {
+	id, args := `0`, []any{listing}
+	if listing != 0 {
+		id, args = `(SELECT id FROM `+table+` WHERE slug = ?)`, append(args, slug)
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = ? AND id = `+id+`), 0)`, args...).Scan(&n)
+	return n, err
 }
 
 // facetKindName names a listing_facets entry kind as facetRow does.

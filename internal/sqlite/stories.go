@@ -552,14 +552,10 @@ func (im *Import) writeStories(cs computedStories) error {
 			}
 		}
 	}
-	storied := 0
 	for i, id := range ids {
 		story := stories[i]
 		if story == id && !shared[i] {
 			story = 0
-		}
-		if story != 0 {
-			storied++
 		}
 		if stored[i] == story {
 			continue
@@ -572,21 +568,19 @@ func (im *Import) writeStories(cs computedStories) error {
 	if _, err := im.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('stories', 'computed')`); err != nil {
 		return err
 	}
-	// How many cards share their story (see Store.collapsedOver), and
-	// how many each listing of one filter hides.
-	if _, err := im.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('storied', ?)`, storied); err != nil {
-		return err
-	}
 	return writeListingHidden(im.ctx, im.tx)
 }
 
 // writeListingHidden writes how many cards each listing of one filter
 // hides with one card per story (listing_hidden, migration 0013, read by
-// Store.collapsedKept): the cards of a story past its first in the
-// listing. At 1M cards the 19,458 that share a story are grouped in
-// about 70 ms.
+// Store.collapsedKept, Store.collapsedOver): the cards of a story past
+// its first in the listing. At 1M cards the 19,458 cards that share a
+// story are grouped in about 70 ms.
 func writeListingHidden(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM listing_hidden`); err != nil {
+	// meta 'storied' (the cards that share a story) was kept for
+	// Store.collapsedOver until listing_hidden's row of every card gave a
+	// closer bound.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM listing_hidden; DELETE FROM meta WHERE key = 'storied'`); err != nil {
 		return err
 	}
 	// The cards that share a story are read first (the story index's),

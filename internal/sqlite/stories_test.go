@@ -668,3 +668,35 @@ func TestMigrationKeepsHiddenCounts(t *testing.T) {
 	defer s.Close()
 	collapsedSizesKept(t, s)
 }
+
+// A listing of one card per story whose size without the collapsing is
+// kept (a word's) is "more" than the count bound without a walk only
+// when it surely is: its kept size less what collapsing every card
+// hides is over the bound. The seed's Vipshop story has two cards that
+// both mention the word, so with the bound at one card the collapsed
+// listing is exact, not "more".
+func TestCollapsedOverTheBound(t *testing.T) {
+	s, _ := seedStore(t)
+	ctx := context.Background()
+	plain, err := s.Articles(ctx, catalog.Query{Q: `"vipshop"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Total < 2 || plain.More {
+		t.Fatalf("%d cards mention Vipshop: nothing to check", plain.Total)
+	}
+	sqlite.SetCountMax(s, plain.Total-1)
+	defer sqlite.SetCountMax(s, sqlite.LiveCountMax)
+	q := catalog.Query{Q: `"vipshop"`, Collapse: true}
+	page, err := s.Articles(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed := 0
+	if err := s.EachArticle(ctx, q, func(catalog.Article) error { streamed++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if streamed >= plain.Total || page.More || page.Total != streamed {
+		t.Errorf("collapsed, bound %d: total %d (more: %v), %d streamed, %d uncollapsed", plain.Total-1, page.Total, page.More, streamed, plain.Total)
+	}
+}
