@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"cardex/internal/catalog"
 )
@@ -142,3 +143,6 @@ func KeptTotal(s *Store, q catalog.Query) (int, bool, error) {
 
 // BM25Weights are the weights of the search index's columns in bm25.
 const BM25Weights = bm25Weights
+
+// Column reads the one column of rows (query's result, or its error).
+func Column[T any](rows *sql.Rows, err error) ([]T, error) { return column[T](rows, err) }

@@ -28,29 +28,8 @@ func TestStoredFacetsAreLive(t *testing.T) {
 	for name, path := range map[string]string{"seed": sqlitetest.SeedDB(t), "generated": generatedDB(t, generated(3000))} {
 		t.Run(name, func(t *testing.T) {
 			s := sqlitetest.OpenReadOnly(t, path)
-			tags, err := s.Tags(ctx, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sources, err := s.Sources(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cats, err := s.Categories(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var qs []catalog.Query
-			for _, tag := range tags {
-				qs = append(qs, catalog.Query{Tags: []string{tag.Slug}})
-			}
-			for _, src := range sources {
-				qs = append(qs, catalog.Query{Source: src.Slug})
-			}
-			for _, c := range cats {
-				qs = append(qs, catalog.Query{Category: c.Slug})
-			}
 			cut, compared := 0, 0
+			qs := singleFilterListings(t, s)
 			for _, q := range qs {
 				stored, err := s.Facets(ctx, q)
 				if err != nil {
@@ -123,6 +102,46 @@ func generatedDB(tb testing.TB, cards []catalog.Card) string {
 	path := filepath.Join(tb.TempDir(), "gen.db")
 	sqlitetest.ImportCards(tb, path, cards)
 	return path
+}
+
+// singleFilterListings returns every listing of a single filter of s:
+// each tag's, each source's and each category's.
+func singleFilterListings(t *testing.T, s *sqlite.Store) []catalog.Query {
+	t.Helper()
+	ctx := context.Background()
+	tags, err := s.Tags(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources, err := s.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []catalog.Query
+	for _, tag := range tags {
+		qs = append(qs, catalog.Query{Tags: []string{tag.Slug}})
+	}
+	for _, src := range sources {
+		qs = append(qs, catalog.Query{Source: src.Slug})
+	}
+	for _, c := range cats {
+		qs = append(qs, catalog.Query{Category: c.Slug})
+	}
+	return qs
+}
+
+// streamed returns how many articles EachArticle streams for q.
+func streamed(t *testing.T, s *sqlite.Store, q catalog.Query) int {
+	t.Helper()
+	n := 0
+	if err := s.EachArticle(context.Background(), q, func(catalog.Article) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // openGenerated imports cards, opens the database read-only and returns

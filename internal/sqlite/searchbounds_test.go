@@ -149,6 +149,9 @@ func TestRankingWithFilters(t *testing.T) {
 			}
 			out[id] = k
 		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		return out
 	}
 	ranked := 0
@@ -216,11 +219,7 @@ func TestRankingWithFilters(t *testing.T) {
 		t.Errorf("%s: unranked, but not newest first", q.URL(""))
 	}
 	// No results: nothing to rank, nor to say is newest first.
-	future, err := catalog.ParseDateBound("2099")
-	if err != nil {
-		t.Fatal(err)
-	}
-	none, err := s.Articles(ctx, catalog.Query{Q: `"data"`, From: future})
+	none, err := s.Articles(ctx, catalog.Query{Q: `"data"`, From: date(t, "2099")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,18 +227,9 @@ func BenchmarkStoreShapes(b *testing.B) {
 	}
 	defer db.Close()
 	column := func(query string) []string {
-		rows, err := db.QueryContext(ctx, query)
+		out, err := sqlite.Column[string](db.QueryContext(ctx, query))
 		if err != nil {
 			b.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				b.Fatal(err)
-			}
-			out = append(out, v)
 		}
 		return out
 	}
@@ -249,10 +240,7 @@ func BenchmarkStoreShapes(b *testing.B) {
 	if len(tags) == 0 || len(sources) == 0 || len(categories) == 0 || len(words) == 0 {
 		b.Fatal("an empty database")
 	}
-	from, err := catalog.ParseDateBound("2024")
-	if err != nil {
-		b.Fatal(err)
-	}
+	from := date(b, "2024")
 	type shape struct {
 		took time.Duration
 		what string

@@ -588,28 +588,7 @@ func pageAndFacets(t *testing.T, s *sqlite.Store, q catalog.Query) (catalog.Arti
 func collapsedSizesKept(t *testing.T, s *sqlite.Store) {
 	t.Helper()
 	ctx := context.Background()
-	qs := []catalog.Query{{}}
-	tags, err := s.Tags(ctx, catalog.TagsByCount)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tag := range tags {
-		qs = append(qs, catalog.Query{Tags: []string{tag.Slug}})
-	}
-	sources, err := s.Sources(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, src := range sources {
-		qs = append(qs, catalog.Query{Source: src.Slug})
-	}
-	cats, err := s.Categories(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cats {
-		qs = append(qs, catalog.Query{Category: c.Slug})
-	}
+	qs := append([]catalog.Query{{}}, singleFilterListings(t, s)...)
 	hiding := 0
 	for _, q := range qs {
 		q.Collapse = true
@@ -617,12 +596,8 @@ func collapsedSizesKept(t *testing.T, s *sqlite.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		streamed := 0
-		if err := s.EachArticle(ctx, q, func(catalog.Article) error { streamed++; return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if page.Total != streamed || page.More {
-			t.Errorf("%s: total %d (more: %v), %d streamed", q.URL(""), page.Total, page.More, streamed)
+		if n := streamed(t, s, q); page.Total != n || page.More {
+			t.Errorf("%s: total %d (more: %v), %d streamed", q.URL(""), page.Total, page.More, n)
 		}
 		plain := q
 		plain.Collapse = false
@@ -692,11 +667,7 @@ func TestCollapsedOverTheBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	streamed := 0
-	if err := s.EachArticle(ctx, q, func(catalog.Article) error { streamed++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if streamed >= plain.Total || page.More || page.Total != streamed {
-		t.Errorf("collapsed, bound %d: total %d (more: %v), %d streamed, %d uncollapsed", plain.Total-1, page.Total, page.More, streamed, plain.Total)
+	if n := streamed(t, s, q); n >= plain.Total || page.More || page.Total != n {
+		t.Errorf("collapsed, bound %d: total %d (more: %v), %d streamed, %d uncollapsed", plain.Total-1, page.Total, page.More, n, plain.Total)
 	}
 }
