@@ -51,11 +51,11 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 	if built, err := s.facetsBuilt(ctx); err != nil || !built {
 		return nil, 0, false, err
 	}
-	listing, table, slug := singleFilter(q)
+	one := singleFilter(q)
 	// A single tag's "any" group is the tag itself: the articles another
 	// tag would add are its own less those it shares with the listing.
 	or := `0`
-	if listing == facetOfTag {
+	if one.kind == facetOfTag {
 		or = `coalesce(t.cards - f.n, 0)`
 	}
 	// The sidebar's entries (kinds up to facetYear), not the related tags.
@@ -65,7 +65,7 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 		LEFT JOIN tags t ON f.kind = 1 AND t.id = f.ref
 		LEFT JOIN sources s ON f.kind = 2 AND s.id = f.ref
 		LEFT JOIN categories g ON f.kind = 3 AND g.id = f.ref
-		WHERE f.listing = ? AND f.id = (SELECT id FROM `+table+` WHERE slug = ?) AND f.kind <= ?`, listing, slug, facetYear)
+		WHERE f.listing = ? AND f.id = (SELECT id FROM `+one.table()+` WHERE slug = ?) AND f.kind <= ?`, one.kind, one.slug, facetYear)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -83,16 +83,15 @@ func (s *Store) storedFacets(ctx context.Context, q catalog.Query, names map[str
 }
 
 // singleFilter returns the filter of q, a listing of a single filter
-// (knownTotal): its kind of listing (facetOfTag, facetOfSource or
-// facetOfCategory), the table of its slug, and the slug.
-func singleFilter(q catalog.Query) (listing int, table, slug string) {
+// (knownTotal).
+func singleFilter(q catalog.Query) keptFilter {
 	switch {
 	case len(q.Tags) == 1:
-		return facetOfTag, `tags`, q.Tags[0]
+		return keptFilter{facetOfTag, q.Tags[0]}
 	case q.Source != "":
-		return facetOfSource, `sources`, q.Source
+		return keptFilter{facetOfSource, q.Source}
 	}
-	return facetOfCategory, `categories`, q.Category
+	return keptFilter{facetOfCategory, q.Category}
 }
 
 // collapsedKept returns the size of q, a listing of one card per story
@@ -106,7 +105,7 @@ func (s *Store) collapsedKept(ctx context.Context, q catalog.Query, names map[st
 	}
 	plain := q
 	plain.Collapse = false
-	listing, table, slug := 0, "", ""
+	var one keptFilter // every card
 	if plain.IsEmpty() {
 		if n, err = s.allCards(ctx); err != nil {
 			return 0, false, err
@@ -114,19 +113,18 @@ func (s *Store) collapsedKept(ctx context.Context, q catalog.Query, names map[st
 	} else if n, ok = knownTotal(plain, names); !ok {
 		return 0, false, nil
 	} else {
-		listing, table, slug = singleFilter(plain)
+		one = singleFilter(plain)
 	}
-	hidden, err := s.hidden(ctx, listing, table, slug)
+	hidden, err := s.hidden(ctx, one)
 	return n - hidden, err == nil, err
 }
 
-// hidden returns how many cards a listing of one filter hides with one
-// card per story (listing_hidden): listing is its kind (facetOfTag…,
-// or 0 for every card), table the table of its slug.
-func (s *Store) hidden(ctx context.Context, listing int, table, slug string) (int, error) {
-	id, args := `0`, []any{listing}
-	if listing != 0 {
-		id, args = `(SELECT id FROM `+table+` WHERE slug = ?)`, append(args, slug)
+// hidden returns how many cards the listing of one filter hides with one
+// card per story (listing_hidden); of every card for the zero keptFilter.
+func (s *Store) hidden(ctx context.Context, one keptFilter) (int, error) {
+	id, args := `0`, []any{one.kind}
+	if one.kind != 0 {
+		id, args = `(SELECT id FROM `+one.table()+` WHERE slug = ?)`, append(args, one.slug)
 	}
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT n FROM listing_hidden WHERE listing = ? AND id = `+id+`), 0)`, args...).Scan(&n)
@@ -181,13 +179,13 @@ func (s *Store) keptTotal(ctx context.Context, q catalog.Query, names map[string
 	}
 	var fs []keptFilter
 	for _, t := range q.Tags {
-		fs = append(fs, keptFilter{facetOfTag, `tags`, "tag:", t})
+		fs = append(fs, keptFilter{facetOfTag, t})
 	}
 	if q.Source != "" {
-		fs = append(fs, keptFilter{facetOfSource, `sources`, "source:", q.Source})
+		fs = append(fs, keptFilter{facetOfSource, q.Source})
 	}
 	if q.Category != "" {
-		fs = append(fs, keptFilter{facetOfCategory, `categories`, "category:", q.Category})
+		fs = append(fs, keptFilter{facetOfCategory, q.Category})
 	}
 	rest := q
 	rest.Tags, rest.Source, rest.Category, rest.Any, rest.Not = nil, "", "", nil, nil
@@ -199,37 +197,49 @@ func (s *Store) keptTotal(ctx context.Context, q catalog.Query, names map[string
 		return s.keptPair(ctx, fs[0], fs[1])
 	case len(fs) == 1 && len(q.Not) == 1 && len(q.Any) == 0:
 		// The cards of the filter less those that also carry the tag.
-		both, ok, err := s.keptPair(ctx, fs[0], keptFilter{facetOfTag, `tags`, "tag:", q.Not[0]})
-		return names[fs[0].prefix+fs[0].slug].Count - both, ok, err
+		both, ok, err := s.keptPair(ctx, fs[0], keptFilter{facetOfTag, q.Not[0]})
+		return names[fs[0].key()].Count - both, ok, err
 	case len(fs) == 0 && len(q.Any) == 2 && len(q.Not) == 0:
 		// The cards of either tag, those of both counted once.
-		a, b := keptFilter{facetOfTag, `tags`, "tag:", q.Any[0]}, keptFilter{facetOfTag, `tags`, "tag:", q.Any[1]}
+		a, b := keptFilter{facetOfTag, q.Any[0]}, keptFilter{facetOfTag, q.Any[1]}
 		both, ok, err := s.keptPair(ctx, a, b)
-		return names["tag:"+a.slug].Count + names["tag:"+b.slug].Count - both, ok, err
+		return names[a.key()].Count + names[b.key()].Count - both, ok, err
 	}
 	return 0, false, nil
 }
 
-// keptFilter is one filter of a listing, for keptTotal: its kind
-// (facetOfTag, facetOfSource or facetOfCategory, which is also its kind
-// of sidebar entry), the table of its slug, and its key's prefix in the
-// names of a query (see names).
+// keptFilter is one filter of a listing whose counts are kept at
+// import: its kind (facetOfTag, facetOfSource or facetOfCategory, which
+// is also its kind of listing and of sidebar entry) and its slug.
 type keptFilter struct {
-	kind          int
-	table, prefix string
-	slug          string
+	kind int
+	slug string
 }
+
+// table is the table of f's slug.
+func (f keptFilter) table() string {
+	switch f.kind {
+	case facetOfSource:
+		return `sources`
+	case facetOfCategory:
+		return `categories`
+	}
+	return `tags`
+}
+
+// key is f's key in the names of a query (see names): "tag:" + slug…
+func (f keptFilter) key() string { return facetKindName(f.kind) + ":" + f.slug }
 
 // keptPair returns how many cards have both filters, when one is among
 // the other's kept sidebar entries (either way round); ok is false when
 // neither is.
 func (s *Store) keptPair(ctx context.Context, a, b keptFilter) (n int, ok bool, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT n FROM (
-			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+a.table+` WHERE slug = ?)
-				AND f.kind = ? AND f.ref = (SELECT id FROM `+b.table+` WHERE slug = ?)
+			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+a.table()+` WHERE slug = ?)
+				AND f.kind = ? AND f.ref = (SELECT id FROM `+b.table()+` WHERE slug = ?)
 			UNION ALL
-			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+b.table+` WHERE slug = ?)
-				AND f.kind = ? AND f.ref = (SELECT id FROM `+a.table+` WHERE slug = ?))
+			SELECT f.n FROM listing_facets f WHERE f.listing = ? AND f.id = (SELECT id FROM `+b.table()+` WHERE slug = ?)
+				AND f.kind = ? AND f.ref = (SELECT id FROM `+a.table()+` WHERE slug = ?))
 		LIMIT 1`, a.kind, a.slug, b.kind, b.slug, b.kind, b.slug, a.kind, a.slug).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

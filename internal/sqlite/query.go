@@ -985,7 +985,7 @@ func (s *Store) collapsedOver(ctx context.Context, q catalog.Query, names map[st
 	if !ok || err != nil {
 		return false, err
 	}
-	hidden, err := s.hidden(ctx, 0, "", "")
+	hidden, err := s.hidden(ctx, keptFilter{})
 	return n-hidden > s.countMax, err
 }
 
