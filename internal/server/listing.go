@@ -171,7 +171,7 @@ func (s *server) listing(kind routeKind) handlerFunc {
 			return err
 		}
 		pages, more := knownPages(q, res)
-		if q.EffectivePage() > pages || (res.More && len(res.Articles) == 0) {
+		if q.EffectivePage() > pages {
 			if res.More {
 				return errNotFound(fmt.Sprintf("page %d is past the end of this listing", q.EffectivePage()),
 					link{URL: q.WithPage(1).URL(string(f)), Text: "Go to the first page"})

@@ -102,7 +102,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	}
 	search := q.Search()
 	pos, _ := s.ftsMatch(search)
-	rank, unranked, err := s.ranked(ctx, q, total, more)
+	rank, unranked, err := s.ranked(ctx, q, pos, total, more)
 	if err != nil {
 		return catalog.ArticlePage{}, err
 	}
@@ -406,12 +406,6 @@ func listingKey(query string, args []any) string {
 	return fmt.Sprintf("%x", sha256.Sum256(key))
 }
 
-// listSQL is the one SELECT of a listing: q's articles in q's order,
-// without paging (a ranked listing's order is its ranking's).
-func listSQL(cond string, args []any, order string) (string, []any) {
-	return `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE ` + cond + ` ORDER BY ` + order, args
-}
-
 // EachArticle calls fn with every article matching q, in q's order,
 // whatever q's page: the rows stream from one query, so memory stays
 // bounded. Tags come with each article (Name and Slug only), and so do
@@ -443,11 +437,12 @@ func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalo
 		if err != nil {
 			return err
 		}
-		if rank, _, err = s.ranked(ctx, q, total, more); err != nil {
+		if rank, _, err = s.ranked(ctx, q, pos, total, more); err != nil {
 			return err
 		}
 	}
-	query, qargs := listSQL(cond, args, order)
+	// Every match in q's order, or a ranked listing's in its ranking's.
+	query, qargs := `SELECT `+articleColumns+` FROM `+articleFrom+` WHERE `+cond+` ORDER BY `+order, args
 	if rank {
 		seqs, err := s.ranking(ctx, q, names)
 		if err != nil {
@@ -1089,9 +1084,9 @@ func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 // newest first). Ranking computes bm25 for every match of the search,
 // whatever the other filters (see ranking), about 1.3 µs each at 1M
 // cards: so the search's own matches are bounded, by the store's
-// countMax, and counted (up to it) when q has other filters.
-func (s *Store) ranked(ctx context.Context, q catalog.Query, total int, more bool) (rank, unranked bool, err error) {
-	pos, _ := s.ftsMatch(q.Search())
+// countMax, and counted (up to it) when q has other filters. pos is q's
+// positive MATCH expression (ftsMatch).
+func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total int, more bool) (rank, unranked bool, err error) {
 	if q.EffectiveSort() != catalog.SortRelevance || pos == "" || (total == 0 && !more) {
 		// An empty listing has no order to speak of (nor a heading that
 		// says it is newest first).
