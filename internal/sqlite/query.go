@@ -366,7 +366,9 @@ func rankedSQL(seqs []int64) (string, string, error) {
 // ranking returns the places (seq) of q's matches in bm25 order, ties
 // newest first (seq is that order, migration 0008). bm25 is computed by the
 // search index alone, over every match of q's search (at most the
-// store's countMax: ranked), materialized before anything else is read;
+// store's countMax: ranked), its excluded words left out as FTS5 walks
+// (an excluded phrase adds nothing to a match's score, as the match
+// does not hold it), materialized before anything else is read;
 // other filters keep the matches that the listing's newest-first walk
 // finds (searchWalk). Before, the filters drove the statement and each
 // card they kept probed the index with the whole search: a rare tag with
@@ -379,10 +381,9 @@ func rankedSQL(seqs []int64) (string, string, error) {
 // it expands to would score a card with two of them higher.
 func (s *Store) ranking(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]int64, error) {
 	return remember(s, &s.rankMemo, filtersKey(q), func() ([]int64, error) {
-		pos, _ := ftsMatchWith(q.Search(), leavePrefixes)
 		query := `WITH r AS MATERIALIZED (SELECT rowid AS seq, bm25(cards_fts, ` + bm25Weights + `) AS k FROM cards_fts WHERE cards_fts MATCH ?)
 			SELECT r.seq FROM r`
-		args := []any{pos}
+		args := []any{withoutExcluded(ftsMatchWith(q.Search(), leavePrefixes))}
 		walk, ok, err := s.searchWalk(q, names)
 		if err != nil {
 			return nil, err
@@ -1046,13 +1047,11 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 	if q.Source != "" {
 		narrow("source", names["source:"+q.Source].Name)
 	}
-	if neg != "" {
-		// Left out by FTS5 as it walks, rather than tested against a list
-		// of every card with an excluded word, built for each statement:
-		// at 1M generated cards "how" is in every one, and a page of
-		// "compares -how" took 203 ms so, 19 ms now.
-		match = `(` + match + `) NOT (` + neg + `)`
-	}
+	// The excluded words are left out by FTS5 as it walks, rather than
+	// tested against a list of every card with one, built for each
+	// statement: at 1M generated cards "how" is in every one, and a page
+	// of "compares -how" took 203 ms so, 19 ms now.
+	match = withoutExcluded(match, neg)
 	// A date bound is a range of places (seq numbers the dated cards
 	// newest first), which FTS5 seeks to rather than walking every match
 	// and testing each card's date. The range of "to" runs on past the
@@ -1065,6 +1064,15 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 		from: `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ? AND ` + cond,
 		args: append([]any{match}, args...),
 	}, true, nil
+}
+
+// withoutExcluded is the MATCH expression of pos's matches that match
+// none of neg (as ftsMatch gives them; neg "" for none).
+func withoutExcluded(pos, neg string) string {
+	if neg == "" {
+		return pos
+	}
+	return `(` + pos + `) NOT (` + neg + `)`
 }
 
 // searchOnly returns the MATCH expression of a query that is a search and
@@ -1083,26 +1091,31 @@ func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 // but its search has too many matches to rank (unranked: then it is
 // newest first). Ranking computes bm25 for every match of the search,
 // whatever the other filters (see ranking), about 1.3 µs each at 1M
-// cards: so the search's own matches are bounded, by the store's
-// countMax, and counted (up to it) when q has other filters. pos is q's
-// positive MATCH expression (ftsMatch).
+// cards: so the search's own matches (pos's, q's positive MATCH
+// expression from ftsMatch) are bounded, by the store's countMax, and
+// counted when q has other filters.
 func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total int, more bool) (rank, unranked bool, err error) {
 	if q.EffectiveSort() != catalog.SortRelevance || pos == "" || (total == 0 && !more) {
 		// An empty listing has no order to speak of (nor a heading that
 		// says it is newest first).
 		return false, false, nil
 	}
-	if !more {
-		if _, only := s.searchOnly(q); !only {
-			t, err := remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
-				n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
-				return listingTotal{n, more}, err
-			})
-			if err != nil {
-				return false, false, err
+	if _, only := s.searchOnly(q); !only && !more {
+		// The search's own matches: a word's are kept at import
+		// (oneWordCount), any other's counted up to the bound.
+		t, err := remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
+			own := q.Search()
+			own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
+			if n, ok, err := s.oneWordCount(ctx, own); ok || err != nil {
+				return listingTotal{n, false}, err
 			}
-			total, more = t.n, t.more
+			n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
+			return listingTotal{n, more}, err
+		})
+		if err != nil {
+			return false, false, err
 		}
+		total, more = t.n, t.more
 	}
 	big := more || total > s.countMax
 	return !big, big, nil
