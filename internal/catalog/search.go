@@ -46,9 +46,10 @@ func (s Search) HasPositive() bool {
 // where most words are of one or two characters.
 const prefixMin = 3
 
-// isCJK reports whether r is of a script written without spaces between
-// words (Han, Hiragana, Katakana) or Hangul.
-func isCJK(r rune) bool {
+// IsCJK reports whether r is of a script written without spaces between
+// words (Han, Hiragana, Katakana) or Hangul: text the search index keeps
+// as one token a run, and the tag splitter tells apart.
+func IsCJK(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
@@ -82,7 +83,7 @@ func ParseSearch(q string) Search {
 			// a prefix it starts so many words of the index that a search
 			// of it took seconds at 1M cards (see prefixMin).
 			last := w[len(w)-1]
-			prefix := !exclude && (utf8.RuneCountInString(last) >= prefixMin || strings.ContainsFunc(last, isCJK))
+			prefix := !exclude && (utf8.RuneCountInString(last) >= prefixMin || strings.ContainsFunc(last, IsCJK))
 			s.Terms = append(s.Terms, Term{Words: w, Prefix: prefix, Exclude: exclude})
 		}
 	}

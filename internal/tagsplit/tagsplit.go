@@ -1258,7 +1258,7 @@ func shape(w string) wordShape {
 	var upper, lower, digit, cjk, other int
 	for _, r := range w {
 		switch {
-		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r):
+		case catalog.IsCJK(r):
 			cjk++
 		case unicode.IsUpper(r):
 			upper++
