@@ -208,21 +208,13 @@ func withPage(l string, n int) string {
 
 // lastPage returns the last page of the JSON listing at u (a URL with
 // its query) that has more articles than its total says, past known, a
-// page known to exist: the last page that answers 200 with articles,
-// found by doubling, then halving.
+// page known to exist: the last page that answers 200 (a page past the
+// end is a 404, the empty one after the last too), found by doubling,
+// then halving.
 func (s *soak) lastPage(c *http.Client, u string, known int) (int, error) {
 	exists := func(page int) (bool, error) {
-		code, _, body, err := get(s.ctx, c, withPage(u, page))
-		if err != nil {
-			return false, err
-		}
-		var l listingJSON
-		if code == http.StatusOK {
-			if err := json.Unmarshal(body, &l); err != nil {
-				return false, fmt.Errorf("GET %s: %w", withPage(u, page), err)
-			}
-		}
-		return code == http.StatusOK && len(l.Articles) > 0, nil
+		code, _, _, err := get(s.ctx, c, withPage(u, page))
+		return code == http.StatusOK, err
 	}
 	lo, hi := known, 2*known // lo exists; hi, once found, does not
 	for {
