@@ -909,6 +909,17 @@ func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[strin
 	if over, err := s.collapsedOver(ctx, q, names); over || err != nil {
 		return s.countMax, over, err
 	}
+	// A ranked search with filters: counted as its ranking is worked out
+	// (remembered for its page), rather than walked a second time. At 1M
+	// cards a word of 1,997 matches within the biggest tag took 9.2 ms
+	// so, the count's walk alone 2.6 ms.
+	if ranked, err := s.rankedFiltered(ctx, q); ranked || err != nil {
+		if err != nil {
+			return 0, false, err
+		}
+		seqs, err := s.ranking(ctx, q, names)
+		return len(seqs), false, err
+	}
 	// Along the listing's walk (a search alone is counted with each
 	// prefix as an OR of its words, which FTS5 reads lazily, so that the
 	// count stops at the bound: a prefix left to FTS5 has every posting
@@ -1101,17 +1112,7 @@ func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total i
 		return false, false, nil
 	}
 	if _, only := s.searchOnly(q); !only && !more {
-		// The search's own matches: a word's are kept at import
-		// (oneWordCount), any other's counted up to the bound.
-		t, err := remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
-			own := q.Search()
-			own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
-			if n, ok, err := s.oneWordCount(ctx, own); ok || err != nil {
-				return listingTotal{n, false}, err
-			}
-			n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
-			return listingTotal{n, more}, err
-		})
+		t, err := s.ownTotal(ctx, q, pos)
 		if err != nil {
 			return false, false, err
 		}
@@ -1119,6 +1120,35 @@ func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total i
 	}
 	big := more || total > s.countMax
 	return !big, big, nil
+}
+
+// ownTotal is the number of matches of q's search alone (pos, its
+// positive MATCH expression from ftsMatch), excluded words left out: a
+// word's are kept at import (oneWordCount), any other's counted up to
+// the bound.
+func (s *Store) ownTotal(ctx context.Context, q catalog.Query, pos string) (listingTotal, error) {
+	return remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
+		own := q.Search()
+		own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
+		if n, ok, err := s.oneWordCount(ctx, own); ok || err != nil {
+			return listingTotal{n, false}, err
+		}
+		n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
+		return listingTotal{n, more}, err
+	})
+}
+
+// rankedFiltered reports whether q is a search with other filters that
+// is ranked whatever its count (its search alone has few enough matches
+// to rank, see ranked): its ranking then scores every match of the
+// search and keeps the filters', so its length is the listing's count.
+func (s *Store) rankedFiltered(ctx context.Context, q catalog.Query) (bool, error) {
+	pos, _ := s.ftsMatch(q.Search())
+	if _, only := s.searchOnly(q); only || pos == "" || q.EffectiveSort() != catalog.SortRelevance {
+		return false, nil
+	}
+	t, err := s.ownTotal(ctx, q, pos)
+	return err == nil && !t.more && t.n <= s.countMax, err
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.
