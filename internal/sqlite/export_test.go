@@ -146,3 +146,31 @@ const BM25Weights = bm25Weights
 
 // Column reads the one column of rows (query's result, or its error).
 func Column[T any](rows *sql.Rows, err error) ([]T, error) { return column[T](rows, err) }
+
+// RankingTwice returns q's ranking (q a ranked search) as worked out in
+// Go, with each place's score (ok false when it cannot be), and as FTS5's
+// bm25 works it out.
+func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []int64, scores map[int64]float64, ok bool, byFTS5 []int64, err error) {
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return nil, nil, false, nil, err
+	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return nil, nil, false, nil, err
+	}
+	if byLengths, ok, err = s.rankingByLengths(ctx, q, names); err != nil {
+		return nil, nil, false, nil, err
+	}
+	if ok {
+		scored, _, err := s.scoreByLengths(ctx, q, names)
+		if err != nil {
+			return nil, nil, false, nil, err
+		}
+		scores = map[int64]float64{}
+		for _, m := range scored {
+			scores[m.seq] = m.k
+		}
+	}
+	byFTS5, err = s.rankingByFTS5(ctx, q, names)
+	return byLengths, scores, ok, byFTS5, err
+}

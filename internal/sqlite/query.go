@@ -364,8 +364,10 @@ func rankedSQL(seqs []int64) (string, string, error) {
 }
 
 // ranking returns the places (seq) of q's matches in bm25 order, ties
-// newest first (seq is that order, migration 0008). bm25 is computed by the
-// search index alone, over every match of q's search (at most the
+// newest first (seq is that order, migration 0008). bm25 is worked out in
+// Go where it can be (rankingByLengths: the same scores, without FTS5's
+// read of each match's size), else by the search index alone
+// (rankingByFTS5), over every match of q's search (at most the
 // store's countMax: ranked), its excluded words left out as FTS5 walks
 // (an excluded phrase adds nothing to a match's score, as the match
 // does not hold it), materialized before anything else is read;
@@ -381,20 +383,28 @@ func rankedSQL(seqs []int64) (string, string, error) {
 // it expands to would score a card with two of them higher.
 func (s *Store) ranking(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]int64, error) {
 	return remember(s, &s.rankMemo, filtersKey(q), func() ([]int64, error) {
-		query := `WITH r AS MATERIALIZED (SELECT rowid AS seq, bm25(cards_fts, ` + bm25Weights + `) AS k FROM cards_fts WHERE cards_fts MATCH ?)
-			SELECT r.seq FROM r`
-		args := []any{withoutExcluded(ftsMatchWith(q.Search(), leavePrefixes))}
-		walk, ok, err := s.searchWalk(q, names)
-		if err != nil {
-			return nil, err
+		if seqs, ok, err := s.rankingByLengths(ctx, q, names); ok || err != nil {
+			return seqs, err
 		}
-		if ok {
-			query += ` WHERE r.seq IN (SELECT f.rowid ` + walk.from + `)`
-			args = append(args, walk.args...)
-		}
-		seqs, err := column[int64](s.db.QueryContext(ctx, query+` ORDER BY r.k, r.seq`, args...))
-		return slices.Clip(seqs), err
+		return s.rankingByFTS5(ctx, q, names)
 	})
+}
+
+// rankingByFTS5 is ranking worked out by FTS5's bm25.
+func (s *Store) rankingByFTS5(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]int64, error) {
+	query := `WITH r AS MATERIALIZED (SELECT rowid AS seq, bm25(cards_fts, ` + bm25Weights + `) AS k FROM cards_fts WHERE cards_fts MATCH ?)
+			SELECT r.seq FROM r`
+	args := []any{withoutExcluded(ftsMatchWith(q.Search(), leavePrefixes))}
+	walk, ok, err := s.searchWalk(q, names)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		query += ` WHERE r.seq IN (SELECT f.rowid ` + walk.from + `)`
+		args = append(args, walk.args...)
+	}
+	seqs, err := column[int64](s.db.QueryContext(ctx, query+` ORDER BY r.k, r.seq`, args...))
+	return slices.Clip(seqs), err
 }
 
 // listingKey names a query (with its arguments) in a memo: a hash, as

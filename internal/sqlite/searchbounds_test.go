@@ -127,32 +127,9 @@ func TestSearchTooCommonToRank(t *testing.T) {
 // search.
 func TestRankingWithFilters(t *testing.T) {
 	ctx := context.Background()
-	path := sqlitetest.SeedDB(t)
-	s := sqlitetest.OpenReadOnly(t, path)
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	s, db := seedReadOnly(t)
 	score := func(match string) map[int64]float64 {
-		rows, err := db.Query(`SELECT c.id, bm25(cards_fts, `+sqlite.BM25Weights+`) FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`, match)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		out := map[int64]float64{}
-		for rows.Next() {
-			var id int64
-			var k float64
-			if err := rows.Scan(&id, &k); err != nil {
-				t.Fatal(err)
-			}
-			out[id] = k
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return scores(t, db, `SELECT c.id, bm25(cards_fts, `+sqlite.BM25Weights+`) FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ?`, match)
 	}
 	ranked := 0
 	for _, tc := range []struct {
@@ -226,4 +203,41 @@ func TestRankingWithFilters(t *testing.T) {
 	if none.Total != 0 || none.Unranked {
 		t.Errorf("no results: total %d, unranked %v", none.Total, none.Unranked)
 	}
+}
+
+// scores returns the rows of query, each an id and its score, by id.
+func scores(t *testing.T, db *sql.DB, query string, args ...any) map[int64]float64 {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]float64{}
+	for rows.Next() {
+		var id int64
+		var k float64
+		if err := rows.Scan(&id, &k); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = k
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// seedReadOnly opens the seed's database for serving, and for reading as
+// plain SQL (closed with the test).
+func seedReadOnly(t *testing.T) (*sqlite.Store, *sql.DB) {
+	t.Helper()
+	path := sqlitetest.SeedDB(t)
+	s := sqlitetest.OpenReadOnly(t, path)
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return s, db
 }
