@@ -1152,9 +1152,11 @@ func (s *Store) ownTotal(ctx context.Context, q catalog.Query, pos string) (list
 // is ranked whatever its count (its search alone has few enough matches
 // to rank, see ranked): its ranking then scores every match of the
 // search and keeps the filters', so its length is the listing's count.
+// Only on a read-only store, which remembers the ranking for the page: a
+// writable one would work it out twice.
 func (s *Store) rankedFiltered(ctx context.Context, q catalog.Query) (bool, error) {
 	pos, _ := s.ftsMatch(q.Search())
-	if _, only := s.searchOnly(q); only || pos == "" || q.EffectiveSort() != catalog.SortRelevance {
+	if _, only := s.searchOnly(q); !s.readOnly || only || pos == "" || q.EffectiveSort() != catalog.SortRelevance {
 		return false, nil
 	}
 	t, err := s.ownTotal(ctx, q, pos)

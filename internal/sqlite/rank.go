@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cardex/internal/catalog"
 )
@@ -20,9 +21,11 @@ import (
 // read of a 12 MB table per match that the connection's page cache
 // (cache_size, 3 MiB) seldom holds: at 1M cards a word of 1,997 matches
 // took 2.5 ms to score, 1.9 ms of it those reads. A read-only store keeps
-// every row's size in memory (docLengths, 2 bytes a card), and a word's
-// places come from cards_fts_instance (migration 0014), 0.5 ms for the
-// same word.
+// every row's size in memory (docLengths, 2 bytes a card, read by its
+// first ranked search), and a word's places come from cards_fts_instance
+// (migration 0014), 0.5 ms for the same word. Where the arithmetic is
+// concerned, "to the bit" is checked on this machine (amd64); FTS5's C
+// code could be compiled to fuse operations elsewhere.
 
 // docLengths is what bm25 reads of the search index besides the matches:
 // every row's size in tokens, all columns together (bm25's D), by rowid
@@ -33,6 +36,34 @@ type docLengths struct {
 	tokens int64 // their tokens, all columns (avgdl is tokens/rows)
 }
 
+// rankLengths holds a read-only store's docLengths once a ranked search
+// has read them: 0.3 s at 1M cards, which a store opened for anything
+// else (a command's look at a database, a snapshot's check) never pays.
+type rankLengths struct {
+	mu   sync.Mutex
+	read bool
+	kept *docLengths // nil when the index cannot be kept so
+}
+
+// get returns the store's docLengths, read on its first call (again
+// after a failed read: a request's deadline may cut one short); nil for
+// a store opened for writing, whose index changes.
+func (r *rankLengths) get(ctx context.Context, s *Store) (*docLengths, error) {
+	if !s.readOnly {
+		return nil, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.read {
+		l, err := loadDocLengths(ctx, s.db)
+		if err != nil {
+			return nil, err
+		}
+		r.kept, r.read = l, true
+	}
+	return r.kept, nil
+}
+
 // docLengthsMaxRowid bounds the rowids whose sizes are kept: 32 MB at
 // most. An index with a larger rowid is ranked by FTS5 alone.
 const docLengthsMaxRowid = 1 << 24
@@ -41,7 +72,7 @@ const docLengthsMaxRowid = 1 << 24
 // (cards_fts_docsize: one varint a column): 0.3 s at 1M cards. It returns
 // nil, and no error, for an index it cannot keep so (a rowid past
 // docLengthsMaxRowid, a row of more than 65,535 tokens): FTS5 then ranks.
-func loadDocLengths(ctx context.Context, db *sql.Conn) (*docLengths, error) {
+func loadDocLengths(ctx context.Context, db *sql.DB) (*docLengths, error) {
 	var maxID sql.NullInt64
 	if err := db.QueryRowContext(ctx, `SELECT max(id) FROM cards_fts_docsize`).Scan(&maxID); err != nil {
 		return nil, err
@@ -132,17 +163,14 @@ const rankPlacesMax = 8_000
 // letter or digit (FTS5's tokenizer folds those), or when a word has
 // more than rankPlacesMax places.
 func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]scoredSeq, bool, error) {
-	l := s.lengths
-	if l == nil || l.rows == 0 {
-		return nil, false, nil
+	l, err := s.lengths.get(ctx, s)
+	if err != nil || l == nil || l.rows == 0 {
+		return nil, false, err
 	}
-	search := q.Search()
 	var words []catalog.Term
-	excluded := false
-	for _, t := range search.Terms {
+	for _, t := range q.Search().Terms {
 		switch {
 		case t.Exclude:
-			excluded = true
 		case len(t.Words) != 1 || !isASCIIWord(t.Words[0]):
 			return nil, false, nil
 		default:
@@ -164,15 +192,17 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 		}
 		freqs[i] = f
 	}
+	// The matches: the listing's walk, which leaves out excluded words
+	// (a search with one has a walk), or the cards of every word.
 	var seqs []int64
 	walk, filtered, err := s.searchWalk(q, names)
 	switch {
 	case err != nil:
 		return nil, false, err
 	case filtered:
-		seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT f.rowid `+walk.from, walk.args...))
-	case excluded:
-		seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ?`, withoutExcluded(ftsMatchWith(search, leavePrefixes))))
+		if seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT f.rowid `+walk.from, walk.args...)); err != nil {
+			return nil, false, err
+		}
 	default:
 		for seq := range freqs[0] {
 			if !slices.ContainsFunc(freqs[1:], func(f map[int64]float64) bool { _, ok := f[seq]; return !ok }) {
@@ -180,12 +210,11 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 			}
 		}
 	}
-	if err != nil {
-		return nil, false, err
-	}
 	// fts5Bm25Function and fts5Bm25GetData (SQLite's fts5_aux.c), step
 	// for step: k1 and b are variables, not constants, so that k1+1.0 is
-	// rounded as C rounds it.
+	// rounded as C rounds it, and each product that an addition follows
+	// is converted, which keeps Go from fusing the two (the spec lets it,
+	// on arm64 or amd64 v3) where the C code rounds twice.
 	k1, b := 1.2, 0.75
 	avgdl := float64(l.tokens) / float64(l.rows)
 	idf := make([]float64, len(words))
@@ -205,7 +234,7 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 		score := 0.0
 		for i, f := range freqs {
 			freq := f[seq]
-			score += idf[i] * ((freq * (k1 + 1.0)) / (freq + k1*(1-b+b*D/avgdl)))
+			score += float64(idf[i] * ((freq * (k1 + 1.0)) / (freq + float64(k1*(1-b+b*D/avgdl)))))
 		}
 		out = append(out, scoredSeq{seq, -1.0 * score})
 	}

@@ -11,9 +11,11 @@ import (
 
 // A ranking worked out in Go is FTS5's bm25 to the bit: for every word of
 // the seed in at least two cards, as a word, as a prefix, with a second
-// word, with a word excluded, and within a tag or a category, the Go
-// scores equal bm25(cards_fts, ...) of the same MATCH, and the order
-// (ties newest first) is the one FTS5's bm25 gives.
+// word, twice, with a word excluded, the Go scores equal bm25(cards_fts,
+// ...) of the same MATCH; with those and within a tag, a category, less
+// a tag with one card per story, or from a date, the order (ties newest
+// first) is the one FTS5's bm25 gives, and the listing's total is the
+// number ranked.
 func TestRankingByLengthsIsBM25(t *testing.T) {
 	ctx := context.Background()
 	s, db := seedReadOnly(t)
@@ -35,6 +37,10 @@ func TestRankingByLengthsIsBM25(t *testing.T) {
 	if rows.Close(); len(words) < 100 {
 		t.Fatalf("%d words in two cards or more: too few to check", len(words))
 	}
+	from, err := catalog.ParseDateBound("2025-06")
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The MATCH of a word as typed: a prefix from three letters on (an
 	// excluded word is always whole).
 	typed := func(w string) string {
@@ -55,15 +61,19 @@ func TestRankingByLengthsIsBM25(t *testing.T) {
 			check{catalog.Query{Q: w}, typed(w)},
 			check{catalog.Query{Q: w + " " + other}, typed(w) + ` AND ` + typed(other)},
 			check{catalog.Query{Q: w + " -" + other}, `(` + typed(w) + `) NOT ("` + other + `")`},
+			check{catalog.Query{Q: w + " " + w}, typed(w) + ` AND ` + typed(w)},
 			check{catalog.Query{Q: w, Tags: []string{"distributed-systems"}}, ""},
 			check{catalog.Query{Q: w, Category: "operations"}, ""},
+			check{catalog.Query{Q: w + " -" + other, Tags: []string{"distributed-systems"}}, ""},
+			check{catalog.Query{Q: w, Not: []string{"microservices"}, Collapse: true}, ""},
+			check{catalog.Query{Q: w, From: from}, ""},
 		)
 		if len(w) > 4 {
 			checks = append(checks, check{catalog.Query{Q: w[:3]}, typed(w[:3])})
 		}
 	}
 	tied, ranked := 0, 0
-	for _, c := range checks {
+	for i, c := range checks {
 		byLengths, scores, ok, byFTS5, err := sqlite.RankingTwice(ctx, s, c.q)
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +88,18 @@ func TestRankingByLengthsIsBM25(t *testing.T) {
 			ranked++
 		}
 		if c.match == "" {
+			// Counted by its ranking (the search alone is ranked): the
+			// listing's total is the number ranked.
+			if i%7 == 0 {
+				s.Forget()
+			}
+			page, err := s.Articles(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != len(byFTS5) || page.More || page.Unranked {
+				t.Fatalf("%s: total %d (more %v, unranked %v), %d ranked", c.q.URL(""), page.Total, page.More, page.Unranked, len(byFTS5))
+			}
 			continue
 		}
 		want := bm25(c.match)
@@ -94,6 +116,11 @@ func TestRankingByLengthsIsBM25(t *testing.T) {
 			}
 			seen[k] = true
 		}
+	}
+	// A phrase of words is ranked by FTS5 (so is any term Go cannot
+	// read the places of).
+	if _, _, ok, byFTS5, err := sqlite.RankingTwice(ctx, s, catalog.Query{Q: `"distributed systems"`}); err != nil || ok || len(byFTS5) < 2 {
+		t.Fatalf("a phrase: ranked in Go %v, %d ranked by FTS5 (%v)", ok, len(byFTS5), err)
 	}
 	// The checks would pass on rankings of one card, or with no ties to
 	// order newest first.

@@ -68,9 +68,9 @@ type Store struct {
 	rankMemo memo.Map[[]int64]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
-	// lengths are the search index's row sizes, read when a store opens
-	// for serving (scoreByLengths); nil on a store opened for writing.
-	lengths *docLengths
+	// lengths are the search index's row sizes, read on a read-only
+	// store by its first ranked search (scoreByLengths).
+	lengths rankLengths
 }
 
 // Bounds of the memos.
@@ -189,10 +189,6 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 		held = append(held, c)
-	}
-	if s.lengths, err = loadDocLengths(ctx, held[0]); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: the search index's sizes: %w", path, err)
 	}
 	return s, nil
 }
