@@ -148,6 +148,10 @@ func (l *liveDB) open(ctx context.Context) (*sqlite.Store, sqlite.FileID, error)
 		st.Close()
 		return nil, id, fmt.Errorf("%s: %w", l.path, err)
 	}
+	if err := st.Warm(ctx); err != nil { // before any request: none pays for it
+		st.Close()
+		return nil, id, fmt.Errorf("%s: %w", l.path, err)
+	}
 	return st, id, nil
 }
 

@@ -174,3 +174,17 @@ func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []i
 	byFTS5, err = s.rankingByFTS5(ctx, q, names)
 	return byLengths, scores, ok, byFTS5, err
 }
+
+// TimeSorted reports whether s lists page q by read time in memory
+// (timeSortedPage).
+func TimeSorted(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return false, err
+	}
+	_, _, ok, err := s.timeSortedPage(ctx, q, names, q.EffectivePer())
+	return ok, err
+}

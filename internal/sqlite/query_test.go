@@ -835,13 +835,6 @@ func TestSameStory(t *testing.T) {
 	for _, a := range all.Articles {
 		bySource[a.Source.Name] = a.ID
 	}
-	ids := func(arts []catalog.Article) []int64 {
-		var out []int64
-		for _, a := range arts {
-			out = append(out, a.ID)
-		}
-		return out
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := bySource["A "+tt.name], bySource["B "+tt.name]

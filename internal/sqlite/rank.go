@@ -36,32 +36,34 @@ type docLengths struct {
 	tokens int64 // their tokens, all columns (avgdl is tokens/rows)
 }
 
-// rankLengths holds a read-only store's docLengths once a ranked search
-// has read them: 0.3 s at 1M cards, which a store opened for anything
-// else (a command's look at a database, a snapshot's check) never pays.
-type rankLengths struct {
+// lazy is what a read-only store reads of its database when it first
+// needs it, and keeps: docLengths by its first ranked search, readTimes
+// by its first listing by read time (0.3 s each at 1M cards, which a
+// store opened for anything else, a command's look at a database or a
+// snapshot's check, never pays).
+type lazy[T any] struct {
 	mu   sync.Mutex
 	read bool
-	kept *docLengths // nil when the index cannot be kept so
+	kept *T // nil when load found the database cannot be kept so
 }
 
-// get returns the store's docLengths, read on its first call (again
-// after a failed read: a request's deadline may cut one short); nil for
-// a store opened for writing, whose index changes.
-func (r *rankLengths) get(ctx context.Context, s *Store) (*docLengths, error) {
+// get returns what load reads, read on the first call (again after a
+// failed read: a request's deadline may cut one short); nil for a store
+// opened for writing, whose data changes.
+func (l *lazy[T]) get(ctx context.Context, s *Store, load func(context.Context, *sql.DB) (*T, error)) (*T, error) {
 	if !s.readOnly {
 		return nil, nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.read {
-		l, err := loadDocLengths(ctx, s.db)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.read {
+		kept, err := load(ctx, s.db)
 		if err != nil {
 			return nil, err
 		}
-		r.kept, r.read = l, true
+		l.kept, l.read = kept, true
 	}
-	return r.kept, nil
+	return l.kept, nil
 }
 
 // docLengthsMaxRowid bounds the rowids whose sizes are kept: 32 MB at
@@ -163,7 +165,7 @@ const rankPlacesMax = 8_000
 // letter or digit (FTS5's tokenizer folds those), or when a word has
 // more than rankPlacesMax places.
 func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]scoredSeq, bool, error) {
-	l, err := s.lengths.get(ctx, s)
+	l, err := s.lengths.get(ctx, s, loadDocLengths)
 	if err != nil || l == nil || l.rows == 0 {
 		return nil, false, err
 	}

@@ -69,8 +69,11 @@ type Store struct {
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 	// lengths are the search index's row sizes, read on a read-only
-	// store by its first ranked search (scoreByLengths).
-	lengths rankLengths
+	// store by its first ranked search (scoreByLengths); times the
+	// cards' read times, by its first listing by read time
+	// (timeSortedPage).
+	lengths lazy[docLengths]
+	times   lazy[readTimes]
 }
 
 // Bounds of the memos.

@@ -1,0 +1,102 @@
+package sqlite_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// A read-only store lists by read time in memory (its cards' read times
+// kept, their matches listed newest first and sorted by a counting sort)
+// exactly as SQLite's ORDER BY lists them on a store opened for writing:
+// the same cards on every page, ties newest first, with the same totals,
+// for every card, tags, a search, a source, a category, dates and their
+// combinations; the listings it cannot walk so (one card per story over
+// every card, an "any" group, a tag left out alone) are left to SQLite.
+func TestReadTimeOrdersInMemory(t *testing.T) {
+	ctx := context.Background()
+	path := generatedDB(t, generated(3000))
+	ro := sqlitetest.OpenReadOnly(t, path)
+	rw, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	tags, err := ro.Tags(ctx, "")
+	if err != nil || len(tags) < 5 {
+		t.Fatalf("%d tags (%v)", len(tags), err)
+	}
+	from := date(t, "2019")
+	inMemory := []catalog.Query{
+		{},
+		{Tags: []string{tags[0].Slug}},
+		{Tags: []string{tags[4].Slug}},
+		{Tags: []string{tags[0].Slug, tags[1].Slug}},
+		{Tags: []string{tags[0].Slug}, Not: []string{tags[2].Slug}},
+		{Tags: []string{tags[0].Slug}, Collapse: true},
+		{Tags: []string{tags[0].Slug}, From: from},
+		{Q: "article"},
+		{Q: "article", Tags: []string{tags[3].Slug}},
+		{Q: "article -1"},
+		{Source: "source01"},
+		{Category: "category-3"},
+		{Source: "source01", Category: "category-3"},
+		{From: from},
+	}
+	leftToSQLite := []catalog.Query{
+		{Collapse: true},
+		{Any: []string{tags[0].Slug, tags[1].Slug}},
+		{Not: []string{tags[0].Slug}},
+	}
+	for i, q := range slices.Concat(inMemory, leftToSQLite) {
+		for _, sort := range []catalog.Sort{catalog.SortLongest, catalog.SortShortest} {
+			q.Sort, q.Per, q.Page = sort, 7, 1
+			first, err := rw.Articles(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.Total < 2 && !first.More {
+				t.Fatalf("%s: %d results, too few to check", q.URL(""), first.Total)
+			}
+			sorted, err := sqlite.TimeSorted(ctx, ro, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sorted != (i < len(inMemory)) {
+				t.Fatalf("%s: sorted in memory %v", q.URL(""), sorted)
+			}
+			last := first.Pages()
+			for _, p := range []int{1, 2, max(1, last/2), last, last + 1} {
+				q.Page = p
+				want, err := rw.Articles(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := ro.Articles(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, g := ids(want.Articles), ids(got.Articles)
+				// (A writable store counts a search up to the bound, where a
+				// read-only one knows a word's count.)
+				if !slices.Equal(g, w) || (!want.More && (got.Total != want.Total || got.More)) {
+					t.Fatalf("%s: page %d of %d: %v (total %d, more %v), SQLite's %v (total %d, more %v)",
+						q.URL(""), p, last, g, got.Total, got.More, w, want.Total, want.More)
+				}
+			}
+		}
+	}
+}
+
+// ids returns the ids of arts, in order.
+func ids(arts []catalog.Article) []int64 {
+	var out []int64
+	for _, a := range arts {
+		out = append(out, a.ID)
+	}
+	return out
+}
