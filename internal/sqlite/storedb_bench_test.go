@@ -35,11 +35,7 @@ func BenchmarkStoreDB(b *testing.B) {
 		b.Skip("CARDEX_BENCH_DB is not set")
 	}
 	ctx := context.Background()
-	store, err := sqlite.OpenReadOnly(ctx, path, 2)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
+	store := openWarm(b, ctx, path)
 	tags, err := store.Tags(ctx, catalog.TagsByCount)
 	if err != nil || len(tags) == 0 {
 		b.Fatalf("no tags (%v)", err)
@@ -216,11 +212,7 @@ func BenchmarkStoreShapes(b *testing.B) {
 	}
 	seed, _ := strconv.ParseUint(cmp.Or(os.Getenv("CARDEX_BENCH_SHAPES_SEED"), "1"), 10, 64)
 	ctx := context.Background()
-	store, err := sqlite.OpenReadOnly(ctx, path, 2)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
+	store := openWarm(b, ctx, path)
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		b.Fatal(err)
@@ -317,4 +309,19 @@ func BenchmarkStoreShapes(b *testing.B) {
 	for _, s := range shapes[:15] {
 		b.Logf("%9.2f ms  %s", ms(s.took), s.what)
 	}
+}
+
+// openWarm opens the database at path for serving, warmed as cardex
+// serve warms it (Store.Warm), closed with the benchmark.
+func openWarm(b *testing.B, ctx context.Context, path string) *sqlite.Store {
+	b.Helper()
+	store, err := sqlite.OpenReadOnly(ctx, path, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	if err := store.Warm(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return store
 }
