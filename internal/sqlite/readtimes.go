@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"math"
+	"strconv"
 
 	"cardex/internal/catalog"
 )
@@ -21,9 +22,55 @@ import (
 // newest first (catalog.SortLongest).
 
 // readTimes is each card's read time in minutes, by place (seq) and by
-// id.
+// id, and the cards that share a story with others (a few in a hundred),
+// by place and by id, for one card per story.
 type readTimes struct {
-	bySeq, byID []uint8
+	bySeq, byID             []uint8
+	storiedSeq, storiedByID map[uint32]storiedCard
+}
+
+// storiedCard is a card that shares a story with others.
+type storiedCard struct {
+	id, story int64
+	day       int32 // its date as YYYYMMDD; 0 when it has none
+}
+
+// before reports whether c comes before d in their story, where one card
+// per story keeps the first (collapseStories): newer (undated counts as
+// oldest), or of the same day with a smaller id.
+func (c storiedCard) before(d storiedCard) bool {
+	if c.day != d.day {
+		return c.day > d.day
+	}
+	return c.id < d.id
+}
+
+// oneCardPerStory returns keys (places, or ids: bySeq) less the cards
+// that another card of their story among keys comes before, in order,
+// as collapseStories keeps them.
+func (t *readTimes) oneCardPerStory(keys []uint32, bySeq bool) []uint32 {
+	of := t.storiedByID
+	if bySeq {
+		of = t.storiedSeq
+	}
+	first := map[int64]storiedCard{}
+	for _, k := range keys {
+		if c, ok := of[k]; ok {
+			if f, seen := first[c.story]; !seen || c.before(f) {
+				first[c.story] = c
+			}
+		}
+	}
+	if len(first) == 0 {
+		return keys
+	}
+	kept := make([]uint32, 0, len(keys))
+	for _, k := range keys {
+		if c, ok := of[k]; !ok || first[c.story].id == c.id {
+			kept = append(kept, k)
+		}
+	}
+	return kept
 }
 
 // readTimesMax bounds the places and ids kept (32 MB at most): past it,
@@ -59,15 +106,53 @@ func loadReadTimes(ctx context.Context, db *sql.DB) (*readTimes, error) {
 		t.bySeq[seq.Int64] = uint8(minutes) // #nosec G115 -- minutes is at most math.MaxUint8, checked above
 		t.byID[id] = uint8(minutes)         // #nosec G115 -- the same
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	// The cards that share a story (cards_story holds only those).
+	if rows, err = db.QueryContext(ctx, `SELECT id, seq, story, coalesce(published, '') FROM cards WHERE story IS NOT NULL`); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	t.storiedSeq, t.storiedByID = map[uint32]storiedCard{}, map[uint32]storiedCard{}
+	for rows.Next() {
+		var c storiedCard
+		var seq int64
+		var published string
+		if err := rows.Scan(&c.id, &seq, &c.story, &published); err != nil {
+			return nil, err
+		}
+		day, ok := dayNumber(published)
+		if !ok || c.id < 0 || c.id > maxID.Int64 || seq < 0 || seq > maxSeq.Int64 {
+			return nil, rows.Close()
+		}
+		c.day = day
+		t.storiedSeq[uint32(seq)], t.storiedByID[uint32(c.id)] = c, c // #nosec G115 -- both under readTimesMax, checked above
+	}
 	return t, rows.Err()
+}
+
+// dayNumber is a YYYY-MM-DD date as YYYYMMDD, which orders as the text
+// does; 0 for "" (no date). ok is false for any other text.
+func dayNumber(date string) (int32, bool) {
+	if date == "" {
+		return 0, true
+	}
+	if len(date) != 10 || date[4] != '-' || date[7] != '-' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(date[:4]+date[5:7]+date[8:], 10, 32)
+	return int32(n), err == nil && n > 0 // #nosec G115 -- ParseInt's bit size is 32
 }
 
 // timeSortedPage returns the SELECT of the ids of page q (with its
 // arguments) when q is in an order by read time and the store keeps the
 // read times: its matches listed newest first without their rows (along
 // the listing's walk, every card's place for a listing of every card, or
-// an index of the cards for a source or category), sorted in memory.
-// limit is the rows the page asks for. ok is false otherwise.
+// an index of the cards for a source or category), with one card per
+// story kept in memory too (oneCardPerStory) when q asks for it, sorted
+// in memory. limit is the rows the page asks for. ok is false otherwise.
 func (s *Store) timeSortedPage(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, limit int) (string, []any, bool, error) {
 	sort := q.EffectiveSort()
 	if sort != catalog.SortLongest && sort != catalog.SortShortest {
@@ -77,11 +162,14 @@ func (s *Store) timeSortedPage(ctx context.Context, q catalog.Query, names map[s
 	if err != nil || times == nil {
 		return "", nil, false, err
 	}
-	// The matches newest first: places (the search index's rows) or ids.
+	// The matches newest first: places (the search index's rows) or ids,
+	// all of them with one card per story, which is worked out after.
+	all := q
+	all.Collapse = false
 	var keys []uint32
 	listed := true
 	minutes, bySeq := times.byID, false
-	w, walked, err := s.walkOf(q, names, false)
+	w, walked, err := s.walkOf(all, names, false)
 	switch {
 	case err != nil:
 		return "", nil, false, err
@@ -90,21 +178,21 @@ func (s *Store) timeSortedPage(ctx context.Context, q catalog.Query, names map[s
 		keys, listed, err = listKeys(ctx, s.db, `SELECT group_concat(k) FROM (SELECT f.rowid AS k `+w.from+` ORDER BY f.rowid)`, w.args)
 	case walked:
 		keys, listed, err = listKeys(ctx, s.db, `SELECT group_concat(k) FROM (SELECT ft.card_id AS k `+w.from+` ORDER BY `+feedOrder+`)`, w.args)
-	case q.IsEmpty() && !q.Collapse:
+	case all.IsEmpty():
 		// Every card: the places 1 to the number of cards (migration 0008).
 		minutes, bySeq = times.bySeq, true
 		keys = make([]uint32, 0, len(minutes))
 		for seq := 1; seq < len(minutes); seq++ {
 			keys = append(keys, uint32(seq)) // #nosec G115 -- seq < readTimesMax
 		}
-	case len(q.Tags) == 0 && len(q.Any) == 0 && len(q.Not) == 0 && q.Q == "" && !q.Collapse:
+	case len(q.Tags) == 0 && len(q.Any) == 0 && len(q.Not) == 0 && q.Q == "":
 		// A source, a category or dates: an index of the cards in date
 		// order answers the condition without their rows (cards_source,
 		// cards_category, cards_published). Any other condition reads
 		// each card to test it, in the index's date order: 0.7 s for
 		// every card with one card per story, against 0.14 s for SQLite's
 		// own sort, which it is left to.
-		cond, args, werr := s.where(q)
+		cond, args, werr := s.where(all)
 		if werr != nil {
 			return "", nil, false, werr
 		}
@@ -114,6 +202,9 @@ func (s *Store) timeSortedPage(ctx context.Context, q catalog.Query, names map[s
 	}
 	if err != nil || !listed {
 		return "", nil, false, err
+	}
+	if q.Collapse {
+		keys = times.oneCardPerStory(keys, bySeq)
 	}
 	page, ok := byReadTime(keys, minutes, sort == catalog.SortLongest, q.Offset(), limit)
 	if !ok {

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -15,24 +16,21 @@ import (
 // exactly as SQLite's ORDER BY lists them on a store opened for writing:
 // the same cards on every page, ties newest first, with the same totals,
 // for every card, tags, a search, a source, a category, dates and their
-// combinations; the listings it cannot walk so (one card per story over
-// every card, an "any" group, a tag left out alone) are left to SQLite.
+// combinations, with one card per story too (the seed's stories); the
+// listings it cannot walk so (an "any" group, a tag left out alone) are
+// left to SQLite.
 func TestReadTimeOrdersInMemory(t *testing.T) {
 	ctx := context.Background()
 	path := generatedDB(t, generated(3000))
 	ro := sqlitetest.OpenReadOnly(t, path)
-	rw, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rw.Close()
 	tags, err := ro.Tags(ctx, "")
 	if err != nil || len(tags) < 5 {
 		t.Fatalf("%d tags (%v)", len(tags), err)
 	}
 	from := date(t, "2019")
-	inMemory := []catalog.Query{
+	checkReadTimeOrders(t, ro, path, []catalog.Query{
 		{},
+		{Collapse: true},
 		{Tags: []string{tags[0].Slug}},
 		{Tags: []string{tags[4].Slug}},
 		{Tags: []string{tags[0].Slug, tags[1].Slug}},
@@ -46,12 +44,66 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 		{Category: "category-3"},
 		{Source: "source01", Category: "category-3"},
 		{From: from},
-	}
-	leftToSQLite := []catalog.Query{
-		{Collapse: true},
+	}, []catalog.Query{
 		{Any: []string{tags[0].Slug, tags[1].Slug}},
 		{Not: []string{tags[0].Slug}},
+	})
+
+	// Stories: the seed's, and generated cards posted again by another
+	// source, half of them the same day (one card per story keeps the
+	// smaller id), half the day after (it keeps the newer).
+	seed := sqlitetest.SeedDB(t)
+	cards := generated(400)
+	for k := range 8 {
+		c := cards[k*37+1]
+		if !c.HasDate() {
+			continue
+		}
+		c.Source, c.Line = fmt.Sprintf("reposter%d", k), 1+8*(400+k)
+		if k%2 == 1 {
+			c.Date = c.Date.AddDate(0, 0, 1)
+		}
+		cards = append(cards, c)
 	}
+	reposted := generatedDB(t, cards)
+	for _, path := range []string{seed, reposted} {
+		s := sqlitetest.OpenReadOnly(t, path)
+		all, err := s.Articles(ctx, catalog.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		collapsed, err := s.Articles(ctx, catalog.Query{Collapse: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if collapsed.Total >= all.Total {
+			t.Fatalf("%d cards, %d with one card per story: no story to check", all.Total, collapsed.Total)
+		}
+		checkReadTimeOrders(t, s, path, []catalog.Query{
+			{Collapse: true},
+			{Collapse: true, From: date(t, "2016")},
+		}, nil)
+	}
+	checkReadTimeOrders(t, sqlitetest.OpenReadOnly(t, seed), seed, []catalog.Query{
+		{Tags: []string{"distributed-systems"}, Collapse: true},
+		{Q: "data", Collapse: true},
+		{Q: "data", Category: "operations", Collapse: true},
+		{Category: "operations", Collapse: true},
+	}, nil)
+}
+
+// checkReadTimeOrders checks that ro (read-only, of the database at
+// path) lists each of inMemory by read time in memory, and each of
+// leftToSQLite not, with the pages, in both orders, that a store opened
+// for writing gives.
+func checkReadTimeOrders(t *testing.T, ro *sqlite.Store, path string, inMemory, leftToSQLite []catalog.Query) {
+	t.Helper()
+	ctx := context.Background()
+	rw, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
 	for i, q := range slices.Concat(inMemory, leftToSQLite) {
 		for _, sort := range []catalog.Sort{catalog.SortLongest, catalog.SortShortest} {
 			q.Sort, q.Per, q.Page = sort, 7, 1
