@@ -188,3 +188,8 @@ func TimeSorted(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
 	_, _, ok, err := s.timeSortedPage(ctx, q, names, q.EffectivePer())
 	return ok, err
 }
+
+// SetCollapsedFrom sets the first row of a page newest first with one
+// card per story that s reads from memory, so that a test on a small
+// corpus reaches it.
+func SetCollapsedFrom(s *Store, row int) { s.collapsedFrom = row }

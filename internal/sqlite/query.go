@@ -151,15 +151,20 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// index instead cost 9 ms for the middle page at 1M cards.
 		query = `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`
 		qargs = []any{q.Offset(), q.Offset() + q.EffectivePer()}
+	} else if ids, idArgs, ok, err := s.collapsedPage(ctx, q, names, size, pageLimit(q, size), unranked || q.EffectiveSort() == catalog.SortNewest); err != nil {
+		return catalog.ArticlePage{}, err
+	} else if ok {
+		// A deep page of one card per story, newest first: the matches
+		// listed and collapsed in memory.
+		query = `SELECT ` + articleColumns + ` FROM (` + ids + `) p
+			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
+		qargs = idArgs
 	} else if walk, ok, err := s.searchWalk(q, names); err != nil {
 		return catalog.ArticlePage{}, err
 	} else if ok && (unranked || q.EffectiveSort() == catalog.SortNewest) {
 		// A search with other filters, newest first: the index's matches
 		// in its own order, each tested against the filters.
-		limit := q.EffectivePer()
-		if size == unknownTotal {
-			limit++ // a row more: does a page follow? (see window)
-		}
+		limit := pageLimit(q, size)
 		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id ` + walk.from + ` ORDER BY f.rowid LIMIT ? OFFSET ?) p
 			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
 		qargs = append(slices.Clone(walk.args), limit, q.Offset())
@@ -238,6 +243,16 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 	return page, nil
 }
 
+// pageLimit is the rows a page of q asks for, of a listing of size rows:
+// a row more when the size is not known (unknownTotal), which says
+// whether a page follows (see window and pagedPast).
+func pageLimit(q catalog.Query, size int) int {
+	if size == unknownTotal {
+		return q.EffectivePer() + 1
+	}
+	return q.EffectivePer()
+}
+
 // listingWalk is how a listing's matches are read newest first, along
 // what drives it: the search index (f, its rowid the card's place) or a
 // tag's feed (ft). from is the FROM clause and its WHERE, order the
@@ -294,10 +309,7 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 	if sort == catalog.SortNewest || sort == catalog.SortRelevance {
 		return "", nil, false, nil
 	}
-	limit := q.EffectivePer()
-	if size == unknownTotal {
-		limit++ // a row more: does a page follow? (see pagedPast)
-	}
+	limit := pageLimit(q, size)
 	if query, args, ok, err := s.timeSortedPage(ctx, q, names, limit); ok || err != nil {
 		return query, args, ok, err
 	}

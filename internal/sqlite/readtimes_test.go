@@ -49,24 +49,9 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 		{Not: []string{tags[0].Slug}},
 	})
 
-	// Stories: the seed's, and generated cards posted again by another
-	// source, half of them the same day (one card per story keeps the
-	// smaller id), half the day after (it keeps the newer).
+	// Stories: the seed's, and generated cards posted again (repostedDB).
 	seed := sqlitetest.SeedDB(t)
-	cards := generated(400)
-	for k := range 8 {
-		c := cards[k*37+1]
-		if !c.HasDate() {
-			continue
-		}
-		c.Source, c.Line = fmt.Sprintf("reposter%d", k), 1+8*(400+k)
-		if k%2 == 1 {
-			c.Date = c.Date.AddDate(0, 0, 1)
-		}
-		cards = append(cards, c)
-	}
-	reposted := generatedDB(t, cards)
-	for _, path := range []string{seed, reposted} {
+	for _, path := range []string{seed, repostedDB(t)} {
 		s := sqlitetest.OpenReadOnly(t, path)
 		all, err := s.Articles(ctx, catalog.Query{})
 		if err != nil {
@@ -90,6 +75,87 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 		{Q: "data", Category: "operations", Collapse: true},
 		{Category: "operations", Collapse: true},
 	}, nil)
+}
+
+// A read-only store's pages newest first with one card per story, read
+// from memory from a row on, are those SQLite's walk gives on a store
+// opened for writing: every page, whether the listing's size is known or
+// counted up to the bound (a row more asked for), for every card, a tag,
+// a word, a source, a category and dates, on the seed's stories and on
+// cards posted again.
+func TestCollapsedPagesInMemory(t *testing.T) {
+	ctx := context.Background()
+	for _, db := range []struct{ path, word string }{{sqlitetest.SeedDB(t), "the"}, {repostedDB(t), "article"}} {
+		path := db.path
+		ro := sqlitetest.OpenReadOnly(t, path)
+		sqlite.SetCollapsedFrom(ro, 0)
+		rw, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rw.Close()
+		tags, err := ro.Tags(ctx, catalog.TagsByCount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources, err := ro.Sources(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cats, err := ro.Categories(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		source := slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count })
+		cat := slices.MaxFunc(cats, func(a, b catalog.Ref) int { return a.Count - b.Count })
+		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
+			sqlite.SetCountMax(ro, countMax)
+			sqlite.SetCountMax(rw, countMax)
+			for _, q := range []catalog.Query{
+				{},
+				{Tags: []string{tags[0].Slug}},
+				{Q: db.word},
+				{Source: source.Slug},
+				{Category: cat.Slug},
+				{From: date(t, "2016")},
+			} {
+				q.Collapse, q.Sort, q.Per = true, catalog.SortNewest, 3
+				for p := 1; ; p++ {
+					q.Page = p
+					want, got := bothPages(t, rw, ro, q)
+					if w, g := ids(want.Articles), ids(got.Articles); !slices.Equal(g, w) {
+						t.Fatalf("%s (count bound %d): page %d: %v, SQLite's %v", q.URL(""), countMax, p, g, w)
+					}
+					if len(want.Articles) == 0 {
+						if p < 3 {
+							t.Fatalf("%s: %d pages, too few to check", q.URL(""), p-1)
+						}
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// repostedDB returns the path of a database of 400 generated cards and 8
+// of them posted again by another source, half the same day (one card
+// per story keeps the smaller id), half the day after (it keeps the
+// newer).
+func repostedDB(t *testing.T) string {
+	cards := generated(400)
+	for k := range 8 {
+		c := cards[k*37+1]
+		if !c.HasDate() {
+			continue
+		}
+		c.Source, c.Line = fmt.Sprintf("reposter%d", k), 1+8*(400+k)
+		if k%2 == 1 {
+			c.Date = c.Date.AddDate(0, 0, 1)
+		}
+		cards = append(cards, c)
+	}
+	return generatedDB(t, cards)
 }
 
 // checkReadTimeOrders checks that ro (read-only, of the database at
@@ -124,14 +190,7 @@ func checkReadTimeOrders(t *testing.T, ro *sqlite.Store, path string, inMemory, 
 			last := first.Pages()
 			for _, p := range []int{1, 2, max(1, last/2), last, last + 1} {
 				q.Page = p
-				want, err := rw.Articles(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := ro.Articles(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want, got := bothPages(t, rw, ro, q)
 				w, g := ids(want.Articles), ids(got.Articles)
 				// (A writable store counts a search up to the bound, where a
 				// read-only one knows a word's count.)
@@ -151,4 +210,18 @@ func ids(arts []catalog.Article) []int64 {
 		out = append(out, a.ID)
 	}
 	return out
+}
+
+// bothPages returns page q of want (SQLite's, the reference) and of got.
+func bothPages(t *testing.T, want, got *sqlite.Store, q catalog.Query) (catalog.ArticlePage, catalog.ArticlePage) {
+	t.Helper()
+	w, err := want.Articles(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := got.Articles(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, g
 }

@@ -74,6 +74,9 @@ type Store struct {
 	// (timeSortedPage).
 	lengths lazy[docLengths]
 	times   lazy[readTimes]
+	// collapsedFrom is the first row of a page that collapsedPage reads
+	// from memory (collapsedFromRow).
+	collapsedFrom int
 }
 
 // Bounds of the memos.
@@ -165,6 +168,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
 	s.rankMemo = memo.Map[[]int64]{Max: rankMemoMax}
+	s.collapsedFrom = collapsedFromRow
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
 		db.Close()
