@@ -148,9 +148,10 @@ func (l *liveDB) open(ctx context.Context) (*sqlite.Store, sqlite.FileID, error)
 		st.Close()
 		return nil, id, fmt.Errorf("%s: %w", l.path, err)
 	}
-	if err := st.Warm(ctx); err != nil { // before any request: none pays for it
-		st.Close()
-		return nil, id, fmt.Errorf("%s: %w", l.path, err)
+	// Before any request, so that none pays for it. A failure does not
+	// stop serving: the first request that needs them reads them again.
+	if err := st.Warm(ctx); err != nil {
+		l.log.Warn("reading what the store keeps in memory", "db", l.path, "err", err)
 	}
 	return st, id, nil
 }

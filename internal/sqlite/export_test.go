@@ -193,3 +193,18 @@ func TimeSorted(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
 // card per story that s reads from memory, so that a test on a small
 // corpus reaches it.
 func SetCollapsedFrom(s *Store, row int) { s.collapsedFrom = row }
+
+// CollapsedFromMemory reports whether s reads a deep page of q (one card
+// per story, newest first) from memory: a listing it lists without
+// testing a filter on each card (memoryListing).
+func CollapsedFromMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	if err := s.expandPrefixes(ctx, q); err != nil {
+		return false, err
+	}
+	l, ok, err := s.memoryListing(ctx, q, names)
+	return ok && l.cheap, err
+}

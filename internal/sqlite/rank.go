@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"cardex/internal/catalog"
 )
@@ -43,8 +44,8 @@ type docLengths struct {
 // snapshot's check, never pays).
 type lazy[T any] struct {
 	mu   sync.Mutex
-	read bool
-	kept *T // nil when load found the database cannot be kept so
+	read atomic.Bool // kept is read: get needs no lock
+	kept *T          // nil when load found the database cannot be kept so
 }
 
 // get returns what load reads, read on the first call (again after a
@@ -54,14 +55,18 @@ func (l *lazy[T]) get(ctx context.Context, s *Store, load func(context.Context, 
 	if !s.readOnly {
 		return nil, nil
 	}
+	if l.read.Load() {
+		return l.kept, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.read {
+	if !l.read.Load() {
 		kept, err := load(ctx, s.db)
 		if err != nil {
 			return nil, err
 		}
-		l.kept, l.read = kept, true
+		l.kept = kept
+		l.read.Store(true)
 	}
 	return l.kept, nil
 }

@@ -26,7 +26,10 @@ import (
 // by place and by id, for one card per story.
 type readTimes struct {
 	bySeq, byID             []uint8
-	storiedSeq, storiedByID map[uint32]storiedCard
+	storiedSeq, storiedByID map[uint32]storiedCard // nil when a story's card could not be read (its date)
+	// hiddenAll are the places of the cards that one card per story
+	// leaves out of a listing of every card.
+	hiddenAll bitSet
 }
 
 // storiedCard is a card that shares a story with others.
@@ -45,17 +48,23 @@ func (c storiedCard) before(d storiedCard) bool {
 	return c.id < d.id
 }
 
-// oneCardPerStory returns keys (places, or ids: bySeq) less the cards
-// that another card of their story among keys comes before, in order,
-// as collapseStories keeps them. It reads the cards that share a story
-// (a few in a hundred) rather than looking each key up: 3 ms for every
-// card at 1M cards, against 25 ms.
-func (t *readTimes) oneCardPerStory(keys []uint32, bySeq bool) []uint32 {
+// hidden returns the keys (places, or ids: bySeq) of the cards that one
+// card per story leaves out of a listing of keys (nil: of every card),
+// as collapseStories does: those that another card of their story among
+// keys comes before. It reads the cards that share a story (a few in a
+// hundred) against a bitmap of the listing, rather than looking every
+// key up: 3 ms for every card at 1M cards, against 25 ms.
+func (t *readTimes) hidden(keys []uint32, bySeq bool) bitSet {
 	of, keyMax := t.storiedByID, len(t.byID)
 	if bySeq {
 		of, keyMax = t.storiedSeq, len(t.bySeq)
 	}
 	listed := make(bitSet, (keyMax+63)/64)
+	if keys == nil {
+		for i := range listed {
+			listed[i] = ^uint64(0)
+		}
+	}
 	for _, k := range keys {
 		listed.add(k)
 	}
@@ -67,23 +76,13 @@ func (t *readTimes) oneCardPerStory(keys []uint32, bySeq bool) []uint32 {
 			}
 		}
 	}
-	hidden, n := make(bitSet, len(listed)), 0
+	hidden := make(bitSet, len(listed))
 	for k, c := range of {
 		if listed.has(k) && first[c.story].id != c.id {
 			hidden.add(k)
-			n++
 		}
 	}
-	if n == 0 {
-		return keys
-	}
-	kept := make([]uint32, 0, len(keys)-n)
-	for _, k := range keys {
-		if !hidden.has(k) {
-			kept = append(kept, k)
-		}
-	}
-	return kept
+	return hidden
 }
 
 // bitSet is a set of keys, a bit each; a key past its end is in no set.
@@ -149,12 +148,18 @@ func loadReadTimes(ctx context.Context, db *sql.DB) (*readTimes, error) {
 		}
 		day, ok := dayNumber(published)
 		if !ok || c.id < 0 || c.id > maxID.Int64 || seq < 0 || seq > maxSeq.Int64 {
-			return nil, rows.Close()
+			// The read times stand; one card per story is left to SQLite.
+			t.storiedSeq, t.storiedByID = nil, nil
+			return t, rows.Close()
 		}
 		c.day = day
 		t.storiedSeq[uint32(seq)], t.storiedByID[uint32(c.id)] = c, c // #nosec G115 -- both under readTimesMax, checked above
 	}
-	return t, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	t.hiddenAll = t.hidden(nil, true)
+	return t, nil
 }
 
 // dayNumber is a YYYY-MM-DD date as YYYYMMDD, which orders as the text
@@ -183,7 +188,7 @@ func (s *Store) timeSortedPage(ctx context.Context, q catalog.Query, names map[s
 	if !ok || err != nil {
 		return "", nil, false, err
 	}
-	page, ok := byReadTime(l.keys, l.minutes, sort == catalog.SortLongest, q.Offset(), limit)
+	page, ok := byReadTime(l, sort == catalog.SortLongest, q.Offset(), limit)
 	if !ok {
 		return "", nil, false, nil // a card read after the read times were: SQLite sorts
 	}
@@ -210,11 +215,13 @@ func (s *Store) collapsedPage(ctx context.Context, q catalog.Query, names map[st
 		return "", nil, false, nil
 	}
 	l, ok, err := s.memoryListing(ctx, q, names)
-	if !ok || err != nil {
+	if !ok || !l.cheap || err != nil {
+		// A listing walked with a filter tested on each card: the page's
+		// walk tests it on fewer (a common word in a category, one card
+		// per story, page 51: every match against 7,000).
 		return "", nil, false, err
 	}
-	page := l.keys[min(q.Offset(), len(l.keys)):min(q.Offset()+limit, len(l.keys))]
-	query, args, err := l.idsOf(page)
+	query, args, err := l.idsOf(l.window(q.Offset(), limit))
 	return query, args, err == nil, err
 }
 
@@ -222,8 +229,44 @@ func (s *Store) collapsedPage(ctx context.Context, q catalog.Query, names map[st
 // lists them: places or ids (bySeq), and their read times.
 type memoryList struct {
 	keys    []uint32
+	every   bool    // keys is every place, 1 to len(minutes)-1, not listed
+	skip    bitSet  // keys left out (one card per story)
 	minutes []uint8 // by key
 	bySeq   bool
+	cheap   bool // listed without testing a filter on each card
+}
+
+// all yields l's keys in order.
+func (l memoryList) all(yield func(uint32) bool) {
+	if l.every {
+		for seq := 1; seq < len(l.minutes); seq++ {
+			if k := uint32(seq); !l.skip.has(k) && !yield(k) { // #nosec G115 -- seq < readTimesMax
+				return
+			}
+		}
+		return
+	}
+	for _, k := range l.keys {
+		if !l.skip.has(k) && !yield(k) {
+			return
+		}
+	}
+}
+
+// window returns l's keys from offset, up to limit of them.
+func (l memoryList) window(offset, limit int) []uint32 {
+	var page []uint32
+	i := 0
+	for k := range l.all {
+		if i >= offset+limit {
+			break
+		}
+		if i >= offset {
+			page = append(page, k)
+		}
+		i++
+	}
+	return page
 }
 
 // idsOf returns the SELECT of the ids of keys, a page of l, with its
@@ -243,7 +286,7 @@ func (l memoryList) idsOf(keys []uint32) (string, []any, error) {
 // store that keeps its cards' read times: along the listing's walk (the
 // search index's places, a tag's feed), every place for a listing of
 // every card, or an index of the cards for a source, a category or
-// dates; with one card per story kept in memory (oneCardPerStory) when
+// dates; with one card per story kept in memory (hidden) when
 // q asks for it. ok is false for any other listing, or a store that
 // keeps no read times.
 func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (memoryList, bool, error) {
@@ -266,11 +309,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		l.keys, listed, err = listKeys(ctx, s.db, `SELECT group_concat(k) FROM (SELECT ft.card_id AS k `+w.from+` ORDER BY `+feedOrder+`)`, w.args)
 	case all.IsEmpty():
 		// Every card: the places 1 to the number of cards (migration 0008).
-		l.minutes, l.bySeq = times.bySeq, true
-		l.keys = make([]uint32, 0, len(l.minutes))
-		for seq := 1; seq < len(l.minutes); seq++ {
-			l.keys = append(l.keys, uint32(seq)) // #nosec G115 -- seq < readTimesMax
-		}
+		l.minutes, l.bySeq, l.every = times.bySeq, true, true
 	case len(q.Tags) == 0 && len(q.Any) == 0 && len(q.Not) == 0 && q.Q == "":
 		// A source, a category or dates: an index of the cards in date
 		// order answers the condition without their rows (cards_source,
@@ -289,8 +328,20 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	if err != nil || !listed {
 		return memoryList{}, false, err
 	}
-	if q.Collapse {
-		l.keys = times.oneCardPerStory(l.keys, l.bySeq)
+	// Listed without a filter tested on each card: every card, a search
+	// alone, a tag alone, or an index of the cards.
+	_, alone := s.searchOnly(all)
+	tagAlone := all
+	tagAlone.Tags = nil
+	l.cheap = !walked || alone || (len(all.Tags) == 1 && tagAlone.IsEmpty())
+	switch {
+	case !q.Collapse:
+	case times.storiedSeq == nil:
+		return memoryList{}, false, nil // one card per story is SQLite's
+	case l.every:
+		l.skip = times.hiddenAll
+	default:
+		l.skip = times.hidden(l.keys, l.bySeq)
 	}
 	return l, true, nil
 }
@@ -321,35 +372,37 @@ func listKeys(ctx context.Context, db *sql.DB, query string, args []any) (keys [
 	return keys, true, nil
 }
 
-// byReadTime returns the keys of the page of keys (listed newest first)
-// that starts at offset and holds up to limit, by read time (minutes,
-// each key's, longest or shortest first), ties in the order listed. ok
-// is false when a key has no read time kept.
-func byReadTime(keys []uint32, minutes []uint8, longest bool, offset, limit int) (page []uint32, ok bool) {
+// byReadTime returns the keys of the page of l that starts at offset and
+// holds up to limit, by read time (each key's minutes, longest or
+// shortest first), ties in l's order (newest first). ok is false when a
+// key has no read time kept.
+func byReadTime(l memoryList, longest bool, offset, limit int) (page []uint32, ok bool) {
 	var count [256]int
-	for _, k := range keys {
-		if int(k) >= len(minutes) {
+	n := 0
+	for k := range l.all {
+		if int(k) >= len(l.minutes) {
 			return nil, false
 		}
-		count[minutes[k]]++
+		count[l.minutes[k]]++
+		n++
 	}
 	// Where each read time's cards start in the order asked.
 	var start [256]int
-	n := 0
+	at := 0
 	for i := range 256 {
 		m := i
 		if longest {
 			m = 255 - i
 		}
-		start[m], n = n, n+count[m]
+		start[m], at = at, at+count[m]
 	}
-	end := min(offset+limit, len(keys))
+	end := min(offset+limit, n)
 	if offset >= end {
 		return nil, true
 	}
 	page = make([]uint32, end-offset)
-	for _, k := range keys {
-		m := minutes[k]
+	for k := range l.all {
+		m := l.minutes[k]
 		if p := start[m]; p >= offset && p < end {
 			page[p-offset] = k
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"cardex/internal/catalog"
 	"cardex/internal/sqlite"
@@ -51,7 +52,8 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 
 	// Stories: the seed's, and generated cards posted again (repostedDB).
 	seed := sqlitetest.SeedDB(t)
-	for _, path := range []string{seed, repostedDB(t)} {
+	reposted, _ := repostedDB(t)
+	for _, path := range []string{seed, reposted} {
 		s := sqlitetest.OpenReadOnly(t, path)
 		all, err := s.Articles(ctx, catalog.Query{})
 		if err != nil {
@@ -78,17 +80,29 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 }
 
 // A read-only store's pages newest first with one card per story, read
-// from memory from a row on, are those SQLite's walk gives on a store
-// opened for writing: every page, whether the listing's size is known or
-// counted up to the bound (a row more asked for), for every card, a tag,
-// a word, a source, a category and dates, on the seed's stories and on
-// cards posted again.
+// from memory from a row on (and up to as many rows before the end),
+// are those SQLite's walk gives on a store opened for writing: every
+// page, the ones before and after the hand-over included, whether the
+// listing's size is known or counted up to the bound (a row more asked
+// for), newest first and a search's relevance when too common to rank,
+// for every card, a tag, a word, a source, a category and dates, on the
+// seed's stories and on cards posted again; a listing walked with a
+// filter tested on each card (a word in a category) is left to the walk.
 func TestCollapsedPagesInMemory(t *testing.T) {
 	ctx := context.Background()
-	for _, db := range []struct{ path, word string }{{sqlitetest.SeedDB(t), "the"}, {repostedDB(t), "article"}} {
+	reposted, original := repostedDB(t)
+	for _, db := range []struct {
+		path, word string
+		more       []catalog.Query
+	}{
+		{sqlitetest.SeedDB(t), "the", nil},
+		// The source of a card posted again the day after: it lists the
+		// older card without its story's newer one.
+		{reposted, "article", []catalog.Query{{Source: original}}},
+	} {
 		path := db.path
 		ro := sqlitetest.OpenReadOnly(t, path)
-		sqlite.SetCollapsedFrom(ro, 0)
+		sqlite.SetCollapsedFrom(ro, 6)
 		rw, err := sqlite.Open(ctx, path)
 		if err != nil {
 			t.Fatal(err)
@@ -111,15 +125,23 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
-			for _, q := range []catalog.Query{
+			for i, q := range slices.Concat([]catalog.Query{
+				{Q: db.word, Category: cat.Slug}, // walked with a filter: not from memory
 				{},
 				{Tags: []string{tags[0].Slug}},
 				{Q: db.word},
+				{Q: db.word, Sort: catalog.SortRelevance},
 				{Source: source.Slug},
 				{Category: cat.Slug},
 				{From: date(t, "2016")},
-			} {
-				q.Collapse, q.Sort, q.Per = true, catalog.SortNewest, 3
+			}, db.more) {
+				if q.Sort == "" {
+					q.Sort = catalog.SortNewest
+				}
+				q.Collapse, q.Per = true, 3
+				if ok, err := sqlite.CollapsedFromMemory(ctx, ro, q); err != nil || ok != (i > 0) {
+					t.Fatalf("%s: from memory %v (%v)", q.URL(""), ok, err)
+				}
 				for p := 1; ; p++ {
 					q.Page = p
 					want, got := bothPages(t, rw, ro, q)
@@ -127,7 +149,7 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 						t.Fatalf("%s (count bound %d): page %d: %v, SQLite's %v", q.URL(""), countMax, p, g, w)
 					}
 					if len(want.Articles) == 0 {
-						if p < 3 {
+						if p < 5 {
 							t.Fatalf("%s: %d pages, too few to check", q.URL(""), p-1)
 						}
 						break
@@ -138,24 +160,44 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 	}
 }
 
-// repostedDB returns the path of a database of 400 generated cards and 8
-// of them posted again by another source, half the same day (one card
-// per story keeps the smaller id), half the day after (it keeps the
-// newer).
-func repostedDB(t *testing.T) string {
+// repostedDB returns the path of a database of 400 generated cards and
+// 12 of them posted again by another source: dated cards the same day
+// (one card per story keeps the smaller id) or the day after (it keeps
+// the newer), an undated card undated (the smaller id), and a dated one
+// undated (it keeps the dated); and the source of a card posted again the
+// day after.
+func repostedDB(t *testing.T) (path, original string) {
 	cards := generated(400)
-	for k := range 8 {
-		c := cards[k*37+1]
-		if !c.HasDate() {
-			continue
+	var dated, undated []int
+	for i, c := range cards {
+		if c.HasDate() {
+			dated = append(dated, i)
+		} else {
+			undated = append(undated, i)
 		}
+	}
+	if len(dated) < 9 || len(undated) < 3 {
+		t.Fatalf("%d dated cards, %d undated", len(dated), len(undated))
+	}
+	repost := func(i, k int, change func(*catalog.Card)) {
+		c := cards[i]
 		c.Source, c.Line = fmt.Sprintf("reposter%d", k), 1+8*(400+k)
-		if k%2 == 1 {
-			c.Date = c.Date.AddDate(0, 0, 1)
-		}
+		change(&c)
 		cards = append(cards, c)
 	}
-	return generatedDB(t, cards)
+	for k := range 8 {
+		repost(dated[k*5], k, func(c *catalog.Card) {
+			if k%2 == 1 {
+				c.Date = c.Date.AddDate(0, 0, 1)
+			}
+		})
+	}
+	original = catalog.Slugify(cards[dated[5]].Source)
+	for k := range 2 {
+		repost(undated[k], 8+k, func(*catalog.Card) {})
+		repost(dated[40+k], 10+k, func(c *catalog.Card) { c.Date = time.Time{} })
+	}
+	return generatedDB(t, cards), original
 }
 
 // checkReadTimeOrders checks that ro (read-only, of the database at
