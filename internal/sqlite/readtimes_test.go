@@ -41,6 +41,8 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 		{Q: "article"},
 		{Q: "article", Tags: []string{tags[3].Slug}},
 		{Q: "article -1"},
+		{Q: "article -002", Category: "category-3"},
+		{Q: "article", Source: "source01", Category: "category-3", Collapse: true},
 		{Source: "source01"},
 		{Category: "category-3"},
 		{Source: "source01", Category: "category-3"},
@@ -86,8 +88,9 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 // listing's size is known or counted up to the bound (a row more asked
 // for), newest first and a search's relevance when too common to rank,
 // for every card, a tag, a word, a source, a category and dates, on the
-// seed's stories and on cards posted again; a listing walked with a
-// filter tested on each card (a word in a category) is left to the walk.
+// seed's stories and on cards posted again, a word in a category or a
+// source too (filtered in memory); a listing walked with a filter tested
+// on each card (a word in a tag) is left to the walk.
 func TestCollapsedPagesInMemory(t *testing.T) {
 	ctx := context.Background()
 	reposted, original := repostedDB(t)
@@ -126,8 +129,10 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
 			for i, q := range slices.Concat([]catalog.Query{
-				{Q: db.word, Category: cat.Slug}, // walked with a filter: not from memory
+				{Q: db.word, Tags: []string{tags[0].Slug}}, // walked with a filter: not from memory
 				{},
+				{Q: db.word, Category: cat.Slug},
+				{Q: db.word, Source: source.Slug, Category: cat.Slug},
 				{Tags: []string{tags[0].Slug}},
 				{Q: db.word},
 				{Q: db.word, Sort: catalog.SortRelevance},
