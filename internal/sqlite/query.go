@@ -1069,22 +1069,7 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 	if err != nil {
 		return searchWalk{}, false, err
 	}
-	match := pos
-	narrow := func(column, name string) {
-		// A phrase of no word would match nothing: narrowed only by a name
-		// with an ASCII letter or digit, which the tokenizer always keeps
-		// (Go's Unicode tables know letters that SQLite's unicode61 does
-		// not: a name of U+19B0 and U+19B1 is a phrase of no word).
-		if slices.ContainsFunc([]byte(name), isASCIIAlnum) { // UTF-8: a byte under 0x80 is that ASCII character
-			match = `(` + match + `) AND ` + column + ` : ` + ftsPhrase(name)
-		}
-	}
-	for _, slug := range q.Tags {
-		narrow("tags", names["tag:"+slug].Name)
-	}
-	if q.Source != "" {
-		narrow("source", names["source:"+q.Source].Name)
-	}
+	match := narrowedMatch(pos, q, names)
 	// The excluded words are left out by FTS5 as it walks, rather than
 	// tested against a list of every card with one, built for each
 	// statement: at 1M generated cards "how" is in every one, and a page
@@ -1102,6 +1087,30 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 		from: `FROM cards_fts f JOIN cards c ON c.seq = f.rowid WHERE cards_fts MATCH ? AND ` + cond,
 		args: append([]any{match}, args...),
 	}, true, nil
+}
+
+// narrowedMatch is pos, a search's MATCH expression, narrowed by the
+// names of q's tags and source as phrases of their columns: a card that
+// has them holds those phrases, so the index leaves out most cards that
+// cannot match before the filters are tested.
+func narrowedMatch(pos string, q catalog.Query, names map[string]catalog.Ref) string {
+	match := pos
+	narrow := func(column, name string) {
+		// A phrase of no word would match nothing: narrowed only by a name
+		// with an ASCII letter or digit, which the tokenizer always keeps
+		// (Go's Unicode tables know letters that SQLite's unicode61 does
+		// not: a name of U+19B0 and U+19B1 is a phrase of no word).
+		if slices.ContainsFunc([]byte(name), isASCIIAlnum) { // UTF-8: a byte under 0x80 is that ASCII character
+			match = `(` + match + `) AND ` + column + ` : ` + ftsPhrase(name)
+		}
+	}
+	for _, slug := range q.Tags {
+		narrow("tags", names["tag:"+slug].Name)
+	}
+	if q.Source != "" {
+		narrow("source", names["source:"+q.Source].Name)
+	}
+	return match
 }
 
 // withoutExcluded is the MATCH expression of pos's matches that match

@@ -311,7 +311,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	all.Collapse = false
 	l, listed := memoryList{minutes: times.byID}, true
 	w, walked, err := s.walkOf(all, names, false)
-	byCards, filtered, ferr := s.searchByCards(ctx, all, times)
+	byCards, filtered, ferr := s.searchByCards(ctx, all, names, times)
 	switch {
 	case err != nil || ferr != nil:
 		return memoryList{}, false, cmp.Or(err, ferr)
@@ -463,7 +463,7 @@ func (f searchFilter) leftOut(seq uint32) bool {
 // searchByCards returns the filter of q when q is a search whose only
 // other filters are a source and a category, and t keeps each card's:
 // ok is false otherwise.
-func (s *Store) searchByCards(ctx context.Context, q catalog.Query, t *readTimes) (searchFilter, bool, error) {
+func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *readTimes) (searchFilter, bool, error) {
 	pos, neg := s.ftsMatch(q.Search())
 	rest := q
 	rest.Q, rest.Source, rest.Category = "", "", ""
@@ -480,7 +480,7 @@ func (s *Store) searchByCards(ctx context.Context, q catalog.Query, t *readTimes
 		return searchFilter{}, false, nil
 	}
 	return searchFilter{
-		match:  withoutExcluded(pos, neg),
+		match:  withoutExcluded(narrowedMatch(pos, q, names), neg),     // a source's cards only, as the walk reads them
 		source: uint16(source.Int64), category: uint16(category.Int64), // #nosec G115 -- both at most math.MaxUint16, checked above
 		sources: t.sourceBySeq, categories: t.categoryBySeq,
 	}, true, nil

@@ -42,6 +42,7 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 		{Q: "article", Tags: []string{tags[3].Slug}},
 		{Q: "article -1"},
 		{Q: "article -002", Category: "category-3"},
+		{Q: "article", Source: "source01"},
 		{Q: "article", Source: "source01", Category: "category-3", Collapse: true},
 		{Source: "source01"},
 		{Category: "category-3"},
@@ -129,8 +130,12 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
 			for i, q := range slices.Concat([]catalog.Query{
-				{Q: db.word, Tags: []string{tags[0].Slug}}, // walked with a filter: not from memory
+				// Walked with a filter tested on each card: not from memory.
+				{Q: db.word, Tags: []string{tags[0].Slug}},
+				{Q: db.word, Category: cat.Slug, From: date(t, "2016")},
+				{Q: db.word, Category: cat.Slug, Any: []string{tags[0].Slug, tags[1].Slug}},
 				{},
+				{Q: db.word, Source: source.Slug},
 				{Q: db.word, Category: cat.Slug},
 				{Q: db.word, Source: source.Slug, Category: cat.Slug},
 				{Tags: []string{tags[0].Slug}},
@@ -144,7 +149,7 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 					q.Sort = catalog.SortNewest
 				}
 				q.Collapse, q.Per = true, 3
-				if ok, err := sqlite.CollapsedFromMemory(ctx, ro, q); err != nil || ok != (i > 0) {
+				if ok, err := sqlite.CollapsedFromMemory(ctx, ro, q); err != nil || ok != (i > 2) {
 					t.Fatalf("%s: from memory %v (%v)", q.URL(""), ok, err)
 				}
 				for p := 1; ; p++ {
