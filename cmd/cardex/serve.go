@@ -150,7 +150,7 @@ func (l *liveDB) open(ctx context.Context) (*sqlite.Store, sqlite.FileID, error)
 	}
 	// Before any request, so that none pays for it. A failure does not
 	// stop serving: the first request that needs them reads them again.
-	if err := st.Warm(ctx); err != nil {
+	if err := st.Preload(ctx); err != nil {
 		l.log.Warn("reading what the store keeps in memory", "db", l.path, "err", err)
 	}
 	return st, id, nil

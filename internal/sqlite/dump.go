@@ -36,8 +36,8 @@ func (s *Store) Dump(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "%s;\n", t.sql)
 		if strings.Contains(t.sql, "USING fts5vocab(") {
 			// Its rows are read from the search index, dumped with it (its
-			// shadow tables): an instance table would repeat every place of
-			// every word.
+			// shadow tables): cards_fts_vocab's words, and cards_fts_instance,
+			// which would repeat every place of every word.
 			continue
 		}
 		// The table name comes from sqlite_master, not from input.

@@ -90,12 +90,9 @@ func QueryRowForTest(s *Store, query string, dest ...any) error {
 // every place (word, card, column, offset) and every card's sizes.
 func SearchIndexEntries(s *Store) ([]string, error) {
 	ctx := context.Background()
-	if _, err := s.db.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS temp.index_places USING fts5vocab(main, cards_fts, instance)`); err != nil {
-		return nil, err
-	}
 	var out []string
 	for _, q := range []string{
-		`SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM temp.index_places`,
+		`SELECT term || ' ' || doc || ' ' || col || ' ' || offset FROM cards_fts_instance`,
 		`SELECT 'size ' || id || ' ' || hex(sz) FROM cards_fts_docsize ORDER BY id`,
 	} {
 		lines, err := column[string](s.db.QueryContext(ctx, q))
@@ -168,7 +165,7 @@ func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []i
 		}
 		scores = map[int64]float64{}
 		for _, m := range scored {
-			scores[m.seq] = m.k
+			scores[m.seq] = m.score
 		}
 	}
 	byFTS5, err = s.rankingByFTS5(ctx, q, names)

@@ -130,13 +130,20 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		}
 	}
 	match, only := s.searchOnly(q)
+	newest := unranked || q.EffectiveSort() == catalog.SortNewest // an unranked search is newest first
 	var query string
 	var qargs []any
+	// pageOf is the page's articles of the SELECT of their ids.
+	pageOf := func(ids string, idArgs []any) {
+		query = `SELECT ` + articleColumns + ` FROM (` + ids + `) p
+			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
+		qargs = idArgs
+	}
 	if rank {
 		if page.Articles, err = s.rankedPage(ctx, q, names); err != nil {
 			return catalog.ArticlePage{}, err
 		}
-	} else if only && (unranked || q.EffectiveSort() == catalog.SortNewest) {
+	} else if only && newest {
 		// A search alone, newest first: the index's own order, with the
 		// highlights from the same statement (each statement with a prefix
 		// term expands it again, ~20 ms for a common one).
@@ -151,23 +158,18 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// index instead cost 9 ms for the middle page at 1M cards.
 		query = `SELECT ` + articleColumns + ` FROM ` + articleFrom + ` WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq`
 		qargs = []any{q.Offset(), q.Offset() + q.EffectivePer()}
-	} else if ids, idArgs, ok, err := s.collapsedPage(ctx, q, names, size, pageLimit(q, size), unranked || q.EffectiveSort() == catalog.SortNewest); err != nil {
+	} else if ids, idArgs, ok, err := s.collapsedPage(ctx, q, names, size, pageLimit(q, size), newest); err != nil {
 		return catalog.ArticlePage{}, err
 	} else if ok {
 		// A deep page of one card per story, newest first: the matches
 		// listed and collapsed in memory.
-		query = `SELECT ` + articleColumns + ` FROM (` + ids + `) p
-			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = idArgs
+		pageOf(ids, idArgs)
 	} else if walk, ok, err := s.searchWalk(q, names); err != nil {
 		return catalog.ArticlePage{}, err
-	} else if ok && (unranked || q.EffectiveSort() == catalog.SortNewest) {
+	} else if ok && newest {
 		// A search with other filters, newest first: the index's matches
 		// in its own order, each tested against the filters.
-		limit := pageLimit(q, size)
-		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id ` + walk.from + ` ORDER BY f.rowid LIMIT ? OFFSET ?) p
-			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(slices.Clone(walk.args), limit, q.Offset())
+		pageOf(`SELECT c.id `+walk.from+` ORDER BY f.rowid LIMIT ? OFFSET ?`, append(slices.Clone(walk.args), pageLimit(q, size), q.Offset()))
 	} else if fed && q.EffectiveSort() == catalog.SortNewest {
 		// A tag's feed is already in newest-first order: the page is an
 		// index range of the rarest tag, filtered by the rest of q.
@@ -175,15 +177,11 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		if err != nil {
 			return catalog.ArticlePage{}, err
 		}
-		query = `SELECT ` + articleColumns + ` FROM (` + ids + `) p
-			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = idArgs
+		pageOf(ids, idArgs)
 	} else if ids, idArgs, ok, err := s.sortedPage(ctx, q, names, size); err != nil {
 		return catalog.ArticlePage{}, err
 	} else if ok {
-		query = `SELECT ` + articleColumns + ` FROM (` + ids + `) p
-			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = idArgs
+		pageOf(ids, idArgs)
 	} else {
 		// A deferred join: the page's ids first, from the index alone,
 		// then the rows and their names for those 20 ids only, so that a
@@ -213,9 +211,7 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 				inner = `c.published ASC NULLS FIRST, c.id ASC`
 			}
 		}
-		query = `SELECT ` + articleColumns + ` FROM (SELECT c.id FROM cards c WHERE ` + cond + ` ORDER BY ` + inner + ` LIMIT ? OFFSET ?) p
-			JOIN cards c ON c.id = p.id ` + articleRefs + ` ORDER BY ` + order
-		qargs = append(slices.Clone(args), limit, offset)
+		pageOf(`SELECT c.id FROM cards c WHERE `+cond+` ORDER BY `+inner+` LIMIT ? OFFSET ?`, append(slices.Clone(args), limit, offset))
 	}
 	if query != "" {
 		rows, err := s.db.QueryContext(ctx, query, qargs...)
@@ -300,10 +296,9 @@ func (s *Store) walkOf(q catalog.Query, names map[string]catalog.Ref, cards bool
 // tag's feed the same, by date. By read time, a read-only store sorts
 // the listing's matches in memory (timeSortedPage). Any order of a
 // listing of at most sortListMax matches lists them along the walk and
-// sorts them. Left to
-// SQLite, which walked the cards in the order asked and probed each, a
-// tag of 13 cards oldest first took 609 ms at 1M cards, a common word
-// 0.3–0.5 s.
+// sorts them. Left to SQLite, which walked the cards in the order asked
+// and probed each, a tag of 13 cards oldest first took 609 ms at 1M
+// cards, a common word 0.3–0.5 s.
 func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, size int) (string, []any, bool, error) {
 	sort := q.EffectiveSort()
 	if sort == catalog.SortNewest || sort == catalog.SortRelevance {
@@ -1137,8 +1132,9 @@ func (s *Store) searchOnly(q catalog.Query) (string, bool) {
 // than that), is in bm25 order (rank), and whether it was asked to be
 // but its search has too many matches to rank (unranked: then it is
 // newest first). Ranking computes bm25 for every match of the search,
-// whatever the other filters (see ranking), about 1.3 µs each at 1M
-// cards: so the search's own matches (pos's, q's positive MATCH
+// whatever the other filters (see ranking): at 1M cards about 0.25 µs
+// each in Go (rankingByLengths), 1.3 µs each by FTS5: so the search's
+// own matches (pos's, q's positive MATCH
 // expression from ftsMatch) are bounded, by the store's countMax, and
 // counted when q has other filters.
 func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total int, more bool) (rank, unranked bool, err error) {
@@ -1154,9 +1150,13 @@ func (s *Store) ranked(ctx context.Context, q catalog.Query, pos string, total i
 		}
 		total, more = t.n, t.more
 	}
-	big := more || total > s.countMax
+	big := !s.rankable(listingTotal{total, more})
 	return !big, big, nil
 }
+
+// rankable reports whether a search of t matches is ranked: at most the
+// store's countMax.
+func (s *Store) rankable(t listingTotal) bool { return !t.more && t.n <= s.countMax }
 
 // ownTotal is the number of matches of q's search alone (pos, its
 // positive MATCH expression from ftsMatch), excluded words left out: a
@@ -1186,7 +1186,7 @@ func (s *Store) rankedFiltered(ctx context.Context, q catalog.Query) (bool, erro
 		return false, nil
 	}
 	t, err := s.ownTotal(ctx, q, pos)
-	return err == nil && !t.more && t.n <= s.countMax, err
+	return err == nil && s.rankable(t), err
 }
 
 // where turns q's filters into a condition on "cards c" and its arguments.

@@ -32,20 +32,22 @@ import (
 // every row's size in tokens, all columns together (bm25's D), by rowid
 // (a card's seq), and the index's totals.
 type docLengths struct {
-	size   []uint16
-	rows   int64 // rows of the index (bm25's N)
-	tokens int64 // their tokens, all columns (avgdl is tokens/rows)
+	size    []uint16
+	rows    int64              // rows of the index (bm25's N)
+	tokens  int64              // their tokens, all columns (avgdl is tokens/rows)
+	weights map[string]float64 // bm25Weights by column name
 }
 
 // lazy is what a read-only store reads of its database when it first
-// needs it, and keeps: docLengths by its first ranked search, readTimes
-// by its first listing by read time (0.3 s each at 1M cards, which a
-// store opened for anything else, a command's look at a database or a
-// snapshot's check, never pays).
+// needs it (or when it is preloaded, Store.Preload), and keeps:
+// docLengths for its ranked searches, keptCards for its listings in
+// memory (0.3 s and 0.6 s at 1M cards, which a store opened for anything
+// else, a command's look at a database or a snapshot's check, never
+// pays).
 type lazy[T any] struct {
-	mu   sync.Mutex
-	read atomic.Bool // kept is read: get needs no lock
-	kept *T          // nil when load found the database cannot be kept so
+	mu     sync.Mutex
+	loaded atomic.Bool // kept is read: get needs no lock
+	kept   *T          // nil when load found the database cannot be kept so
 }
 
 // get returns what load reads, read on the first call (again after a
@@ -55,18 +57,18 @@ func (l *lazy[T]) get(ctx context.Context, s *Store, load func(context.Context, 
 	if !s.readOnly {
 		return nil, nil
 	}
-	if l.read.Load() {
+	if l.loaded.Load() {
 		return l.kept, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.read.Load() {
+	if !l.loaded.Load() {
 		kept, err := load(ctx, s.db)
 		if err != nil {
 			return nil, err
 		}
 		l.kept = kept
-		l.read.Store(true)
+		l.loaded.Store(true)
 	}
 	return l.kept, nil
 }
@@ -87,7 +89,11 @@ func loadDocLengths(ctx context.Context, db *sql.DB) (*docLengths, error) {
 	if maxID.Int64 < 0 || maxID.Int64 >= docLengthsMaxRowid {
 		return nil, nil
 	}
-	l := &docLengths{size: make([]uint16, maxID.Int64+1)}
+	weights, err := bm25ColumnWeights()
+	if err != nil {
+		return nil, err
+	}
+	l := &docLengths{size: make([]uint16, maxID.Int64+1), weights: weights}
 	rows, err := db.QueryContext(ctx, `SELECT id, sz FROM cards_fts_docsize`)
 	if err != nil {
 		return nil, err
@@ -132,8 +138,8 @@ func sumVarints(b []byte) (sum int64, ok bool) {
 // scoredSeq is a match of a search (its place, seq) and its bm25 score
 // (lower ranks first, as FTS5's).
 type scoredSeq struct {
-	seq int64
-	k   float64
+	seq   int64
+	score float64
 }
 
 // rankingByLengths is ranking worked out in Go (scoreByLengths), or ok
@@ -143,7 +149,7 @@ func (s *Store) rankingByLengths(ctx context.Context, q catalog.Query, names map
 	if !ok || err != nil {
 		return nil, ok, err
 	}
-	slices.SortFunc(scored, func(a, b scoredSeq) int { return cmp.Or(cmp.Compare(a.k, b.k), cmp.Compare(a.seq, b.seq)) })
+	slices.SortFunc(scored, func(a, b scoredSeq) int { return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.seq, b.seq)) })
 	seqs := make([]int64, len(scored))
 	for i, m := range scored {
 		seqs[i] = m.seq
@@ -187,13 +193,9 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 	if len(words) == 0 {
 		return nil, false, nil
 	}
-	weights, err := bm25ColumnWeights()
-	if err != nil {
-		return nil, false, err
-	}
 	freqs := make([]map[int64]float64, len(words))
 	for i, t := range words {
-		f, ok, err := s.wordFrequencies(ctx, t, weights)
+		f, ok, err := s.wordFrequencies(ctx, t, l.weights)
 		if !ok || err != nil {
 			return nil, ok, err
 		}
@@ -202,11 +204,11 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 	// The matches: the listing's walk, which leaves out excluded words
 	// (a search with one has a walk), or the cards of every word.
 	var seqs []int64
-	walk, filtered, err := s.searchWalk(q, names)
+	walk, walked, err := s.searchWalk(q, names)
 	switch {
 	case err != nil:
 		return nil, false, err
-	case filtered:
+	case walked:
 		if seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT f.rowid `+walk.from, walk.args...)); err != nil {
 			return nil, false, err
 		}
@@ -235,7 +237,7 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 	out := make([]scoredSeq, 0, len(seqs))
 	for _, seq := range seqs {
 		if seq < 0 || seq >= int64(len(l.size)) {
-			return nil, false, nil // not in the index as read at open: FTS5 ranks
+			return nil, false, nil // not in the index as loadDocLengths read it: FTS5 ranks
 		}
 		D := float64(l.size[seq])
 		score := 0.0

@@ -90,6 +90,10 @@ func TestRankingByLengthsIsBM25(t *testing.T) {
 		if c.match == "" {
 			// Counted by its ranking (the search alone is ranked): the
 			// listing's total is the number ranked.
+			// Now and then counted afresh, the search's own count and
+			// ranking forgotten: the count then works the ranking out
+			// (countTotal), where otherwise it is remembered from
+			// RankingTwice's calls.
 			if i%7 == 0 {
 				s.Forget()
 			}

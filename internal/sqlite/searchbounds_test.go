@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -203,41 +202,4 @@ func TestRankingWithFilters(t *testing.T) {
 	if none.Total != 0 || none.Unranked {
 		t.Errorf("no results: total %d, unranked %v", none.Total, none.Unranked)
 	}
-}
-
-// scores returns the rows of query, each an id and its score, by id.
-func scores(t *testing.T, db *sql.DB, query string, args ...any) map[int64]float64 {
-	t.Helper()
-	rows, err := db.Query(query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[int64]float64{}
-	for rows.Next() {
-		var id int64
-		var k float64
-		if err := rows.Scan(&id, &k); err != nil {
-			t.Fatal(err)
-		}
-		out[id] = k
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// seedReadOnly opens the seed's database for serving, and for reading as
-// plain SQL (closed with the test).
-func seedReadOnly(t *testing.T) (*sqlite.Store, *sql.DB) {
-	t.Helper()
-	path := sqlitetest.SeedDB(t)
-	s := sqlitetest.OpenReadOnly(t, path)
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return s, db
 }

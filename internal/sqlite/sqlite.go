@@ -68,12 +68,12 @@ type Store struct {
 	rankMemo memo.Map[[]int64]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
-	// lengths are the search index's row sizes, read on a read-only
-	// store by its first ranked search (scoreByLengths); times the
-	// cards' read times, by its first listing by read time
-	// (timeSortedPage).
+	// lengths are the search index's row sizes (scoreByLengths), cards
+	// what its listings in memory need of every card (memoryListing):
+	// read on a read-only store when it is preloaded or first needs
+	// them.
 	lengths lazy[docLengths]
-	times   lazy[readTimes]
+	cards   lazy[keptCards]
 	// collapsedFrom is the first row of a page that collapsedPage reads
 	// from memory (collapsedFromRow).
 	collapsedFrom int

@@ -311,8 +311,8 @@ func BenchmarkStoreShapes(b *testing.B) {
 	}
 }
 
-// openWarm opens the database at path for serving, warmed as cardex
-// serve warms it (Store.Warm), closed with the benchmark.
+// openWarm opens the database at path for serving, preloaded as cardex
+// serve preloads it (Store.Preload), closed with the benchmark.
 func openWarm(b *testing.B, ctx context.Context, path string) *sqlite.Store {
 	b.Helper()
 	store, err := sqlite.OpenReadOnly(ctx, path, 2)
@@ -320,7 +320,7 @@ func openWarm(b *testing.B, ctx context.Context, path string) *sqlite.Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	if err := store.Warm(ctx); err != nil {
+	if err := store.Preload(ctx); err != nil {
 		b.Fatal(err)
 	}
 	return store

@@ -1,0 +1,73 @@
+package sqlite_test
+
+// Helpers that several test files of the package share.
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// scores returns the rows of query, each an id and its score, by id.
+func scores(t *testing.T, db *sql.DB, query string, args ...any) map[int64]float64 {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]float64{}
+	for rows.Next() {
+		var id int64
+		var k float64
+		if err := rows.Scan(&id, &k); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = k
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// seedReadOnly opens the seed's database for serving, and for reading as
+// plain SQL (closed with the test).
+func seedReadOnly(t *testing.T) (*sqlite.Store, *sql.DB) {
+	t.Helper()
+	path := sqlitetest.SeedDB(t)
+	s := sqlitetest.OpenReadOnly(t, path)
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return s, db
+}
+
+// ids returns the ids of arts, in order.
+func ids(arts []catalog.Article) []int64 {
+	var out []int64
+	for _, a := range arts {
+		out = append(out, a.ID)
+	}
+	return out
+}
+
+// bothPages returns page q of want (SQLite's, the reference) and of got.
+func bothPages(t *testing.T, want, got *sqlite.Store, q catalog.Query) (catalog.ArticlePage, catalog.ArticlePage) {
+	t.Helper()
+	w, err := want.Articles(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := got.Articles(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, g
+}
