@@ -148,11 +148,8 @@ func Column[T any](rows *sql.Rows, err error) ([]T, error) { return column[T](ro
 // Go, with each place's score (ok false when it cannot be), and as FTS5's
 // bm25 works it out.
 func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []int64, scores map[int64]float64, ok bool, byFTS5 []int64, err error) {
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return nil, nil, false, nil, err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return nil, nil, false, nil, err
 	}
 	if byLengths, ok, err = s.rankingByLengths(ctx, q, names); err != nil {
@@ -175,11 +172,8 @@ func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []i
 // TimeSorted reports whether s lists page q by read time in memory
 // (timeSortedPage).
 func TimeSorted(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return false, err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return false, err
 	}
 	_, _, ok, err := s.timeSortedPage(ctx, q, names, q.EffectivePer())
@@ -195,11 +189,8 @@ func SetCollapsedFrom(s *Store, row int) { s.collapsedFrom = row }
 // per story, newest first) from memory: a listing it lists without
 // testing a filter on each card (memoryListing).
 func CollapsedFromMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return false, err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return false, err
 	}
 	l, ok, err := s.memoryListing(ctx, q, names)

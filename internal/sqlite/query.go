@@ -80,11 +80,8 @@ const (
 // that says which; an invalid sort or date gives a catalog.InvalidError.
 func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.ArticlePage, err error) {
 	defer timeout(ctx, &err)
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return catalog.ArticlePage{}, err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return catalog.ArticlePage{}, err
 	}
 	order, err := orderBy(q.EffectiveSort())
@@ -437,11 +434,8 @@ func listingKey(query string, args []any) string {
 // error.
 func (s *Store) EachArticle(ctx context.Context, q catalog.Query, fn func(catalog.Article) error) (err error) {
 	defer timeout(ctx, &err)
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return err
 	}
 	order, err := orderBy(q.EffectiveSort())
@@ -1468,6 +1462,17 @@ func orderBy(sort catalog.Sort) (string, error) {
 	return "", catalog.Invalid("sort", "%q is not an order", string(sort))
 }
 
+// resolved returns the names of q's filters (names), once each prefix of
+// its search is looked up (expandPrefixes): what every listing reads
+// before its walk is chosen.
+func (s *Store) resolved(ctx context.Context, q catalog.Query) (map[string]catalog.Ref, error) {
+	names, err := s.names(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return names, s.expandPrefixes(ctx, q)
+}
+
 // names resolves every slug q uses to its Ref, keyed "tag:", "source:" or
 // "category:" + slug. A slug that names nothing gives an error wrapping
 // catalog.ErrNotFound; a tag slug that is an alias, a *catalog.MovedError.
@@ -1554,11 +1559,8 @@ func (s *Store) facets(ctx context.Context, q catalog.Query, stored bool) (_ cat
 	if q.IsEmpty() && !q.Collapse {
 		return s.facetsOfAll(ctx)
 	}
-	names, err := s.names(ctx, q)
+	names, err := s.resolved(ctx, q)
 	if err != nil {
-		return catalog.Facets{}, err
-	}
-	if err := s.expandPrefixes(ctx, q); err != nil {
 		return catalog.Facets{}, err
 	}
 	var rows []facetRow
