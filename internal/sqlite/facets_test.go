@@ -108,19 +108,7 @@ func generatedDB(tb testing.TB, cards []catalog.Card) string {
 // each tag's, each source's and each category's.
 func singleFilterListings(t *testing.T, s *sqlite.Store) []catalog.Query {
 	t.Helper()
-	ctx := context.Background()
-	tags, err := s.Tags(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sources, err := s.Sources(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats, err := s.Categories(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tags, sources, cats := filterValues(t, s, "")
 	var qs []catalog.Query
 	for _, tag := range tags {
 		qs = append(qs, catalog.Query{Tags: []string{tag.Slug}})

@@ -71,3 +71,23 @@ func bothPages(t *testing.T, want, got *sqlite.Store, q catalog.Query) (catalog.
 	}
 	return w, g
 }
+
+// filterValues returns every tag of s (in order tagOrder), every source
+// and every category: the values a listing's filters take.
+func filterValues(t *testing.T, s *sqlite.Store, tagOrder catalog.TagSort) ([]catalog.Ref, []catalog.SourceSummary, []catalog.Ref) {
+	t.Helper()
+	ctx := context.Background()
+	tags, err := s.Tags(ctx, tagOrder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources, err := s.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tags, sources, cats
+}

@@ -112,18 +112,7 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rw.Close()
-		tags, err := ro.Tags(ctx, catalog.TagsByCount)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources, err := ro.Sources(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cats, err := ro.Categories(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tags, sources, cats := filterValues(t, ro, catalog.TagsByCount)
 		source := slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count })
 		cat := slices.MaxFunc(cats, func(a, b catalog.Ref) int { return a.Count - b.Count })
 		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
