@@ -314,8 +314,8 @@ func (l memoryList) idsOf(keys []uint32) (string, []any) {
 // any other listing, or a store that keeps no cards.
 func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (memoryList, bool, error) {
 	kept, err := s.cards.get(ctx, s, loadKeptCards)
-	if err != nil || kept == nil {
-		return memoryList{}, false, err
+	if err != nil || kept == nil || (q.Collapse && kept.storiedSeq == nil) {
+		return memoryList{}, false, err // (one card per story is SQLite's when no story was kept)
 	}
 	// Every match, one card per story worked out after.
 	uncollapsed := q
@@ -373,8 +373,6 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	}
 	switch {
 	case !q.Collapse:
-	case kept.storiedSeq == nil:
-		return memoryList{}, false, nil // one card per story is SQLite's
 	case l.every:
 		l.skip = kept.hiddenAll
 	default:
