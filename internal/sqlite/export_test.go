@@ -196,3 +196,48 @@ func CollapsedFromMemory(ctx context.Context, s *Store, q catalog.Query) (bool, 
 	l, ok, err := s.memoryListing(ctx, q, names)
 	return ok && l.cheap, err
 }
+
+// FilteredInMemory reports whether s lists q's matches as its search's,
+// its other filters tested in memory (filterInMemory), and counts its
+// sidebar there (sampleInMemory).
+func FilteredInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.resolved(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := s.filterInMemory(ctx, q, names)
+	if !ok || err != nil {
+		return false, err
+	}
+	_, ok, err = s.sampleInMemory(ctx, q, names)
+	return ok, err
+}
+
+// KeptTagsOfEveryCard returns the tag ids s keeps of each card (by
+// place), and card_tags' own (tag ids in ascending order, by place); ok
+// is false when s keeps none.
+func KeptTagsOfEveryCard(ctx context.Context, s *Store) (kept, stored map[int64][]int64, ok bool, err error) {
+	t, err := s.cards.get(ctx, s, loadKeptCards)
+	if err != nil || t == nil || t.tags == nil {
+		return nil, nil, false, err
+	}
+	kept, stored = map[int64][]int64{}, map[int64][]int64{}
+	for seq := range t.tags.count {
+		for _, id := range t.tags.of(uint32(seq)) {
+			kept[int64(seq)] = append(kept[int64(seq)], int64(id))
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.seq, ct.tag_id FROM card_tags ct JOIN cards c ON c.id = ct.card_id ORDER BY c.seq, ct.tag_id`)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq, id int64
+		if err := rows.Scan(&seq, &id); err != nil {
+			return nil, nil, false, err
+		}
+		stored[seq] = append(stored[seq], id)
+	}
+	return kept, stored, true, rows.Err()
+}

@@ -5,6 +5,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 
 	"cardex/internal/catalog"
@@ -90,4 +91,22 @@ func filterValues(t *testing.T, s *sqlite.Store, tagOrder catalog.TagSort) ([]ca
 		t.Fatal(err)
 	}
 	return tags, sources, cats
+}
+
+// bothStores opens the database at path read-only (ro, the store under
+// test) and for writing (rw, whose listings SQLite walks: the
+// reference), and returns them with the database's tags (by count) and
+// its biggest source's and category's slugs.
+func bothStores(t *testing.T, path string) (ro, rw *sqlite.Store, tags []catalog.Ref, source, cat string) {
+	t.Helper()
+	ro = sqlitetest.OpenReadOnly(t, path)
+	rw, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rw.Close() })
+	tags, sources, cats := filterValues(t, ro, catalog.TagsByCount)
+	return ro, rw, tags,
+		slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count }).Slug,
+		slices.MaxFunc(cats, func(a, b catalog.Ref) int { return a.Count - b.Count }).Slug
 }

@@ -34,10 +34,18 @@ type keptCards struct {
 	// sourceBySeq and categoryBySeq are each card's source and category
 	// ids by place (0 for none); nil when an id is past 65,535.
 	sourceBySeq, categoryBySeq []uint16
-	storiedSeq, storiedByID    map[uint32]storiedCard // nil when a story's card could not be read (its date)
+	// yearBySeq is each card's year by place (0 for no date), for a
+	// sidebar counted in memory; nil when a date does not start with a
+	// year of four digits, 0001 to 9999.
+	yearBySeq               []uint16
+	storiedSeq, storiedByID map[uint32]storiedCard // nil when a story's card could not be read (its date)
 	// hiddenAll are the places of the cards that one card per story
 	// leaves out of a listing of every card.
 	hiddenAll bitSet
+	// tags are each card's tag ids by place; nil when they cannot be
+	// kept so (see loadCardTags): the listings that test tags are then
+	// SQLite's.
+	tags *cardTags
 }
 
 // storiedCard is a card that shares a story with others.
@@ -123,16 +131,19 @@ func loadKeptCards(ctx context.Context, db *sql.DB) (*keptCards, error) {
 		return nil, nil
 	}
 	t := &keptCards{bySeq: make([]uint8, maxSeq.Int64+1), byID: make([]uint8, maxID.Int64+1),
-		sourceBySeq: make([]uint16, maxSeq.Int64+1), categoryBySeq: make([]uint16, maxSeq.Int64+1)}
-	rows, err := db.QueryContext(ctx, `SELECT id, seq, read_minutes, coalesce(source_id, 0), coalesce(category_id, 0) FROM cards`)
+		sourceBySeq: make([]uint16, maxSeq.Int64+1), categoryBySeq: make([]uint16, maxSeq.Int64+1), yearBySeq: make([]uint16, maxSeq.Int64+1)}
+	seqByID := make([]uint32, maxID.Int64+1) // each card's place + 1; 0 for no card
+	rows, err := db.QueryContext(ctx, `SELECT id, seq, read_minutes, coalesce(source_id, 0), coalesce(category_id, 0),
+		CASE WHEN published IS NULL THEN 0 WHEN published GLOB '[0-9][0-9][0-9][0-9]*' AND published NOT GLOB '0000*' THEN CAST(substr(published, 1, 4) AS INTEGER) ELSE -1 END
+		FROM cards`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, minutes, source, category int64
+		var id, minutes, source, category, year int64
 		var seq sql.NullInt64
-		if err := rows.Scan(&id, &seq, &minutes, &source, &category); err != nil {
+		if err := rows.Scan(&id, &seq, &minutes, &source, &category, &year); err != nil {
 			return nil, err
 		}
 		if !seq.Valid || minutes < 0 || minutes > math.MaxUint8 || id < 0 || id > maxID.Int64 || seq.Int64 < 0 || seq.Int64 > maxSeq.Int64 {
@@ -140,8 +151,15 @@ func loadKeptCards(ctx context.Context, db *sql.DB) (*keptCards, error) {
 		}
 		t.bySeq[seq.Int64] = uint8(minutes) // #nosec G115 -- minutes is at most math.MaxUint8, checked above
 		t.byID[id] = uint8(minutes)         // #nosec G115 -- the same
+		seqByID[id] = uint32(seq.Int64) + 1 // #nosec G115 -- seq < keptCardsMax, checked above
 		if t.sourceBySeq != nil && (source < 0 || source > math.MaxUint16 || category < 0 || category > math.MaxUint16) {
 			t.sourceBySeq, t.categoryBySeq = nil, nil // those listings are walked in SQLite
+		}
+		if t.yearBySeq != nil && (year < 0 || year > math.MaxUint16) {
+			t.yearBySeq = nil // those sidebars are counted in SQLite
+		}
+		if t.yearBySeq != nil {
+			t.yearBySeq[seq.Int64] = uint16(year) // #nosec G115 -- at most math.MaxUint16, checked above
 		}
 		if t.sourceBySeq != nil {
 			t.sourceBySeq[seq.Int64], t.categoryBySeq[seq.Int64] = uint16(source), uint16(category) // #nosec G115 -- both at most math.MaxUint16, checked above
@@ -151,6 +169,9 @@ func loadKeptCards(ctx context.Context, db *sql.DB) (*keptCards, error) {
 		return nil, err
 	}
 	rows.Close()
+	if t.tags, err = loadCardTags(ctx, db, seqByID, len(t.bySeq)); err != nil {
+		return nil, err
+	}
 	// The cards that share a story (cards_story holds only those).
 	if rows, err = db.QueryContext(ctx, `SELECT id, seq, story, coalesce(published, '') FROM cards WHERE story IS NOT NULL`); err != nil {
 		return nil, err
@@ -305,8 +326,8 @@ func (l memoryList) idsOf(keys []uint32) (string, []any) {
 }
 
 // memoryListing lists q's matches newest first without their rows, on a
-// store that keeps its cards (keptCards): for a search with a source or
-// a category, the search index's matches filtered in memory
+// store that keeps its cards (keptCards): for a search with a source, a
+// category or tags, the search index's matches filtered in memory
 // (searchByCards); else along the listing's walk (the search index's
 // places, a tag's feed), every place for a listing of every card, or an
 // index of the cards for a source, a category or dates; with one card
@@ -326,9 +347,10 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		return memoryList{}, false, err
 	}
 	if filtered {
-		// A search with a source or a category: the search index's
-		// matches alone, the filter tested in memory (the walk tests it
-		// on each card's row: a common word in a category, 430-600 ms).
+		// A search with a source, a category or tags: the search index's
+		// matches alone, the filters tested in memory (the walk tests
+		// them on each card's row: a common word in a category, 430-600
+		// ms).
 		l.minutes, l.bySeq, l.cheap = kept.bySeq, true, true
 		if l.keys, listed, err = listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, []any{filter.match}); listed {
 			l.keys = slices.DeleteFunc(l.keys, filter.leftOut)
@@ -391,22 +413,28 @@ func listKeys(ctx context.Context, db *sql.DB, query string, args []any) (keys [
 	if err := db.QueryRowContext(ctx, `SELECT group_concat(k) FROM (`+query+`)`, args...).Scan(&list); err != nil {
 		return nil, false, err
 	}
-	text := list.String
+	keys, ok = parseKeys(list.String)
+	return keys, ok, nil
+}
+
+// parseKeys returns the numbers of text, a group_concat of them; ok is
+// false for a number past keptCardsMax, or anything but such a list.
+func parseKeys(text string) (keys []uint32, ok bool) {
 	for i := 0; i < len(text); i++ {
 		var v uint64
 		j := i
 		for ; j < len(text) && text[j] >= '0' && text[j] <= '9'; j++ {
 			if v = v*10 + uint64(text[j]-'0'); v >= keptCardsMax {
-				return nil, false, nil
+				return nil, false
 			}
 		}
 		if j == i || (j < len(text) && text[j] != ',') {
-			return nil, false, nil
+			return nil, false
 		}
 		keys = append(keys, uint32(v)) // #nosec G115 -- v < keptCardsMax
 		i = j
 	}
-	return keys, true, nil
+	return keys, true
 }
 
 // byReadTime returns the keys of the page of l that starts at offset and
@@ -460,45 +488,4 @@ func (s *Store) Preload(ctx context.Context) error {
 	}
 	_, err := s.cards.get(ctx, s, loadKeptCards)
 	return err
-}
-
-// searchFilter is a search with a source or a category, listed by the
-// search index alone and filtered in memory (searchByCards).
-type searchFilter struct {
-	match               string   // the search's MATCH, its excluded words left out
-	source, category    uint16   // the ids to keep; 0 for any
-	sources, categories []uint16 // each card's, by place
-}
-
-// leftOut reports whether the card in place seq is not of the filter's
-// source and category.
-func (f searchFilter) leftOut(seq uint32) bool {
-	return int(seq) >= len(f.sources) ||
-		(f.source != 0 && f.sources[seq] != f.source) || (f.category != 0 && f.categories[seq] != f.category)
-}
-
-// searchByCards returns the filter of q when q is a search whose only
-// other filters are a source and a category, and t keeps each card's:
-// ok is false otherwise.
-func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (searchFilter, bool, error) {
-	pos, neg := s.ftsMatch(q.Search())
-	rest := q
-	rest.Q, rest.Source, rest.Category = "", "", ""
-	if pos == "" || !rest.IsEmpty() || (q.Source == "" && q.Category == "") || t.sourceBySeq == nil {
-		return searchFilter{}, false, nil
-	}
-	var source, category sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT id FROM sources WHERE slug = ?), (SELECT id FROM categories WHERE slug = ?)`,
-		q.Source, q.Category).Scan(&source, &category); err != nil {
-		return searchFilter{}, false, err
-	}
-	if (q.Source != "" && (!source.Valid || source.Int64 <= 0 || source.Int64 > math.MaxUint16)) ||
-		(q.Category != "" && (!category.Valid || category.Int64 <= 0 || category.Int64 > math.MaxUint16)) {
-		return searchFilter{}, false, nil
-	}
-	return searchFilter{
-		match:  withoutExcluded(narrowedMatch(pos, q, names), neg),     // a source's cards only, as the walk reads them
-		source: uint16(source.Int64), category: uint16(category.Int64), // #nosec G115 -- both at most math.MaxUint16, checked above
-		sources: t.sourceBySeq, categories: t.categoryBySeq,
-	}, true, nil
 }

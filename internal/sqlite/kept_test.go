@@ -89,9 +89,10 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 // listing's size is known or counted up to the bound (a row more asked
 // for), newest first and a search's relevance when too common to rank,
 // for every card, a tag, a word, a source, a category and dates, on the
-// seed's stories and on cards posted again, a word in a category or a
-// source too (filtered in memory); a listing walked with a filter tested
-// on each card (a word in a tag) is left to the walk.
+// seed's stories and on cards posted again, a word in a category, a
+// source or tags too (filtered in memory); a listing walked with a
+// filter tested on each card's row (a word in a category from a date)
+// is left to the walk.
 func TestCollapsedPagesInMemory(t *testing.T) {
 	ctx := context.Background()
 	reposted, original := repostedDB(t)
@@ -105,34 +106,27 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 		{reposted, "article", []catalog.Query{{Source: original}}},
 	} {
 		path := db.path
-		ro := sqlitetest.OpenReadOnly(t, path)
+		ro, rw, tags, source, cat := bothStores(t, path)
 		sqlite.SetCollapsedFrom(ro, 6)
-		rw, err := sqlite.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rw.Close()
-		tags, sources, cats := filterValues(t, ro, catalog.TagsByCount)
-		source := slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count })
-		cat := slices.MaxFunc(cats, func(a, b catalog.Ref) int { return a.Count - b.Count })
 		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
 			walked := []catalog.Query{ // a filter tested on each card: not from memory
-				{Q: db.word, Tags: []string{tags[0].Slug}},
-				{Q: db.word, Category: cat.Slug, From: date(t, "2016")},
-				{Q: db.word, Category: cat.Slug, Any: []string{tags[0].Slug, tags[1].Slug}},
+				{Q: db.word, Category: cat, From: date(t, "2016")},
 			}
 			for i, q := range slices.Concat(walked, []catalog.Query{
 				{},
-				{Q: db.word, Source: source.Slug},
-				{Q: db.word, Category: cat.Slug},
-				{Q: db.word, Source: source.Slug, Category: cat.Slug},
+				{Q: db.word, Tags: []string{tags[0].Slug}},
+				{Q: db.word, Category: cat, Any: []string{tags[0].Slug, tags[1].Slug}},
+				{Q: db.word, Not: []string{tags[1].Slug}},
+				{Q: db.word, Source: source},
+				{Q: db.word, Category: cat},
+				{Q: db.word, Source: source, Category: cat},
 				{Tags: []string{tags[0].Slug}},
 				{Q: db.word},
 				{Q: db.word, Sort: catalog.SortRelevance},
-				{Source: source.Slug},
-				{Category: cat.Slug},
+				{Source: source},
+				{Category: cat},
 				{From: date(t, "2016")},
 			}, db.more) {
 				if q.Sort == "" {

@@ -161,6 +161,11 @@ func (s *Store) Articles(ctx context.Context, q catalog.Query) (_ catalog.Articl
 		// A deep page of one card per story, newest first: the matches
 		// listed and collapsed in memory.
 		pageOf(ids, idArgs)
+	} else if seqs, ok, err := s.pageInMemory(ctx, q, names, newest, pageLimit(q, size)); err != nil {
+		return catalog.ArticlePage{}, err
+	} else if ok {
+		// A search with filters tested in memory, newest first.
+		pageOf(memoryList{bySeq: true}.idsOf(seqs))
 	} else if walk, ok, err := s.searchWalk(q, names); err != nil {
 		return catalog.ArticlePage{}, err
 	} else if ok && newest {
@@ -936,6 +941,11 @@ func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[strin
 		seqs, err := s.ranking(ctx, q, names)
 		return len(seqs), false, err
 	}
+	// A search with filters tested in memory: its matches listed up to
+	// the bound.
+	if seqs, more, ok, err := s.matchesInMemory(ctx, q, names, s.countMax); ok || err != nil {
+		return len(seqs), more, err
+	}
 	// Along the listing's walk (a search alone is counted with each
 	// prefix as an OR of its words, which FTS5 reads lazily, so that the
 	// count stops at the bound: a prefix left to FTS5 has every posting
@@ -1635,12 +1645,19 @@ type liveSample struct {
 // liveFacets counts the sidebar of q over its results (the newest
 // facetSample of them), as rows for Facets, with what it counted.
 func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]facetRow, liveSample, error) {
+	// The results counted: the newest facetSample, in memory when the
+	// store keeps what a sidebar counts of them (sampleInMemory).
+	counted, inMemory, err := s.sampleInMemory(ctx, q, names)
+	if err != nil {
+		return nil, liveSample{}, err
+	}
 	// A tag's Or is how many articles adding it to q's "any" group (see
 	// Query.OrGroup) would add: those that match q except for the group,
 	// carry the tag and carry none of the group. That set is the group
 	// moved to Not, so one grouped count gives Or for every tag. Without a
 	// group to widen, Or is 0.
 	orCount, orJoin, with := `0`, ``, ``
+	var widenedTags map[int64]int // the widening set's tags, counted in memory
 	var wargs []any
 	if og, ok := q.OrGroup(); ok && onlyAnyGroup(og) {
 		// Nothing but the group filters: the articles a tag would add are
@@ -1648,68 +1665,68 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		// within them.
 		orCount = `t.cards - rt.n`
 	} else if ok && !q.Collapse { // collapsed, Or counts stories: collapsedTagEffects
-		// Grouped once over the widening set, not probed tag by tag: the
-		// cost stays linear in the articles whatever the number of tags.
-		wsel, wa, err := s.widenedNewest(og, names, `c.id`)
+		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
+		widened, widenedInMemory, err := s.sampleInMemory(ctx, widenedQuery(og), names)
 		if err != nil {
 			return nil, liveSample{}, err
 		}
-		with = `, w AS MATERIALIZED (` + wsel + `),
-			ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM w JOIN card_tags ct ON ct.card_id = w.id GROUP BY ct.tag_id)`
-		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
-		wargs = wa
+		if widenedInMemory {
+			widenedTags = widened.tags
+		} else {
+			// Grouped once over the widening set, not probed tag by tag:
+			// the cost stays linear in the articles whatever the number of
+			// tags.
+			wsel, wa, err := s.widenedNewest(ctx, og, names, `c.id`)
+			if err != nil {
+				return nil, liveSample{}, err
+			}
+			with = `, w AS MATERIALIZED (` + wsel + `),
+				ot AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM w JOIN card_tags ct ON ct.card_id = w.id GROUP BY ct.tag_id)`
+			wargs = wa
+		}
 	}
-	// The results counted: the newest facetSample.
-	results, resultArgs, err := s.newest(q, names, `c.id, c.source_id, c.category_id, c.published, c.story`)
-	if err != nil {
-		return nil, liveSample{}, err
-	}
-	// The results are read once, and their sources, categories and years
-	// counted here: a CTE used by several arms of one compound SELECT is
-	// computed again for each (52 ms instead of 8 for 1,000 results).
-	withArgs := wargs
-	rows, err := s.db.QueryContext(ctx, results, resultArgs...)
-	if err != nil {
-		return nil, liveSample{}, err
-	}
-	defer rows.Close()
 	var ids, storied []int64
-	sources, categories, years := map[int64]int{}, map[int64]int{}, map[string]int{}
-	for rows.Next() {
-		var id int64
-		var source, category, story sql.NullInt64
-		var published sql.NullString
-		if err := rows.Scan(&id, &source, &category, &published, &story); err != nil {
+	if !inMemory {
+		if ids, storied, counted, err = s.sampleOfRows(ctx, q, names); err != nil {
 			return nil, liveSample{}, err
 		}
-		ids = append(ids, id)
-		if story.Valid {
-			storied = append(storied, id)
-		}
-		if source.Valid {
-			sources[source.Int64]++
-		}
-		if category.Valid {
-			categories[category.Int64]++
-		}
-		if published.Valid && len(published.String) >= 4 {
-			years[published.String[:4]]++
-		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, liveSample{}, err
-	}
-	rows.Close()
 	var out []facetRow
-	for y, n := range years {
+	for y, n := range counted.years {
 		out = append(out, facetRow{kind: "year", ref: catalog.Ref{Name: y, Slug: y, Count: n}})
 	}
-	if len(ids) == 0 {
+	if counted.n == 0 {
 		return out, liveSample{}, nil
 	}
-	idList, err := json.Marshal(ids)
-	if err != nil {
-		return nil, liveSample{}, err
+	// The results' tags: counted in memory (only those that can be
+	// shown, see below), or here from their ids.
+	var rt string
+	var rtArgs []any
+	if inMemory {
+		common := 0
+		for _, n := range counted.tags {
+			if n*100 >= counted.n*commonPercent {
+				common++
+			}
+		}
+		shown := topCounts(counted.tags, facetTags+common)
+		rt, rtArgs = `rt AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS tag_id, value AS n FROM json_each(?))`, []any{countsJSON(shown)}
+		if widenedTags != nil {
+			ot := map[int64]int{}
+			for id := range shown {
+				if n := widenedTags[id]; n > 0 {
+					ot[id] = n
+				}
+			}
+			with, wargs = `, ot AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS tag_id, value AS n FROM json_each(?))`, []any{countsJSON(ot)}
+		}
+	} else {
+		idList, err := json.Marshal(ids)
+		if err != nil {
+			return nil, liveSample{}, err
+		}
+		rt, rtArgs = `r(id) AS (SELECT value FROM json_each(?)),
+			rt AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM r JOIN card_tags ct ON ct.card_id = r.id GROUP BY ct.tag_id)`, []any{string(idList)}
 	}
 	// The tags of the results, with each one's Or (see above), and the
 	// names of their sources and categories: only the entries the
@@ -1719,8 +1736,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 	// sources whose count reaches the facetSources-th (ties broken by
 	// name in facets). A search's results have about 1,400 tags and 500
 	// sources; reading every one took half of the sidebar's time.
-	rows, err = s.db.QueryContext(ctx, `WITH r(id) AS (SELECT value FROM json_each(?)),
-		rt AS MATERIALIZED (SELECT ct.tag_id, count(*) AS n FROM r JOIN card_tags ct ON ct.card_id = r.id GROUP BY ct.tag_id)`+with+`
+	rows, err := s.db.QueryContext(ctx, `WITH `+rt+with+`
 		SELECT * FROM (SELECT 'tag', 0, t.name, t.slug, rt.n, `+orCount+`
 			FROM rt JOIN tags t ON t.id = rt.tag_id`+orJoin+`
 			ORDER BY rt.n DESC, t.slug
@@ -1729,7 +1745,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		SELECT 'source', id, name, slug, 0, 0 FROM sources WHERE id IN (SELECT value FROM json_each(?))
 		UNION ALL
 		SELECT 'category', id, name, slug, 0, 0 FROM categories WHERE id IN (SELECT value FROM json_each(?))`,
-		slices.Concat([]any{string(idList)}, withArgs, []any{facetTags, len(ids), keysJSON(topCounts(sources, facetSources)), keysJSON(categories)})...)
+		slices.Concat(rtArgs, wargs, []any{facetTags, counted.n, keysJSON(topCounts(counted.sources, facetSources)), keysJSON(counted.categories)})...)
 	if err != nil {
 		return nil, liveSample{}, err
 	}
@@ -1742,13 +1758,66 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		}
 		switch row.kind {
 		case "source":
-			row.ref.Count = sources[id]
+			row.ref.Count = counted.sources[id]
 		case "category":
-			row.ref.Count = categories[id]
+			row.ref.Count = counted.categories[id]
 		}
 		out = append(out, row)
 	}
-	return out, liveSample{len(ids), storied}, rows.Err()
+	return out, liveSample{counted.n, storied}, rows.Err()
+}
+
+// sampleCounts is what a live sidebar counts over its sample of results
+// (the newest facetSample): how many, and how many of them carry each
+// tag (by id; only when counted in memory), are of each source and
+// category (by id) and of each year.
+type sampleCounts struct {
+	n                         int
+	tags, sources, categories map[int64]int
+	years                     map[string]int
+}
+
+// sampleOfRows reads the sample of a live sidebar of q (newest): the
+// results' ids and those of them that share their story with other
+// cards, and counts their sources, categories and years; their tags are
+// counted by liveFacets' statement.
+func (s *Store) sampleOfRows(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (ids, storied []int64, c sampleCounts, err error) {
+	results, resultArgs, err := s.newest(ctx, q, names, `c.id, c.source_id, c.category_id, c.published, c.story`)
+	if err != nil {
+		return nil, nil, c, err
+	}
+	// The results are read once, and their sources, categories and years
+	// counted here: a CTE used by several arms of one compound SELECT is
+	// computed again for each (52 ms instead of 8 for 1,000 results).
+	rows, err := s.db.QueryContext(ctx, results, resultArgs...)
+	if err != nil {
+		return nil, nil, c, err
+	}
+	defer rows.Close()
+	c = sampleCounts{sources: map[int64]int{}, categories: map[int64]int{}, years: map[string]int{}}
+	for rows.Next() {
+		var id int64
+		var source, category, story sql.NullInt64
+		var published sql.NullString
+		if err := rows.Scan(&id, &source, &category, &published, &story); err != nil {
+			return nil, nil, c, err
+		}
+		ids = append(ids, id)
+		if story.Valid {
+			storied = append(storied, id)
+		}
+		if source.Valid {
+			c.sources[source.Int64]++
+		}
+		if category.Valid {
+			c.categories[category.Int64]++
+		}
+		if published.Valid && len(published.String) >= 4 {
+			c.years[published.String[:4]]++
+		}
+	}
+	c.n = len(ids)
+	return ids, storied, c, rows.Err()
 }
 
 // newest returns a SELECT of cols for the newest facetSample cards that
@@ -1756,7 +1825,12 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 // takes (see total): the search index for a search, the rarest AND tag's
 // feed unless a source or category is smaller, or the cards in date
 // order. It stops after facetSample rows, however many match.
-func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+func (s *Store) newest(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+	if seqs, _, ok, err := s.matchesInMemory(ctx, q, names, facetSample); ok || err != nil {
+		// A search with filters tested in memory.
+		ids, args := memoryList{bySeq: true}.idsOf(seqs)
+		return `SELECT ` + cols + ` FROM (` + ids + `) p JOIN cards c ON c.id = p.id`, args, err
+	}
 	limit := ` LIMIT ` + strconv.Itoa(facetSample)
 	if w, ok, err := s.walkOf(q, names, true); ok || err != nil {
 		return `SELECT ` + cols + ` ` + w.from + ` ORDER BY ` + w.order + limit, w.args, err
@@ -1772,11 +1846,24 @@ func (s *Store) newest(q catalog.Query, names map[string]catalog.Ref, cols strin
 // group would add (og is a query's Query.OrGroup): those that match og
 // with its group moved to Not, each card on its own (not collapsed).
 // A live sidebar's Or counts their tags.
-func (s *Store) widenedNewest(og catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+func (s *Store) widenedNewest(ctx context.Context, og catalog.Query, names map[string]catalog.Ref, cols string) (string, []any, error) {
+	return s.newest(ctx, widenedQuery(og), names, cols)
+}
+
+// widenedQuery is og (a query's Query.OrGroup) with its group moved to
+// Not, each card on its own: the cards that adding a tag to the group
+// would add, before the tag is tested.
+func widenedQuery(og catalog.Query) catalog.Query {
 	widen := og
 	widen.Not = slices.Concat(og.Not, og.Any)
 	widen.Any, widen.Collapse = nil, false
-	return s.newest(widen, names, cols)
+	return widen
+}
+
+// countsJSON is m as a JSON object, its keys as text (json_each's key).
+func countsJSON(m map[int64]int) string {
+	b, _ := json.Marshal(m) // a map of numbers always marshals
+	return string(b)
 }
 
 // topCounts returns the entries of m whose count is at least the k-th

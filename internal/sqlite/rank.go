@@ -201,13 +201,23 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 		}
 		freqs[i] = f
 	}
-	// The matches: the listing's walk, which leaves out excluded words
-	// (a search with one has a walk), or the cards of every word.
+	// The matches: the listing's, its filters tested in memory or along
+	// its walk, which leaves out excluded words (a search with one has a
+	// walk), or the cards of every word.
 	var seqs []int64
+	// (A ranked search has at most countMax matches: see ranked.)
+	kept, more, inMemory, err := s.matchesInMemory(ctx, q, names, s.countMax)
+	if err != nil {
+		return nil, false, err
+	}
 	walk, walked, err := s.searchWalk(q, names)
 	switch {
 	case err != nil:
 		return nil, false, err
+	case inMemory && !more:
+		for _, seq := range kept {
+			seqs = append(seqs, int64(seq))
+		}
 	case walked:
 		if seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT f.rowid `+walk.from, walk.args...)); err != nil {
 			return nil, false, err

@@ -748,7 +748,7 @@ func (s *Store) collapsedTagEffects(ctx context.Context, q catalog.Query, names 
 		args = slices.Concat([]any{string(idList)}, margs, []any{string(idList)})
 	}
 	if og, ok := q.OrGroup(); ok {
-		wider, wargs, err := s.widenedNewest(og, names, `c.id, coalesce(c.story, c.id) AS st`)
+		wider, wargs, err := s.widenedNewest(ctx, og, names, `c.id, coalesce(c.story, c.id) AS st`)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,308 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+
+	"cardex/internal/catalog"
+)
+
+// A search with a tag was read along the search index's matches, each
+// card probed in card_tags for the tag (searchWalk): about 2.7 µs a
+// candidate at 1M cards, most of it a read of a page of card_tags, whose
+// 3.9M rows a connection's cache does not hold. Counting 2,000 matches
+// of a word within the biggest tag so took 3.1 ms. A read-only store
+// keeps every card's tag ids by place (cardTags: about 9 MB at 1M
+// cards), so that such a listing is the search index's matches, its tags
+// tested in memory (searchByCards).
+
+// cardTags is each card's tag ids, by place (seq): the tags of place p
+// are ids[i:i+count[p]], where i is first[p/cardTagsBlock] plus the
+// counts of the places before p in its block. An offset per place would
+// cost 4 MB more at 1M cards; summing at most 63 counts costs tens of
+// nanoseconds.
+type cardTags struct {
+	first []uint32
+	count []uint8
+	ids   []uint16
+}
+
+const cardTagsBlock = 64
+
+// of returns the tag ids of the card in place seq, in ascending order
+// (none for a place past the end).
+func (c *cardTags) of(seq uint32) []uint16 {
+	if int(seq) >= len(c.count) {
+		return nil
+	}
+	block := seq / cardTagsBlock
+	i := c.first[block]
+	for p := block * cardTagsBlock; p < seq; p++ {
+		i += uint32(c.count[p])
+	}
+	return c.ids[i : i+uint32(c.count[seq])]
+}
+
+// cardTagsChunk is how many card ids loadCardTags reads a statement.
+const cardTagsChunk = 1 << 16
+
+// loadCardTags reads card_tags into cardTags, for places 0 to places-1;
+// seqByID is each card's place + 1, by id (0: no card). It returns nil,
+// and no error, when they cannot be kept so: a tag id past 65,535, a card
+// of more than 255 tags, or a row of a card not in seqByID. It reads
+// card_tags in its own order (card id, tag id), a group_concat of 65,536
+// cards at a time, and lays the tags out by place after: at 1M cards
+// 3.9M rows, about 0.3 s.
+func loadCardTags(ctx context.Context, db *sql.DB, seqByID []uint32, places int) (*cardTags, error) {
+	var maxTag sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT max(tag_id) FROM card_tags`).Scan(&maxTag); err != nil {
+		return nil, err
+	}
+	if maxTag.Int64 > math.MaxUint16 {
+		return nil, nil
+	}
+	// By id first, as the rows come.
+	countByID := make([]uint8, len(seqByID))
+	var tags []uint16
+	for lo := 0; lo < len(seqByID); lo += cardTagsChunk {
+		var cardList, tagList sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT group_concat(card_id), group_concat(tag_id) FROM (
+			SELECT card_id, tag_id FROM card_tags WHERE card_id >= ? AND card_id < ? ORDER BY card_id, tag_id)`,
+			lo, lo+cardTagsChunk).Scan(&cardList, &tagList); err != nil {
+			return nil, err
+		}
+		cards, ok := parseKeys(cardList.String)
+		if !ok {
+			return nil, nil
+		}
+		ids, ok := parseKeys(tagList.String)
+		if !ok || len(ids) != len(cards) {
+			return nil, nil
+		}
+		for i, id := range cards {
+			if int(id) >= len(seqByID) || seqByID[id] == 0 || ids[i] == 0 || ids[i] > math.MaxUint16 || countByID[id] == math.MaxUint8 {
+				return nil, nil
+			}
+			countByID[id]++
+			tags = append(tags, uint16(ids[i])) // #nosec G115 -- at most math.MaxUint16, checked above
+		}
+	}
+	// Then by place.
+	c := &cardTags{count: make([]uint8, places), first: make([]uint32, (places+cardTagsBlock-1)/cardTagsBlock), ids: make([]uint16, len(tags))}
+	for id, n := range countByID {
+		if n > 0 {
+			if seq := int(seqByID[id]) - 1; seq < places {
+				c.count[seq] = n
+			} else {
+				return nil, nil
+			}
+		}
+	}
+	at := uint32(0)
+	for p, n := range c.count {
+		if p%cardTagsBlock == 0 {
+			c.first[p/cardTagsBlock] = at
+		}
+		at += uint32(n)
+	}
+	if int(at) != len(tags) {
+		return nil, nil // two cards in one place
+	}
+	from := 0
+	for id, n := range countByID {
+		if n > 0 {
+			copy(c.of(seqByID[id]-1), tags[from:from+int(n)])
+			from += int(n)
+		}
+	}
+	return c, nil
+}
+
+// searchFilter is a search with other filters that a read-only store
+// tests in memory: its matches are the search index's (match), each
+// kept or left out by the card's source, category and tags, by place
+// (searchByCards).
+type searchFilter struct {
+	match            string // the search's MATCH, narrowed (narrowedMatch), its excluded words left out
+	source, category uint16 // the ids to keep; 0 for any
+	all, none, anyOf []uint16
+	kept             *keptCards
+}
+
+// leftOut reports whether the card in place seq does not pass f: not of
+// its source or category, without one of its AND tags (all), with one of
+// its excluded tags (none), or with none of its "any" group (anyOf).
+func (f searchFilter) leftOut(seq uint32) bool {
+	t := f.kept
+	if int(seq) >= len(t.bySeq) ||
+		(f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) {
+		return true
+	}
+	if len(f.all) == 0 && len(f.none) == 0 && len(f.anyOf) == 0 {
+		return false
+	}
+	tags := t.tags.of(seq)
+	has := func(id uint16) bool { _, found := slices.BinarySearch(tags, id); return found }
+	return slices.ContainsFunc(f.all, func(id uint16) bool { return !has(id) }) ||
+		slices.ContainsFunc(f.none, has) ||
+		(len(f.anyOf) > 0 && !slices.ContainsFunc(f.anyOf, has))
+}
+
+// searchByCards returns the filter of q when q is a search (with a
+// positive term) whose other filters are a source, a category and tags
+// (AND, "any" and excluded), not one card per story, and t keeps what
+// they test; ok is false otherwise.
+func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (searchFilter, bool, error) {
+	pos, neg := s.ftsMatch(q.Search())
+	rest := q
+	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not = "", "", "", nil, nil, nil
+	_, only := s.searchOnly(q)
+	tagged := len(q.Tags)+len(q.Any)+len(q.Not) > 0
+	if t == nil || pos == "" || only || q.Collapse || !rest.IsEmpty() || t.sourceBySeq == nil || (tagged && t.tags == nil) {
+		return searchFilter{}, false, nil
+	}
+	f := searchFilter{match: withoutExcluded(narrowedMatch(pos, q, names), neg), kept: t} // a source's or tag's cards only, as the walk reads them
+	var source, category sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT id FROM sources WHERE slug = ?), (SELECT id FROM categories WHERE slug = ?)`,
+		q.Source, q.Category).Scan(&source, &category); err != nil {
+		return searchFilter{}, false, err
+	}
+	if (q.Source != "" && (!source.Valid || source.Int64 <= 0 || source.Int64 > math.MaxUint16)) ||
+		(q.Category != "" && (!category.Valid || category.Int64 <= 0 || category.Int64 > math.MaxUint16)) {
+		return searchFilter{}, false, nil
+	}
+	f.source, f.category = uint16(source.Int64), uint16(category.Int64) // #nosec G115 -- both at most math.MaxUint16, checked above
+	if tagged {
+		slugs := slices.Concat(q.Tags, q.Any, q.Not)
+		rows, err := s.db.QueryContext(ctx, `SELECT slug, id FROM tags WHERE slug IN (`+placeholders(len(slugs))+`)`, appendStrings(nil, slugs)...)
+		if err != nil {
+			return searchFilter{}, false, err
+		}
+		ids := map[string]int64{}
+		for rows.Next() {
+			var slug string
+			var id int64
+			if err := rows.Scan(&slug, &id); err != nil {
+				rows.Close()
+				return searchFilter{}, false, err
+			}
+			ids[slug] = id
+		}
+		if err := rows.Err(); err != nil {
+			return searchFilter{}, false, err
+		}
+		for _, l := range []struct {
+			slugs []string
+			to    *[]uint16
+		}{{q.Tags, &f.all}, {q.Any, &f.anyOf}, {q.Not, &f.none}} {
+			for _, slug := range l.slugs {
+				id, found := ids[slug]
+				if !found || id <= 0 || id > math.MaxUint16 {
+					return searchFilter{}, false, nil // (names found every slug: a tag renamed since, SQLite's)
+				}
+				*l.to = append(*l.to, uint16(id)) // #nosec G115 -- at most math.MaxUint16, checked above
+			}
+		}
+	}
+	return f, true, nil
+}
+
+// filterInMemory returns q's searchFilter when the store keeps its
+// cards and q is such a search (searchByCards); ok is false otherwise.
+func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (searchFilter, bool, error) {
+	kept, err := s.cards.get(ctx, s, loadKeptCards)
+	if err != nil || kept == nil {
+		return searchFilter{}, false, err
+	}
+	return s.searchByCards(ctx, q, names, kept)
+}
+
+// matchesUpTo returns the first n matches of f, newest first (places),
+// more set when there are more: the search index's matches read a
+// batch at a time (from the last one read on), each tested in memory.
+// ok is false when a place is past what the store keeps (listKeys).
+func (s *Store) matchesUpTo(ctx context.Context, f searchFilter, n int) (seqs []uint32, more, ok bool, err error) {
+	after, batch := uint32(0), max(n+n/4, 256)
+	for {
+		keys, listed, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+			[]any{f.match, after, batch})
+		if err != nil || !listed {
+			return nil, false, false, err
+		}
+		for _, k := range keys {
+			if !f.leftOut(k) {
+				if len(seqs) == n {
+					return seqs, true, true, nil
+				}
+				seqs = append(seqs, k)
+			}
+		}
+		if len(keys) < batch {
+			return seqs, false, true, nil
+		}
+		after, batch = keys[len(keys)-1], batch*2
+	}
+}
+
+// matchesInMemory returns the first n matches of q, newest first
+// (places), and whether there are more, when the store tests q's filters
+// in memory (filterInMemory); ok is false otherwise.
+func (s *Store) matchesInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, n int) (seqs []uint32, more, ok bool, err error) {
+	f, ok, err := s.filterInMemory(ctx, q, names)
+	if !ok || err != nil {
+		return nil, false, false, err
+	}
+	return s.matchesUpTo(ctx, f, n)
+}
+
+// pageInMemory returns the places of page q, limit rows at most, when it
+// is newest first (newest) and the store tests q's filters in memory
+// (filterInMemory): its matches up to the page's last. ok is false
+// otherwise.
+func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, newest bool, limit int) ([]uint32, bool, error) {
+	if !newest {
+		return nil, false, nil
+	}
+	seqs, _, ok, err := s.matchesInMemory(ctx, q, names, q.Offset()+limit)
+	return seqs[min(q.Offset(), len(seqs)):], ok, err
+}
+
+// sampleInMemory counts the sample of a live sidebar of q (its newest
+// facetSample results) in memory, when the store tests q's filters
+// there (searchByCards) and keeps the cards' years: their tags, sources,
+// categories and years by place, rather than a read of each result's
+// row and tags (about 2 ms for a word within a tag at 1M cards, most of
+// it reads of pages of card_tags). ok is false otherwise.
+func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (sampleCounts, bool, error) {
+	kept, err := s.cards.get(ctx, s, loadKeptCards)
+	if err != nil || kept == nil || kept.tags == nil || kept.yearBySeq == nil {
+		return sampleCounts{}, false, err
+	}
+	f, ok, err := s.searchByCards(ctx, q, names, kept)
+	if !ok || err != nil {
+		return sampleCounts{}, false, err
+	}
+	seqs, _, ok, err := s.matchesUpTo(ctx, f, facetSample)
+	if !ok || err != nil {
+		return sampleCounts{}, false, err
+	}
+	c := sampleCounts{n: len(seqs), tags: map[int64]int{}, sources: map[int64]int{}, categories: map[int64]int{}, years: map[string]int{}}
+	for _, seq := range seqs {
+		for _, id := range kept.tags.of(seq) {
+			c.tags[int64(id)]++
+		}
+		if id := kept.sourceBySeq[seq]; id != 0 {
+			c.sources[int64(id)]++
+		}
+		if id := kept.categoryBySeq[seq]; id != 0 {
+			c.categories[int64(id)]++
+		}
+		if y := kept.yearBySeq[seq]; y != 0 {
+			c.years[fmt.Sprintf("%04d", y)]++
+		}
+	}
+	return c, true, nil
+}

@@ -1,0 +1,112 @@
+package sqlite_test
+
+import (
+	"context"
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+
+	"cardex/internal/catalog"
+	"cardex/internal/sqlite"
+	"cardex/internal/sqlite/sqlitetest"
+)
+
+// A read-only store keeps every card's tags, by place, as card_tags
+// holds them.
+func TestKeptTagsAreCardTags(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range []string{sqlitetest.SeedDB(t), generatedDB(t, generated(3000))} {
+		kept, stored, ok, err := sqlite.KeptTagsOfEveryCard(ctx, sqlitetest.OpenReadOnly(t, path))
+		if err != nil || !ok {
+			t.Fatalf("%s: tags kept %v (%v)", path, ok, err)
+		}
+		if len(stored) < 90 || !maps.EqualFunc(kept, stored, slices.Equal) {
+			t.Fatalf("%s: %d cards' tags kept, card_tags has %d: they differ", path, len(kept), len(stored))
+		}
+	}
+}
+
+// A read-only store lists a search with tags (AND, "any", excluded), a
+// source or a category as the search index's matches, its filters
+// tested in memory, and gives what SQLite's walk gives on a store opened
+// for writing: every page's cards, the totals (counted up to the bound
+// or not), whether more follow, the relevance order of a ranked search,
+// and the sidebar.
+func TestSearchesWithTagsInMemory(t *testing.T) {
+	ctx := context.Background()
+	gen := generatedDB(t, generated(3000))
+	seed := sqlitetest.SeedDB(t)
+	for _, db := range []struct {
+		path string
+		per  int
+		qs   func(tags []catalog.Ref, source, cat string) []catalog.Query
+	}{
+		{gen, 60, func(tags []catalog.Ref, source, cat string) []catalog.Query {
+			t0, t1, t2, t3 := tags[0].Slug, tags[1].Slug, tags[2].Slug, tags[3].Slug
+			return []catalog.Query{
+				{Q: "article", Tags: []string{t0}},
+				{Q: "article", Tags: []string{t0, t1}},
+				{Q: "article", Tags: []string{t3}, Source: source},
+				{Q: "article", Not: []string{t0}},
+				{Q: "article", Tags: []string{t1}, Not: []string{t0}},
+				{Q: "article", Any: []string{t0, t1}},
+				{Q: "article", Any: []string{t2, t3}, Category: cat},
+				{Q: "article -1", Tags: []string{t0}},
+				{Q: "tag", Tags: []string{t2}},
+				{Q: `"about article"`, Tags: []string{t1}},
+				{Q: "article", Tags: []string{t0}, Sort: catalog.SortRelevance},
+			}
+		}},
+		{seed, 2, func(tags []catalog.Ref, source, cat string) []catalog.Query {
+			t0, t1, t2 := tags[0].Slug, tags[1].Slug, tags[2].Slug
+			return []catalog.Query{
+				{Q: "data", Tags: []string{t0}, Sort: catalog.SortRelevance},
+				{Q: "data", Tags: []string{t1}, Sort: catalog.SortRelevance},
+				{Q: "data -consensus", Any: []string{t1, t2}, Sort: catalog.SortRelevance},
+				{Q: "data", Tags: []string{t0}},
+				{Q: "systems", Not: []string{t1}, Source: source},
+				{Q: "data", Category: cat, Tags: []string{t0}},
+			}
+		}},
+	} {
+		ro, rw, tags, source, cat := bothStores(t, db.path)
+		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
+			sqlite.SetCountMax(ro, countMax)
+			sqlite.SetCountMax(rw, countMax)
+			for _, q := range db.qs(tags, source, cat) {
+				ro.Forget()
+				rw.Forget()
+				if ok, err := sqlite.FilteredInMemory(ctx, ro, q); err != nil || !ok {
+					t.Fatalf("%s: filtered in memory %v (%v)", q.URL(""), ok, err)
+				}
+				wantF, err := rw.Facets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotF, err := ro.Facets(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(gotF, wantF) {
+					t.Fatalf("%s (count bound %d): sidebar\n%+v\nSQLite's\n%+v", q.URL(""), countMax, gotF, wantF)
+				}
+				q.Per = db.per
+				for p := 1; ; p++ {
+					q.Page = p
+					want, got := bothPages(t, rw, ro, q)
+					if w, g := ids(want.Articles), ids(got.Articles); !slices.Equal(g, w) || got.Total != want.Total || got.More != want.More || got.Unranked != want.Unranked {
+						t.Fatalf("%s (count bound %d): page %d: %v (total %d, more %v, unranked %v), SQLite's %v (total %d, more %v, unranked %v)",
+							q.URL(""), countMax, p, g, got.Total, got.More, got.Unranked, w, want.Total, want.More, want.Unranked)
+					}
+					if len(want.Articles) == 0 {
+						if p < 3 {
+							t.Fatalf("%s: %d pages, too few to check", q.URL(""), p-1)
+						}
+						break
+					}
+				}
+			}
+		}
+	}
+}
