@@ -32,7 +32,8 @@ func TestKeptTagsAreCardTags(t *testing.T) {
 // tested in memory, and gives what SQLite's walk gives on a store opened
 // for writing: every page's cards, the totals (counted up to the bound
 // or not), whether more follow, the relevance order of a ranked search,
-// and the sidebar.
+// and the sidebar; with the matches narrowed by the filters' names or
+// not.
 func TestSearchesWithTagsInMemory(t *testing.T) {
 	ctx := context.Background()
 	gen := generatedDB(t, generated(3000))
@@ -71,9 +72,11 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 		}},
 	} {
 		ro, rw, tags, source, cat := bothStores(t, db.path)
-		for _, countMax := range []int{sqlite.LiveCountMax, 5} {
+		for _, bounds := range []struct{ countMax, narrowFrom int }{{sqlite.LiveCountMax, sqlite.NarrowFrom}, {5, sqlite.NarrowFrom}, {sqlite.LiveCountMax, 0}} {
+			countMax := bounds.countMax
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
+			sqlite.SetNarrowFrom(ro, bounds.narrowFrom)
 			for _, q := range db.qs(tags, source, cat) {
 				ro.Forget()
 				rw.Forget()
@@ -89,15 +92,15 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !reflect.DeepEqual(gotF, wantF) {
-					t.Fatalf("%s (count bound %d): sidebar\n%+v\nSQLite's\n%+v", q.URL(""), countMax, gotF, wantF)
+					t.Fatalf("%s (count bound %d, narrowed from %d): sidebar\n%+v\nSQLite's\n%+v", q.URL(""), countMax, bounds.narrowFrom, gotF, wantF)
 				}
 				q.Per = db.per
 				for p := 1; ; p++ {
 					q.Page = p
 					want, got := bothPages(t, rw, ro, q)
 					if w, g := ids(want.Articles), ids(got.Articles); !slices.Equal(g, w) || got.Total != want.Total || got.More != want.More || got.Unranked != want.Unranked {
-						t.Fatalf("%s (count bound %d): page %d: %v (total %d, more %v, unranked %v), SQLite's %v (total %d, more %v, unranked %v)",
-							q.URL(""), countMax, p, g, got.Total, got.More, got.Unranked, w, want.Total, want.More, want.Unranked)
+						t.Fatalf("%s (count bound %d, narrowed from %d): page %d: %v (total %d, more %v, unranked %v), SQLite's %v (total %d, more %v, unranked %v)",
+							q.URL(""), countMax, bounds.narrowFrom, p, g, got.Total, got.More, got.Unranked, w, want.Total, want.More, want.Unranked)
 					}
 					if len(want.Articles) == 0 {
 						if p < 3 {

@@ -27,6 +27,7 @@ func (s *Store) Forget() {
 	s.relatedMemo.Clear()
 	s.anchorMemo.Clear()
 	s.rankMemo.Clear()
+	s.matchMemo.Clear()
 }
 
 // SetAnchorRows sets the most page anchors s keeps for a listing, so that
@@ -42,6 +43,9 @@ const FacetSample = facetSample
 // LiveCountMax is the default of SetCountMax.
 const LiveCountMax = liveCountMax
 
+// NarrowFrom is the default of SetNarrowFrom.
+const NarrowFrom = narrowFromMatches
+
 // SetCountMax sets the most matches s counts live for a listing that no
 // count kept at import answers, so that a test on a small corpus can
 // reach the bound.
@@ -49,6 +53,14 @@ func SetCountMax(s *Store, n int) {
 	s.countMax = n
 	s.totals.Clear()
 	s.ends.Clear()
+	s.matchMemo.Clear()
+}
+
+// SetNarrowFrom sets the fewest matches of a search filtered in memory
+// that s narrows by its filters' names (0: every search).
+func SetNarrowFrom(s *Store, n int) {
+	s.narrowFrom = n
+	s.matchMemo.Clear()
 }
 
 // SetPrefixMax sets the most words s expands a search prefix into, so

@@ -56,6 +56,9 @@ type Store struct {
 	prefixes  memo.Map[[]string]
 	prefixMax int // the most words a prefix is expanded into (prefixWordsMax)
 	countMax  int // the most matches a live count counts (liveCountMax)
+	// narrowFrom is the fewest matches of a search filtered in memory
+	// for which they are narrowed by its filters' names (narrowFromMatches).
+	narrowFrom int
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo.Map[[]catalog.TagLift]
@@ -66,6 +69,10 @@ type Store struct {
 	// rankMemo remembers, on a read-only store, the bm25 order of ranked
 	// listings (ranking): at most countMax places each.
 	rankMemo memo.Map[[]int64]
+	// matchMemo remembers, on a read-only store, the first matches of
+	// listings filtered in memory (matchesInMemory): at most countMax
+	// places each.
+	matchMemo memo.Map[listedMatches]
 	// builtFacets caches facetsBuilt on a read-only store.
 	builtFacets atomic.Pointer[bool]
 	// lengths are the search index's row sizes (scoreByLengths), cards
@@ -85,6 +92,7 @@ const (
 	facetsMax      = 500
 	prefixesMax    = 2_000
 	rankMemoMax    = 256 // 16 KB each at most (liveCountMax places): 4 MB
+	matchMemoMax   = 256 // 8 KB each at most (liveCountMax places): 2 MB
 	relatedMemoMax = 2_000
 )
 
@@ -167,7 +175,7 @@ func OpenReadOnly(ctx context.Context, path string, conns int) (*Store, error) {
 	s.ends = memo.Map[listingEnd]{Max: countsMax}
 	s.prefixes, s.relatedMemo = memo.Map[[]string]{Max: prefixesMax}, memo.Map[[]catalog.TagLift]{Max: relatedMemoMax}
 	s.anchorMemo, s.anchorRows, s.prefixMax = memo.Map[anchors]{Max: anchorsMax}, anchorsMaxRows, prefixWordsMax
-	s.rankMemo = memo.Map[[]int64]{Max: rankMemoMax}
+	s.rankMemo, s.matchMemo = memo.Map[[]int64]{Max: rankMemoMax}, memo.Map[listedMatches]{Max: matchMemoMax}
 	s.collapsedFrom = collapsedFromRow
 	pending, err := s.pendingMigrations(ctx)
 	if err != nil {
