@@ -48,7 +48,8 @@ func (e environment) serve(args []string) error {
 		return exitError{code: 2}
 	}
 	// A soft memory limit, unless GOMEMLIMIT sets one: the live heap is
-	// mostly the response cache (24 MiB of compressed responses), and
+	// mostly the response cache (13 MiB of compressed responses) and what
+	// the store keeps of every card (about 20 MB at 1M cards), and
 	// without a limit the collector lets the heap reach twice the live size.
 	defaultMemoryLimit(serveMemoryLimit)
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))

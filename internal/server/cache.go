@@ -27,8 +27,15 @@ import (
 // limit, and it ran 16 times a second under the Zipf mix. At 24 MiB it
 // runs half as often (1M cards, after the bench's two mixes: 164-169
 // collections in 10 s at 38 MiB, 88-89 at 24, and 5-13% more requests
-// a second, VmHWM the same).
-const DefaultCacheBytes = 24 << 20
+// a second, VmHWM the same). At 13 MiB it leaves room under the limit
+// for the 11 MB that the store keeps of each card's tags and year
+// (sqlite.cardTags): with them and 24 MiB, the collector ran so often
+// under the uniform mix that it served 3,086-5,437 requests a second,
+// against 12,584-13,529 before them; with 13 MiB, 8,172-14,275, against
+// 6,580-11,769 for the build before them in the same runs, and the Zipf
+// mix 34,748-38,208 against 34,364-37,613 (1M cards, 10 s each after 10
+// s of warm-up, builds alternated; VmHWM 135-138 MB either way).
+const DefaultCacheBytes = 13 << 20
 
 // maxCachedResponse is the largest body kept: big CSVs stream instead.
 const maxCachedResponse = 1 << 20
