@@ -17,8 +17,8 @@ import (
 // deep page with one card per story walked the listing to it, testing
 // the story rule on every card it skipped (page 25,000 of every card:
 // 337 ms). A read-only store keeps what those listings need of every
-// card in memory (keptCards: about 8 MB at 1M cards, read by Preload or
-// by the first listing that needs it), so that a listing's matches are
+// card in memory (keptCards: about 20 MB at 1M cards with their tags and
+// years, read by Preload or by the first listing that needs it), so that a listing's matches are
 // listed newest first without their rows (memoryListing), one card per
 // story is kept in memory, and an order by read time is a counting
 // sort, which keeps the newest-first order among the cards of the same
@@ -26,9 +26,9 @@ import (
 
 // keptCards is what a read-only store keeps of every card for its
 // listings in memory: its read time by place (seq) and by id, its
-// source and category by place, and the cards that share a story with
-// others (a few in a hundred), by place and by id, for one card per
-// story.
+// source, category, year and tags by place, and the cards that share a
+// story with others (a few in a hundred), by place and by id, for one
+// card per story.
 type keptCards struct {
 	bySeq, byID []uint8
 	// sourceBySeq and categoryBySeq are each card's source and category
@@ -478,10 +478,11 @@ func byReadTime(l memoryList, longest bool, offset, limit int) (page []uint32, o
 
 // Preload reads, on a read-only store, what it keeps in memory to serve
 // some listings: the search index's row sizes (ranking) and its cards
-// (keptCards: orders by read time, deep pages of one card per story).
-// Each is otherwise read by the first request that needs it: together
-// 0.9 s at 1M cards (cardex serve's ready time went from 0.33 s to 1.22
-// s). cardex serve preloads a store before it serves from it.
+// (keptCards: orders by read time, deep pages of one card per story,
+// searches filtered in memory). Each is otherwise read by the first
+// request that needs it: together 1.6 s at 1M cards (0.9 s before the
+// cards' tags were kept). cardex serve preloads a store before it serves
+// from it.
 func (s *Store) Preload(ctx context.Context) error {
 	if _, err := s.lengths.get(ctx, s, loadDocLengths); err != nil {
 		return err
