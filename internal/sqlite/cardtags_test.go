@@ -113,3 +113,39 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 		}
 	}
 }
+
+// A store that was not preloaded reads what it keeps of every card only
+// for a listing that needs it: not for the pages and sidebars of tags,
+// sources, a search alone, every card or a search with a date (a store
+// whose preload failed serves those from SQLite without waiting on the
+// read), but for a search with tags.
+func TestKeptCardsReadOnlyWhenNeeded(t *testing.T) {
+	ctx := context.Background()
+	path := sqlitetest.SeedDB(t)
+	ro := sqlitetest.OpenReadOnly(t, path)
+	tags, _, _ := filterValues(t, ro, catalog.TagsByCount)
+	for _, q := range []catalog.Query{
+		{},
+		{Tags: []string{tags[0].Slug}},
+		{Tags: []string{tags[0].Slug}, Not: []string{tags[1].Slug}},
+		{Any: []string{tags[0].Slug, tags[1].Slug}},
+		{Q: "data"},
+		{Q: "data", Tags: []string{tags[0].Slug}, From: date(t, "2020")},
+	} {
+		if _, err := ro.Articles(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ro.Facets(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if sqlite.KeptCardsRead(ro) {
+			t.Fatalf("%s: the kept cards were read", q.URL(""))
+		}
+	}
+	if _, err := ro.Articles(ctx, catalog.Query{Q: "data", Tags: []string{tags[0].Slug}}); err != nil {
+		t.Fatal(err)
+	}
+	if !sqlite.KeptCardsRead(ro) {
+		t.Fatal("a search with a tag: the kept cards were not read")
+	}
+}

@@ -253,3 +253,7 @@ func KeptTagsOfEveryCard(ctx context.Context, s *Store) (kept, stored map[int64]
 	}
 	return kept, stored, true, rows.Err()
 }
+
+// KeptCardsRead reports whether s has read what it keeps of every card
+// (keptCards).
+func KeptCardsRead(s *Store) bool { return s.cards.loaded.Load() }

@@ -386,10 +386,11 @@ func rankedSQL(seqs []int64) (string, string, error) {
 // (an excluded phrase adds nothing to a match's score, as the match
 // does not hold it), materialized before anything else is read;
 // other filters keep the matches that the listing's newest-first walk
-// finds (searchWalk). Before, the filters drove the statement and each
-// card they kept probed the index with the whole search: a rare tag with
-// a common word ("service", its prefix left to FTS5 for bm25) took more
-// than 20 s at 1M cards. Places, not ids: the index's rows are places,
+// finds (searchWalk), or that they keep in memory (matchesInMemory).
+// Before, the filters drove the statement and each card they kept
+// probed the index with the whole search: a rare tag with a common word
+// ("service", its prefix left to FTS5 for bm25) took more than 20 s at
+// 1M cards. Places, not ids: the index's rows are places,
 // and looking up the id of each of 1,938 matches doubled the 2.7 ms of
 // scoring them. The ranking is worked out once for every page of the
 // listing: on a read-only store it is remembered (at most countMax
@@ -715,7 +716,8 @@ type listingEnd struct {
 // only, whatever the page, the page size or the order: its sidebar
 // (Store.facetMemo), its total (Store.totals), where it ends
 // (Store.ends), its ranking (Store.rankMemo, which only the relevance
-// order has).
+// order has), its first matches when filtered in memory
+// (Store.matchMemo).
 func filtersKey(q catalog.Query) string {
 	q.Page, q.Per, q.Sort = 0, 0, ""
 	return q.URL("")
@@ -1666,9 +1668,14 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 		orCount = `t.cards - rt.n`
 	} else if ok && !q.Collapse { // collapsed, Or counts stories: collapsedTagEffects
 		orCount, orJoin = `coalesce(ot.n, 0)`, ` LEFT JOIN ot ON ot.tag_id = rt.tag_id`
-		widened, widenedInMemory, err := s.sampleInMemory(ctx, widenedQuery(og), names)
-		if err != nil {
-			return nil, liveSample{}, err
+		// The widening set counted in memory only with the results (the
+		// statement below takes both from memory, or neither).
+		var widened sampleCounts
+		widenedInMemory := false
+		if inMemory {
+			if widened, widenedInMemory, err = s.sampleInMemory(ctx, widenedQuery(og), names); err != nil {
+				return nil, liveSample{}, err
+			}
 		}
 		if widenedInMemory {
 			widenedTags = widened.tags
