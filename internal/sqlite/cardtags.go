@@ -131,6 +131,7 @@ type searchFilter struct {
 	source, category uint16 // the ids to keep; 0 for any
 	all, none, anyOf []uint16
 	kept             *keptCards
+	collapse         bool // one card per story (matchesUpTo)
 }
 
 // leftOut reports whether the card in place seq does not pass f: not of
@@ -156,11 +157,11 @@ func (f searchFilter) leftOut(seq uint32) bool {
 // when q has the shape of a search that searchByCards filters in
 // memory: a positive term, other filters (a search alone has a way of
 // its own, searchOnly), and none but tags, a source and a category (no
-// dates, not one card per story).
+// dates), with one card per story or not.
 func (s *Store) filteredSearch(q catalog.Query) (pos, neg string, ok bool) {
 	rest := q
-	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not = "", "", "", nil, nil, nil
-	if q.Q == "" || q.Collapse || !rest.IsEmpty() {
+	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not, rest.Collapse = "", "", "", nil, nil, nil, false
+	if q.Q == "" || !rest.IsEmpty() {
 		return "", "", false
 	}
 	pos, neg = s.ftsMatch(q.Search())
@@ -175,14 +176,14 @@ func (s *Store) filteredSearch(q catalog.Query) (pos, neg string, ok bool) {
 func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (searchFilter, bool, error) {
 	pos, neg, ok := s.filteredSearch(q)
 	tagged := len(q.Tags)+len(q.Any)+len(q.Not) > 0
-	if !ok || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) {
+	if !ok || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
 		return searchFilter{}, false, nil
 	}
 	match, err := s.narrowedUnlessFew(ctx, q, pos, names)
 	if err != nil {
 		return searchFilter{}, false, err
 	}
-	f := searchFilter{match: withoutExcluded(match, neg), kept: t}
+	f := searchFilter{match: withoutExcluded(match, neg), kept: t, collapse: q.Collapse}
 	var source, category sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT id FROM sources WHERE slug = ?), (SELECT id FROM categories WHERE slug = ?)`,
 		q.Source, q.Category).Scan(&source, &category); err != nil {
@@ -244,9 +245,17 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 // matchesUpTo returns the first n matches of f, newest first (places),
 // more set when there are more: the search index's matches read a
 // batch at a time (from the last one read on), each tested in memory.
-// ok is false when a place is past what the store keeps (listKeys).
+// With f.collapse, one card per story: a card that shares a story is
+// left out when another card of its story that comes before it
+// (storiedCard.before: a newer one, or one of the same day with a
+// smaller id) matches, as collapseStories leaves it out. A newer one
+// is read before it, as places run newest first; one of the same day
+// with a smaller id comes after it (places run by id down within a
+// day), and is looked up in the index (sameDayBefore). ok is false when
+// a place is past what the store keeps (listKeys).
 func (s *Store) matchesUpTo(ctx context.Context, f searchFilter, n int) (seqs []uint32, more, ok bool, err error) {
 	after, batch := uint32(0), max(n+n/4, 256)
+	newest := map[int64]int32{} // a story's first matching card's day
 	for {
 		keys, listed, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?`,
 			[]any{f.match, after, batch})
@@ -254,18 +263,62 @@ func (s *Store) matchesUpTo(ctx context.Context, f searchFilter, n int) (seqs []
 			return nil, false, false, err
 		}
 		for _, k := range keys {
-			if !f.leftOut(k) {
-				if len(seqs) == n {
-					return seqs, true, true, nil
-				}
-				seqs = append(seqs, k)
+			if f.leftOut(k) {
+				continue
 			}
+			if c, storied := f.kept.storiedSeq[k]; f.collapse && storied {
+				day, seen := newest[c.story]
+				if !seen {
+					newest[c.story] = c.day
+				}
+				if seen && day > c.day {
+					continue
+				}
+				before, ok, err := s.sameDayBefore(ctx, f, c)
+				if err != nil || !ok {
+					return nil, false, ok, err
+				}
+				if before {
+					continue
+				}
+			}
+			if len(seqs) == n {
+				return seqs, true, true, nil
+			}
+			seqs = append(seqs, k)
 		}
 		if len(keys) < batch {
 			return seqs, false, true, nil
 		}
 		after, batch = keys[len(keys)-1], batch*2
 	}
+}
+
+// sameDayBefore reports whether a card of c's story of the same day
+// and a smaller id (which comes before c in its story, and after it in
+// places) matches f. ok is false when a place is past what the store
+// keeps (listKeys).
+func (s *Store) sameDayBefore(ctx context.Context, f searchFilter, c storiedCard) (before, ok bool, err error) {
+	var lo, hi uint32
+	var others []uint32
+	for _, seq := range f.kept.storySeqs[c.story] {
+		if d := f.kept.storiedSeq[seq]; d.day == c.day && d.id < c.id && !f.leftOut(seq) {
+			if len(others) == 0 || seq < lo {
+				lo = seq
+			}
+			others = append(others, seq)
+			hi = max(hi, seq)
+		}
+	}
+	if len(others) == 0 {
+		return false, true, nil
+	}
+	keys, ok, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid`,
+		[]any{f.match, lo, hi})
+	if err != nil || !ok {
+		return false, false, err
+	}
+	return slices.ContainsFunc(others, func(seq uint32) bool { _, found := slices.BinarySearch(keys, seq); return found }), true, nil
 }
 
 // listedMatches is the first matches of a listing filtered in memory,
@@ -335,6 +388,9 @@ func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[s
 	}
 	c := sampleCounts{n: len(seqs), tags: map[int64]int{}, sources: map[int64]int{}, categories: map[int64]int{}, years: map[string]int{}}
 	for _, seq := range seqs {
+		if card, storied := kept.storiedSeq[seq]; storied {
+			c.storied = append(c.storied, card.id)
+		}
 		for _, id := range kept.tags.of(seq) {
 			c.tags[int64(id)]++
 		}

@@ -33,11 +33,13 @@ func TestKeptTagsAreCardTags(t *testing.T) {
 // for writing: every page's cards, the totals (counted up to the bound
 // or not), whether more follow, the relevance order of a ranked search,
 // and the sidebar; with the matches narrowed by the filters' names or
-// not.
+// not, and with one card per story (on the seed's stories and on cards
+// posted again).
 func TestSearchesWithTagsInMemory(t *testing.T) {
 	ctx := context.Background()
 	gen := generatedDB(t, generated(3000))
 	seed := sqlitetest.SeedDB(t)
+	reposted, original := repostedDB(t)
 	for _, db := range []struct {
 		path string
 		per  int
@@ -68,6 +70,24 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Q: "data", Tags: []string{t0}},
 				{Q: "systems", Not: []string{t1}, Source: source},
 				{Q: "data", Category: cat, Tags: []string{t0}},
+				{Q: "data", Tags: []string{t0}, Collapse: true},
+				{Q: "the", Not: []string{t1}, Collapse: true},
+				{Q: "data", Any: []string{t0, t1}, Collapse: true, Sort: catalog.SortRelevance},
+			}
+		}},
+		// Cards posted again (one card per story keeps the smaller id of
+		// the same day, the newer of two days, the dated of a dated and
+		// an undated): every repost carries its card's tags, from
+		// another source.
+		{reposted, 9, func(tags []catalog.Ref, source, cat string) []catalog.Query {
+			t0, t1 := tags[0].Slug, tags[1].Slug
+			return []catalog.Query{
+				{Q: "article", Tags: []string{t0}, Collapse: true},
+				{Q: "article", Not: []string{t1}, Collapse: true},
+				{Q: "article", Any: []string{t0, t1}, Category: cat, Collapse: true},
+				{Q: "article", Source: original, Collapse: true},
+				{Q: "about -1", Tags: []string{t1}, Collapse: true},
+				{Q: "article", Tags: []string{t0}, Collapse: true, Sort: catalog.SortRelevance},
 			}
 		}},
 	} {

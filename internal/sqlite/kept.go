@@ -39,6 +39,7 @@ type keptCards struct {
 	// year of four digits, 0001 to 9999.
 	yearBySeq               []uint16
 	storiedSeq, storiedByID map[uint32]storiedCard // nil when a story's card could not be read (its date)
+	storySeqs               map[int64][]uint32     // each story's cards' places, with storiedSeq
 	// hiddenAll are the places of the cards that one card per story
 	// leaves out of a listing of every card.
 	hiddenAll bitSet
@@ -196,6 +197,10 @@ func loadKeptCards(ctx context.Context, db *sql.DB) (*keptCards, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	t.storySeqs = map[int64][]uint32{}
+	for seq, c := range t.storiedSeq {
+		t.storySeqs[c.story] = append(t.storySeqs[c.story], seq)
 	}
 	t.hiddenAll = t.hidden(nil, true)
 	return t, nil

@@ -1692,7 +1692,7 @@ func (s *Store) liveFacets(ctx context.Context, q catalog.Query, names map[strin
 			wargs = wa
 		}
 	}
-	var ids, storied []int64
+	ids, storied := []int64(nil), counted.storied
 	if !inMemory {
 		if ids, storied, counted, err = s.sampleOfRows(ctx, q, names); err != nil {
 			return nil, liveSample{}, err
@@ -1782,6 +1782,7 @@ type sampleCounts struct {
 	n                         int
 	tags, sources, categories map[int64]int
 	years                     map[string]int
+	storied                   []int64 // the ids of those that share their story with other cards (counted in memory)
 }
 
 // sampleOfRows reads the sample of a live sidebar of q (newest): the
