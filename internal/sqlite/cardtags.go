@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+	"time"
 
 	"cardex/internal/catalog"
 )
@@ -130,16 +132,20 @@ type searchFilter struct {
 	match            string // the search's MATCH, narrowed unless few (narrowedUnlessFew), its excluded words left out
 	source, category uint16 // the ids to keep; 0 for any
 	all, none, anyOf []uint16
-	kept             *keptCards
-	collapse         bool // one card per story (matchesUpTo)
+	// first and last are the places the dates bound the matches to
+	// (places run by date, newest first: dateSpan), when dated.
+	first, last uint32
+	dated       bool
+	kept        *keptCards
+	collapse    bool // one card per story (matchesUpTo)
 }
 
-// leftOut reports whether the card in place seq does not pass f: not of
-// its source or category, without one of its AND tags (all), with one of
+// leftOut reports whether the card in place seq does not pass f: out of
+// its dates' places, not of its source or category, without one of its AND tags (all), with one of
 // its excluded tags (none), or with none of its "any" group (anyOf).
 func (f searchFilter) leftOut(seq uint32) bool {
 	t := f.kept
-	if int(seq) >= len(t.bySeq) ||
+	if int(seq) >= len(t.bySeq) || (f.dated && (seq < f.first || seq > f.last)) ||
 		(f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) {
 		return true
 	}
@@ -156,11 +162,12 @@ func (f searchFilter) leftOut(seq uint32) bool {
 // filteredSearch returns the MATCH expressions of q's search (ftsMatch)
 // when q has the shape of a search that searchByCards filters in
 // memory: a positive term, other filters (a search alone has a way of
-// its own, searchOnly), and none but tags, a source and a category (no
-// dates), with one card per story or not.
+// its own, searchOnly), and none but tags, a source, a category and
+// dates, with one card per story or not.
 func (s *Store) filteredSearch(q catalog.Query) (pos, neg string, ok bool) {
 	rest := q
 	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not, rest.Collapse = "", "", "", nil, nil, nil, false
+	rest.From, rest.To = catalog.DateBound{}, catalog.DateBound{}
 	if q.Q == "" || !rest.IsEmpty() {
 		return "", "", false
 	}
@@ -184,6 +191,9 @@ func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[st
 		return searchFilter{}, false, err
 	}
 	f := searchFilter{match: withoutExcluded(match, neg), kept: t, collapse: q.Collapse}
+	if f.first, f.last, f.dated, ok, err = s.dateSpan(ctx, q); !ok || err != nil {
+		return searchFilter{}, false, err
+	}
 	var source, category sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT id FROM sources WHERE slug = ?), (SELECT id FROM categories WHERE slug = ?)`,
 		q.Source, q.Category).Scan(&source, &category); err != nil {
@@ -254,11 +264,14 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 // day), and is looked up in the index (sameDayBefore). ok is false when
 // a place is past what the store keeps (listKeys).
 func (s *Store) matchesUpTo(ctx context.Context, f searchFilter, n int) (seqs []uint32, more, ok bool, err error) {
-	after, batch := uint32(0), max(n+n/4, 256)
+	after, last, batch := uint32(0), uint32(keptCardsMax), max(n+n/4, 256)
+	if f.dated {
+		after, last = f.first-1, f.last
+	}
 	newest := map[int64]int32{} // a story's first matching card's day
 	for {
-		keys, listed, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-			[]any{f.match, after, batch})
+		keys, listed, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`,
+			[]any{f.match, after, last, batch})
 		if err != nil || !listed {
 			return nil, false, false, err
 		}
@@ -454,4 +467,49 @@ func (s *Store) narrowedUnlessFew(ctx context.Context, q catalog.Query, pos stri
 		return pos, nil
 	}
 	return narrowedMatch(pos, q, names), nil
+}
+
+// dateSpan returns the places that q's dates bound a listing to, first
+// to last (bounded false when q has none): places run by date, newest
+// first, the undated cards last (migration 0008), so the cards of a date
+// range, which compares dates as whereStories does, are a range of
+// places, the dated cards' alone. An empty range is first 1, last 0. ok
+// is false for a bound that does not parse (where reports it).
+func (s *Store) dateSpan(ctx context.Context, q catalog.Query) (first, last uint32, bounded, ok bool, err error) {
+	var conds []string
+	var args []any
+	for _, b := range []struct {
+		cmp   string
+		bound catalog.DateBound
+		day   func(catalog.DateBound) time.Time
+	}{{">=", q.From, catalog.DateBound.First}, {"<=", q.To, catalog.DateBound.Last}} {
+		if b.bound.IsZero() {
+			continue
+		}
+		if _, err := catalog.ParseDateBound(b.bound.Text); err != nil {
+			return 0, 0, false, false, nil
+		}
+		conds = append(conds, `published `+b.cmp+` ?`)
+		args = append(args, b.day(b.bound).Format(time.DateOnly))
+	}
+	if len(conds) == 0 {
+		return 0, 0, false, true, nil
+	}
+	// The newest card of the range has its first place, the oldest its
+	// last (within a day, places run by id down).
+	cond := strings.Join(conds, " AND ")
+	var lo, hi sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT seq FROM cards WHERE `+cond+` ORDER BY published DESC, id DESC LIMIT 1),
+		(SELECT seq FROM cards WHERE `+cond+` ORDER BY published, id LIMIT 1)`,
+		slices.Concat(args, args)...).Scan(&lo, &hi); err != nil {
+		return 0, 0, false, false, err
+	}
+	switch {
+	case !lo.Valid || !hi.Valid:
+		return 1, 0, true, true, nil // no card in the range
+	case lo.Int64 < 1 || hi.Int64 < lo.Int64 || hi.Int64 >= keptCardsMax:
+		return 0, 0, false, false, nil
+	}
+	return uint32(lo.Int64), uint32(hi.Int64), true, true, nil // #nosec G115 -- both under keptCardsMax, checked above
 }

@@ -332,7 +332,7 @@ func (l memoryList) idsOf(keys []uint32) (string, []any) {
 
 // memoryListing lists q's matches newest first without their rows, on a
 // store that keeps its cards (keptCards): for a search with a source, a
-// category or tags, the search index's matches filtered in memory
+// category, tags or dates, the search index's matches filtered in memory
 // (searchByCards); else along the listing's walk (the search index's
 // places, a tag's feed), every place for a listing of every card, or an
 // index of the cards for a source, a category or dates; with one card
@@ -352,12 +352,17 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		return memoryList{}, false, err
 	}
 	if filtered {
-		// A search with a source, a category or tags: the search index's
-		// matches alone, the filters tested in memory (the walk tests
+		// A search with a source, a category, tags or dates: the search
+		// index's matches alone, the filters tested in memory (the walk tests
 		// them on each card's row: a common word in a category, 430-600
 		// ms).
 		l.minutes, l.bySeq, l.cheap = kept.bySeq, true, true
-		if l.keys, listed, err = listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, []any{filter.match}); listed {
+		first, last := uint32(0), uint32(keptCardsMax) // (a date range is a range of places: dateSpan)
+		if filter.dated {
+			first, last = filter.first, filter.last
+		}
+		if l.keys, listed, err = listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid`,
+			[]any{filter.match, first, last}); listed {
 			l.keys = slices.DeleteFunc(l.keys, filter.leftOut)
 		}
 	} else {

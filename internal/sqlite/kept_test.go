@@ -90,9 +90,9 @@ func TestReadTimeOrdersInMemory(t *testing.T) {
 // for), newest first and a search's relevance when too common to rank,
 // for every card, a tag, a word, a source, a category and dates, on the
 // seed's stories and on cards posted again, a word in a category, a
-// source or tags too (filtered in memory); a listing walked with a
-// filter tested on each card's row (a word in a category from a date)
-// is left to the walk.
+// source, tags or dates too (filtered in memory); a listing walked
+// with a filter tested on each card's row (a tag in a category) is left
+// to the walk.
 func TestCollapsedPagesInMemory(t *testing.T) {
 	ctx := context.Background()
 	reposted, original := repostedDB(t)
@@ -112,10 +112,11 @@ func TestCollapsedPagesInMemory(t *testing.T) {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)
 			walked := []catalog.Query{ // a filter tested on each card: not from memory
-				{Q: db.word, Category: cat, From: date(t, "2016")},
+				{Tags: []string{tags[0].Slug}, Category: cat},
 			}
 			for i, q := range slices.Concat(walked, []catalog.Query{
 				{},
+				{Q: db.word, Category: cat, From: date(t, "2016")},
 				{Q: db.word, Tags: []string{tags[0].Slug}},
 				{Q: db.word, Category: cat, Any: []string{tags[0].Slug, tags[1].Slug}},
 				{Q: db.word, Not: []string{tags[1].Slug}},
