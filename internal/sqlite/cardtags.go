@@ -159,16 +159,25 @@ func (f searchFilter) leftOut(seq uint32) bool {
 		(len(f.anyOf) > 0 && !slices.ContainsFunc(f.anyOf, has))
 }
 
-// filteredSearch returns the MATCH expressions of q's search (ftsMatch)
-// when q has the shape of a search that searchByCards filters in
-// memory: a positive term, other filters (a search alone has a way of
-// its own, searchOnly), and none but tags, a source, a category and
-// dates, with one card per story or not.
-func (s *Store) filteredSearch(q catalog.Query) (pos, neg string, ok bool) {
+// filteredSearch returns the MATCH expressions of the search index's
+// rows that q's matches are among, when q has a shape that
+// searchByCards filters in memory: filters that are tags, a source, a
+// category and dates alone, with one card per story or not, and either
+// a search with a positive term (ftsMatch; a search alone has a way of
+// its own, searchOnly) or, with one card per story, AND tags, an "any"
+// group or a source whose names the index's columns hold (namesMatch:
+// the feeds of tags and sources list the others).
+func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref) (pos, neg string, ok bool) {
 	rest := q
 	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not, rest.Collapse = "", "", "", nil, nil, nil, false
 	rest.From, rest.To = catalog.DateBound{}, catalog.DateBound{}
-	if q.Q == "" || !rest.IsEmpty() {
+	switch {
+	case !rest.IsEmpty():
+		return "", "", false
+	case q.Q == "" && q.Collapse:
+		pos, ok = namesMatch(q, names)
+		return pos, "", ok
+	case q.Q == "":
 		return "", "", false
 	}
 	pos, neg = s.ftsMatch(q.Search())
@@ -176,19 +185,53 @@ func (s *Store) filteredSearch(q catalog.Query) (pos, neg string, ok bool) {
 	return pos, neg, pos != "" && !only
 }
 
-// searchByCards returns the filter of q when q is a search (with a
-// positive term) whose other filters are a source, a category and tags
-// (AND, "any" and excluded), not one card per story, and t keeps what
-// they test; ok is false otherwise.
-func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (searchFilter, bool, error) {
-	pos, neg, ok := s.filteredSearch(q)
+// namesMatch is the MATCH expression of the index's rows that hold the
+// names of q's AND tags, of one of its "any" group and of its source, as
+// phrases of their columns (as narrowedMatch narrows a search by them:
+// looser than the filters, which are then tested); ok is false when q
+// has none of them, or one whose name the index may not hold as a
+// phrase (no ASCII letter or digit).
+func namesMatch(q catalog.Query, names map[string]catalog.Ref) (string, bool) {
+	// phrases returns the phrases of the names of the keys (kind:slug) in
+	// column, ok false for a name with no ASCII letter or digit.
+	phrases := func(column, kind string, slugs ...string) ([]string, bool) {
+		var out []string
+		for _, slug := range slugs {
+			name := names[kind+":"+slug].Name
+			if !slices.ContainsFunc([]byte(name), isASCIIAlnum) {
+				return nil, false
+			}
+			out = append(out, column+` : `+ftsPhrase(name))
+		}
+		return out, true
+	}
+	all, ok := phrases("tags", "tag", q.Tags...)
+	alternatives, anyOK := phrases("tags", "tag", q.Any...)
+	source, sourceOK := phrases("source", "source", slices.DeleteFunc([]string{q.Source}, func(s string) bool { return s == "" })...)
+	if !ok || !anyOK || !sourceOK {
+		return "", false
+	}
+	parts := slices.Concat(all, source)
+	if len(alternatives) > 0 {
+		parts = append(parts, `(`+strings.Join(alternatives, " OR ")+`)`)
+	}
+	return strings.Join(parts, " AND "), len(parts) > 0
+}
+
+// searchByCards returns the filter of q when q has the shape of
+// filteredSearch and t keeps what its filters test; ok is false
+// otherwise.
+func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (_ searchFilter, ok bool, err error) {
+	pos, neg, ok := s.filteredSearch(q, names)
 	tagged := len(q.Tags)+len(q.Any)+len(q.Not) > 0
 	if !ok || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
 		return searchFilter{}, false, nil
 	}
-	match, err := s.narrowedUnlessFew(ctx, q, pos, names)
-	if err != nil {
-		return searchFilter{}, false, err
+	match := pos // (without a search, pos is the names' match already)
+	if q.Q != "" {
+		if match, err = s.narrowedUnlessFew(ctx, q, pos, names); err != nil {
+			return searchFilter{}, false, err
+		}
 	}
 	f := searchFilter{match: withoutExcluded(match, neg), kept: t, collapse: q.Collapse}
 	if f.first, f.last, f.dated, ok, err = s.dateSpan(ctx, q); !ok || err != nil {
@@ -242,7 +285,7 @@ func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[st
 // filterInMemory returns q's searchFilter when the store keeps its
 // cards and q is such a search (searchByCards); ok is false otherwise.
 func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (searchFilter, bool, error) {
-	if _, _, ok := s.filteredSearch(q); !ok {
+	if _, _, ok := s.filteredSearch(q, names); !ok {
 		return searchFilter{}, false, nil // (the kept cards are not read for a listing of another shape)
 	}
 	kept, err := s.cards.get(ctx, s, loadKeptCards)
@@ -384,7 +427,7 @@ func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[str
 // row and tags (about 2 ms for a word within a tag at 1M cards, most of
 // it reads of pages of card_tags). ok is false otherwise.
 func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (sampleCounts, bool, error) {
-	if _, _, ok := s.filteredSearch(q); !ok {
+	if _, _, ok := s.filteredSearch(q, names); !ok {
 		return sampleCounts{}, false, nil
 	}
 	kept, err := s.cards.get(ctx, s, loadKeptCards)

@@ -35,7 +35,8 @@ func TestKeptTagsAreCardTags(t *testing.T) {
 // or not), whether more follow, the relevance order of a ranked search,
 // and the sidebar; with the matches narrowed by the filters' names or
 // not, and with one card per story (on the seed's stories and on cards
-// posted again).
+// posted again), with a search or without one (tags, an "any" group or a
+// source, listed by their names in the index).
 func TestSearchesWithTagsInMemory(t *testing.T) {
 	ctx := context.Background()
 	gen := generatedDB(t, generated(3000))
@@ -85,6 +86,8 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Q: "data", Tags: []string{t0}, Collapse: true},
 				{Q: "the", Not: []string{t1}, Collapse: true},
 				{Q: "data", Any: []string{t0, t1}, Collapse: true, Sort: catalog.SortRelevance},
+				{Any: []string{t1, t2}, Collapse: true},
+				{Tags: []string{t0}, Source: source, Collapse: true},
 			}
 		}},
 		// Cards posted again (one card per story keeps the smaller id of
@@ -104,6 +107,14 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Q: "article", From: twice},
 				{Q: "article", To: twice},
 				{Q: "article", Source: original, From: twice, Collapse: true},
+				// One card per story without a search: the names of the
+				// tags and source in the index's columns.
+				{Tags: []string{t0}, Collapse: true},
+				{Tags: []string{t0, t1}, Collapse: true},
+				{Any: []string{t0, t1}, Collapse: true},
+				{Tags: []string{t0}, Not: []string{t1}, Category: cat, Collapse: true},
+				{Tags: []string{t1}, Source: original, Collapse: true},
+				{Source: original, From: twice, Collapse: true},
 				{Q: "article", Tags: []string{t0}, Collapse: true, Sort: catalog.SortRelevance},
 			}
 		}},
