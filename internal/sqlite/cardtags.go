@@ -164,17 +164,18 @@ func (f searchFilter) leftOut(seq uint32) bool {
 // searchByCards filters in memory: filters that are tags, a source, a
 // category and dates alone, with one card per story or not, and either
 // a search with a positive term (ftsMatch; a search alone has a way of
-// its own, searchOnly) or, with one card per story, AND tags, an "any"
-// group or a source whose names the index's columns hold (namesMatch:
-// the feeds of tags and sources list the others).
-func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref) (pos, neg string, ok bool) {
+// its own, searchOnly) or, with one card per story or for a sidebar's
+// sample (sample), AND tags, an "any" group or a source whose names the
+// index's columns hold (namesMatch: the feeds of tags and sources list
+// the others' pages, whose deep ones they seek to).
+func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref, sample bool) (pos, neg string, ok bool) {
 	rest := q
 	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not, rest.Collapse = "", "", "", nil, nil, nil, false
 	rest.From, rest.To = catalog.DateBound{}, catalog.DateBound{}
 	switch {
 	case !rest.IsEmpty():
 		return "", "", false
-	case q.Q == "" && q.Collapse:
+	case q.Q == "" && (q.Collapse || sample):
 		pos, ok = namesMatch(q, names)
 		return pos, "", ok
 	case q.Q == "":
@@ -219,10 +220,10 @@ func namesMatch(q catalog.Query, names map[string]catalog.Ref) (string, bool) {
 }
 
 // searchByCards returns the filter of q when q has the shape of
-// filteredSearch and t keeps what its filters test; ok is false
-// otherwise.
-func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards) (_ searchFilter, ok bool, err error) {
-	pos, neg, ok := s.filteredSearch(q, names)
+// filteredSearch (for a sidebar's sample: sample) and t keeps what its
+// filters test; ok is false otherwise.
+func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards, sample bool) (_ searchFilter, ok bool, err error) {
+	pos, neg, ok := s.filteredSearch(q, names, sample)
 	tagged := len(q.Tags)+len(q.Any)+len(q.Not) > 0
 	if !ok || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
 		return searchFilter{}, false, nil
@@ -285,14 +286,14 @@ func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[st
 // filterInMemory returns q's searchFilter when the store keeps its
 // cards and q is such a search (searchByCards); ok is false otherwise.
 func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (searchFilter, bool, error) {
-	if _, _, ok := s.filteredSearch(q, names); !ok {
+	if _, _, ok := s.filteredSearch(q, names, false); !ok {
 		return searchFilter{}, false, nil // (the kept cards are not read for a listing of another shape)
 	}
 	kept, err := s.cards.get(ctx, s, loadKeptCards)
 	if err != nil || kept == nil {
 		return searchFilter{}, false, err
 	}
-	return s.searchByCards(ctx, q, names, kept)
+	return s.searchByCards(ctx, q, names, kept, false)
 }
 
 // matchesUpTo returns the first n matches of f, newest first (places),
@@ -427,14 +428,14 @@ func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[str
 // row and tags (about 2 ms for a word within a tag at 1M cards, most of
 // it reads of pages of card_tags). ok is false otherwise.
 func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (sampleCounts, bool, error) {
-	if _, _, ok := s.filteredSearch(q, names); !ok {
+	if _, _, ok := s.filteredSearch(q, names, true); !ok {
 		return sampleCounts{}, false, nil
 	}
 	kept, err := s.cards.get(ctx, s, loadKeptCards)
 	if err != nil || kept == nil || kept.tags == nil || kept.yearBySeq == nil {
 		return sampleCounts{}, false, err
 	}
-	f, ok, err := s.searchByCards(ctx, q, names, kept)
+	f, ok, err := s.searchByCards(ctx, q, names, kept, true)
 	if !ok || err != nil {
 		return sampleCounts{}, false, err
 	}

@@ -131,15 +131,7 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				if ok, err := sqlite.FilteredInMemory(ctx, ro, q); err != nil || !ok {
 					t.Fatalf("%s: filtered in memory %v (%v)", q.URL(""), ok, err)
 				}
-				wantF, err := rw.Facets(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gotF, err := ro.Facets(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(gotF, wantF) {
+				if wantF, gotF := bothSidebars(t, rw, ro, q, false); !reflect.DeepEqual(gotF, wantF) {
 					t.Fatalf("%s (count bound %d, narrowed from %d): sidebar\n%+v\nSQLite's\n%+v", q.URL(""), countMax, bounds.narrowFrom, gotF, wantF)
 				}
 				q.Per = db.per
@@ -163,10 +155,10 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 }
 
 // A store that was not preloaded reads what it keeps of every card only
-// for a listing that needs it: not for the pages and sidebars of tags,
-// sources, a search alone or every card (a store whose preload failed
-// serves those from SQLite without waiting on the read), but for a
-// search with tags.
+// for a listing that needs it: not for the pages and sidebars of a tag,
+// a category, a search alone or every card (a store whose preload
+// failed serves those from SQLite without waiting on the read), but for
+// a search with tags.
 func TestKeptCardsReadOnlyWhenNeeded(t *testing.T) {
 	ctx := context.Background()
 	path := sqlitetest.SeedDB(t)
@@ -175,10 +167,9 @@ func TestKeptCardsReadOnlyWhenNeeded(t *testing.T) {
 	for _, q := range []catalog.Query{
 		{},
 		{Tags: []string{tags[0].Slug}},
-		{Tags: []string{tags[0].Slug}, Not: []string{tags[1].Slug}},
-		{Any: []string{tags[0].Slug, tags[1].Slug}},
 		{Q: "data"},
-		{Tags: []string{tags[0].Slug}, From: date(t, "2020")},
+		{Category: "operations"},
+		{Tags: []string{tags[1].Slug}, Page: 2},
 	} {
 		if _, err := ro.Articles(ctx, q); err != nil {
 			t.Fatal(err)
@@ -195,5 +186,44 @@ func TestKeptCardsReadOnlyWhenNeeded(t *testing.T) {
 	}
 	if !sqlite.KeptCardsRead(ro) {
 		t.Fatal("a search with a tag: the kept cards were not read")
+	}
+}
+
+// A read-only store counts the sidebar of a listing of tags or a source
+// without a search (its newest results, read from the search index by
+// the names of its tags and source, filtered in memory) as SQLite does
+// on a store opened for writing.
+func TestSidebarsByNamesInMemory(t *testing.T) {
+	ctx := context.Background()
+	reposted, original := repostedDB(t)
+	for _, db := range []struct {
+		path  string
+		other []catalog.Query
+	}{
+		{generatedDB(t, generated(3000)), nil},
+		{sqlitetest.SeedDB(t), nil},
+		{reposted, []catalog.Query{{Source: original, Tags: []string{"tag-000"}}}},
+	} {
+		ro, rw, tags, source, cat := bothStores(t, db.path)
+		t0, t1, t2 := tags[0].Slug, tags[1].Slug, tags[2].Slug
+		for _, q := range append([]catalog.Query{
+			{Tags: []string{t0}, Source: source},
+			{Tags: []string{t0}, Not: []string{t1}},
+			{Tags: []string{t0, t1}},
+			{Tags: []string{t1, t2}, Category: cat},
+			{Any: []string{t0, t1}, Category: cat},
+			{Any: []string{t1, t2}, Not: []string{t0}},
+			{Tags: []string{t1}, From: date(t, "2019")},
+			{Source: source, Tags: []string{t2}, To: date(t, "2020-06")},
+		}, db.other...) {
+			ro.Forget()
+			rw.Forget()
+			if ok, err := sqlite.SampledInMemory(ctx, ro, q); err != nil || !ok {
+				t.Fatalf("%s: sampled in memory %v (%v)", q.URL(""), ok, err)
+			}
+			if want, got := bothSidebars(t, rw, ro, q, true); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: sidebar\n%+v\nSQLite's\n%+v", q.URL(""), got, want)
+			}
+		}
 	}
 }

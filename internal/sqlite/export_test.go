@@ -257,3 +257,14 @@ func KeptTagsOfEveryCard(ctx context.Context, s *Store) (kept, stored map[int64]
 // KeptCardsRead reports whether s has read what it keeps of every card
 // (keptCards).
 func KeptCardsRead(s *Store) bool { return s.cards.loaded.Load() }
+
+// SampledInMemory reports whether s counts the sample of q's live
+// sidebar in memory (sampleInMemory).
+func SampledInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.resolved(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := s.sampleInMemory(ctx, q, names)
+	return ok, err
+}

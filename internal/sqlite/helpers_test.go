@@ -73,6 +73,26 @@ func bothPages(t *testing.T, want, got *sqlite.Store, q catalog.Query) (catalog.
 	return w, g
 }
 
+// bothSidebars returns the sidebar of q on want (SQLite's, the
+// reference) and on got: counted live, not read from listing_facets,
+// with live.
+func bothSidebars(t *testing.T, want, got *sqlite.Store, q catalog.Query, live bool) (catalog.Facets, catalog.Facets) {
+	t.Helper()
+	facets := (*sqlite.Store).Facets
+	if live {
+		facets = (*sqlite.Store).LiveFacets
+	}
+	w, err := facets(want, context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := facets(got, context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, g
+}
+
 // filterValues returns every tag of s (in order tagOrder), every source
 // and every category: the values a listing's filters take.
 func filterValues(t *testing.T, s *sqlite.Store, tagOrder catalog.TagSort) ([]catalog.Ref, []catalog.SourceSummary, []catalog.Ref) {
