@@ -19,7 +19,7 @@ import (
 // of a word within the biggest tag so took 3.1 ms. A read-only store
 // keeps every card's tag ids by place (cardTags: about 9 MB at 1M
 // cards), so that such a listing is the search index's matches, its tags
-// tested in memory (searchByCards).
+// tested in memory (filterInMemory).
 
 // cardTags is each card's tag ids, by place (seq): the tags of place p
 // are ids[i:i+count[p]], where i is first[p/cardTagsBlock] plus the
@@ -127,7 +127,7 @@ func loadCardTags(ctx context.Context, db *sql.DB, seqByID []uint32, places int)
 // searchFilter is a search with other filters that a read-only store
 // tests in memory: its matches are the search index's (match), each
 // kept or left out by the card's source, category and tags, by place
-// (searchByCards).
+// (filterInMemory).
 type searchFilter struct {
 	match            string // the search's MATCH, narrowed unless few (narrowedUnlessFew), its excluded words left out
 	source, category uint16 // the ids to keep; 0 for any
@@ -161,7 +161,7 @@ func (f searchFilter) leftOut(seq uint32) bool {
 
 // filteredSearch returns the MATCH expressions of the search index's
 // rows that q's matches are among, when q has a shape that
-// searchByCards filters in memory: filters that are tags, a source, a
+// filterInMemory filters in memory: filters that are tags, a source, a
 // category and dates alone, with one card per story or not, and either
 // a search with a positive term (ftsMatch; a search alone has a way of
 // its own, searchOnly) or, with one card per story or for a sidebar's
@@ -219,14 +219,19 @@ func namesMatch(q catalog.Query, names map[string]catalog.Ref) (string, bool) {
 	return strings.Join(parts, " AND "), len(parts) > 0
 }
 
-// searchByCards returns the filter of q when q has the shape of
-// filteredSearch (for a sidebar's sample: sample) and t keeps what its
-// filters test; ok is false otherwise.
-func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, t *keptCards, sample bool) (_ searchFilter, ok bool, err error) {
+// filterInMemory returns the filter of q when q has the shape of
+// filteredSearch (for a sidebar's sample: sample) and the store keeps
+// what its filters test (keptCards, read only for a listing of that
+// shape); ok is false otherwise.
+func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, sample bool) (_ searchFilter, ok bool, err error) {
 	pos, neg, ok := s.filteredSearch(q, names, sample)
+	if !ok {
+		return searchFilter{}, false, nil // (the kept cards are not read for a listing of another shape)
+	}
+	t, err := s.cards.get(ctx, s, loadKeptCards)
 	tagged := len(q.Tags)+len(q.Any)+len(q.Not) > 0
-	if !ok || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
-		return searchFilter{}, false, nil
+	if err != nil || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
+		return searchFilter{}, false, err
 	}
 	match := pos // (without a search, pos is the names' match already)
 	if q.Q != "" {
@@ -281,19 +286,6 @@ func (s *Store) searchByCards(ctx context.Context, q catalog.Query, names map[st
 		}
 	}
 	return f, true, nil
-}
-
-// filterInMemory returns q's searchFilter when the store keeps its
-// cards and q is such a search (searchByCards); ok is false otherwise.
-func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (searchFilter, bool, error) {
-	if _, _, ok := s.filteredSearch(q, names, false); !ok {
-		return searchFilter{}, false, nil // (the kept cards are not read for a listing of another shape)
-	}
-	kept, err := s.cards.get(ctx, s, loadKeptCards)
-	if err != nil || kept == nil {
-		return searchFilter{}, false, err
-	}
-	return s.searchByCards(ctx, q, names, kept, false)
 }
 
 // matchesUpTo returns the first n matches of f, newest first (places),
@@ -397,7 +389,7 @@ func (s *Store) matchesInMemory(ctx context.Context, q catalog.Query, names map[
 		k := min(n, len(l.seqs))
 		return l.seqs[:k:k], l.more || n < len(l.seqs), true, nil // capped: shared by every caller
 	}
-	f, ok, err := s.filterInMemory(ctx, q, names)
+	f, ok, err := s.filterInMemory(ctx, q, names, false)
 	if !ok || err != nil {
 		return nil, false, false, err
 	}
@@ -423,22 +415,16 @@ func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[str
 
 // sampleInMemory counts the sample of a live sidebar of q (its newest
 // facetSample results) in memory, when the store tests q's filters
-// there (searchByCards) and keeps the cards' years: their tags, sources,
-// categories and years by place, rather than a read of each result's
-// row and tags (about 2 ms for a word within a tag at 1M cards, most of
-// it reads of pages of card_tags). ok is false otherwise.
+// there (filterInMemory) and keeps the cards' tags and years: their
+// tags, sources, categories and years by place, rather than a read of
+// each result's row and tags (about 2 ms for a word within a tag at 1M
+// cards, most of it reads of pages of card_tags). ok is false otherwise.
 func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (sampleCounts, bool, error) {
-	if _, _, ok := s.filteredSearch(q, names, true); !ok {
-		return sampleCounts{}, false, nil
-	}
-	kept, err := s.cards.get(ctx, s, loadKeptCards)
-	if err != nil || kept == nil || kept.tags == nil || kept.yearBySeq == nil {
+	f, ok, err := s.filterInMemory(ctx, q, names, true)
+	if !ok || err != nil || f.kept.tags == nil || f.kept.yearBySeq == nil {
 		return sampleCounts{}, false, err
 	}
-	f, ok, err := s.searchByCards(ctx, q, names, kept, true)
-	if !ok || err != nil {
-		return sampleCounts{}, false, err
-	}
+	kept := f.kept
 	seqs, _, ok, err := s.matchesUpTo(ctx, f, facetSample)
 	if !ok || err != nil {
 		return sampleCounts{}, false, err

@@ -217,7 +217,7 @@ func FilteredInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, err
 	if err != nil {
 		return false, err
 	}
-	_, ok, err := s.filterInMemory(ctx, q, names)
+	_, ok, err := s.filterInMemory(ctx, q, names, false)
 	if !ok || err != nil {
 		return false, err
 	}

@@ -333,7 +333,7 @@ func (l memoryList) idsOf(keys []uint32) (string, []any) {
 // memoryListing lists q's matches newest first without their rows, on a
 // store that keeps its cards (keptCards): for a search with a source, a
 // category, tags or dates, the search index's matches filtered in memory
-// (searchByCards); else along the listing's walk (the search index's
+// (filterInMemory); else along the listing's walk (the search index's
 // places, a tag's feed), every place for a listing of every card, or an
 // index of the cards for a source, a category or dates; with one card
 // per story kept in memory (hidden) when q asks for it. ok is false for
@@ -347,7 +347,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	uncollapsed := q
 	uncollapsed.Collapse = false
 	l, listed := memoryList{minutes: kept.byID}, true
-	filter, filtered, err := s.searchByCards(ctx, uncollapsed, names, kept, false)
+	filter, filtered, err := s.filterInMemory(ctx, uncollapsed, names, false)
 	if err != nil {
 		return memoryList{}, false, err
 	}
