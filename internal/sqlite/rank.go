@@ -210,19 +210,17 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 	if err != nil {
 		return nil, false, err
 	}
-	walk, walked, err := s.searchWalk(q, names)
-	switch {
-	case err != nil:
-		return nil, false, err
-	case inMemory && !more:
+	if inMemory && !more {
 		for _, seq := range kept {
 			seqs = append(seqs, int64(seq))
 		}
-	case walked:
+	} else if walk, walked, err := s.searchWalk(q, names); err != nil { // (worked out only when needed)
+		return nil, false, err
+	} else if walked {
 		if seqs, err = column[int64](s.db.QueryContext(ctx, `SELECT f.rowid `+walk.from, walk.args...)); err != nil {
 			return nil, false, err
 		}
-	default:
+	} else {
 		for seq := range freqs[0] {
 			if !slices.ContainsFunc(freqs[1:], func(f map[int64]float64) bool { _, ok := f[seq]; return !ok }) {
 				seqs = append(seqs, seq)
