@@ -243,46 +243,55 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 	if f.first, f.last, f.dated, ok, err = s.dateSpan(ctx, q); !ok || err != nil {
 		return searchFilter{}, false, err
 	}
-	var source, category sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT id FROM sources WHERE slug = ?), (SELECT id FROM categories WHERE slug = ?)`,
-		q.Source, q.Category).Scan(&source, &category); err != nil {
+	// The ids of q's tags, source and category, in one statement, as
+	// names reads their names.
+	slugs := slices.Concat(q.Tags, q.Any, q.Not)
+	rows, err := s.db.QueryContext(ctx, `SELECT 'tag', slug, id FROM tags WHERE slug IN (`+placeholders(len(slugs))+`)
+		UNION ALL SELECT 'source', slug, id FROM sources WHERE slug = ?
+		UNION ALL SELECT 'category', slug, id FROM categories WHERE slug = ?`, append(appendStrings(nil, slugs), q.Source, q.Category)...)
+	if err != nil {
 		return searchFilter{}, false, err
 	}
-	if (q.Source != "" && (!source.Valid || source.Int64 <= 0 || source.Int64 > math.MaxUint16)) ||
-		(q.Category != "" && (!category.Valid || category.Int64 <= 0 || category.Int64 > math.MaxUint16)) {
-		return searchFilter{}, false, nil
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var kind, slug string
+		var id int64
+		if err := rows.Scan(&kind, &slug, &id); err != nil {
+			return searchFilter{}, false, err
+		}
+		ids[kind+":"+slug] = id
 	}
-	f.source, f.category = uint16(source.Int64), uint16(category.Int64) // #nosec G115 -- both at most math.MaxUint16, checked above
-	if tagged {
-		slugs := slices.Concat(q.Tags, q.Any, q.Not)
-		rows, err := s.db.QueryContext(ctx, `SELECT slug, id FROM tags WHERE slug IN (`+placeholders(len(slugs))+`)`, appendStrings(nil, slugs)...)
-		if err != nil {
-			return searchFilter{}, false, err
+	if err := rows.Err(); err != nil {
+		return searchFilter{}, false, err
+	}
+	// id16 is the id of kind:slug, ok false when it is not a 2-byte id
+	// above 0 (a name renamed since names read it, or past what the kept
+	// arrays hold: SQLite's).
+	id16 := func(kind, slug string) (uint16, bool) {
+		id, found := ids[kind+":"+slug]
+		return uint16(id), found && id > 0 && id <= math.MaxUint16 // #nosec G115 -- checked in the same expression
+	}
+	if q.Source != "" {
+		if f.source, ok = id16("source", q.Source); !ok {
+			return searchFilter{}, false, nil
 		}
-		ids := map[string]int64{}
-		for rows.Next() {
-			var slug string
-			var id int64
-			if err := rows.Scan(&slug, &id); err != nil {
-				rows.Close()
-				return searchFilter{}, false, err
+	}
+	if q.Category != "" {
+		if f.category, ok = id16("category", q.Category); !ok {
+			return searchFilter{}, false, nil
+		}
+	}
+	for _, l := range []struct {
+		slugs []string
+		to    *[]uint16
+	}{{q.Tags, &f.all}, {q.Any, &f.anyOf}, {q.Not, &f.none}} {
+		for _, slug := range l.slugs {
+			id, ok := id16("tag", slug)
+			if !ok {
+				return searchFilter{}, false, nil
 			}
-			ids[slug] = id
-		}
-		if err := rows.Err(); err != nil {
-			return searchFilter{}, false, err
-		}
-		for _, l := range []struct {
-			slugs []string
-			to    *[]uint16
-		}{{q.Tags, &f.all}, {q.Any, &f.anyOf}, {q.Not, &f.none}} {
-			for _, slug := range l.slugs {
-				id, found := ids[slug]
-				if !found || id <= 0 || id > math.MaxUint16 {
-					return searchFilter{}, false, nil // (names found every slug: a tag renamed since, SQLite's)
-				}
-				*l.to = append(*l.to, uint16(id)) // #nosec G115 -- at most math.MaxUint16, checked above
-			}
+			*l.to = append(*l.to, id)
 		}
 	}
 	return f, true, nil
