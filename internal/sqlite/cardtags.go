@@ -473,35 +473,23 @@ const narrowFromMatches = 8_000
 
 // narrowedUnlessFew returns pos, the MATCH expression of q's search,
 // narrowed by the names of q's AND tags and source (narrowedMatch)
-// unless the search has fewer than the store's narrowFrom matches: a word's are
-// known (oneWordCount), a ranked search's too (ownTotal, which a ranked
-// listing counts first and remembers); any other search is narrowed.
+// unless the search has fewer than the store's narrowFrom matches
+// (ownTotal): a word's are known without a walk (oneWord), a ranked
+// search's are counted first anyway; any other search is narrowed.
 func (s *Store) narrowedUnlessFew(ctx context.Context, q catalog.Query, pos string, names map[string]catalog.Ref) (string, error) {
 	if len(q.Tags) == 0 && q.Source == "" {
 		return pos, nil // nothing to narrow by
 	}
-	var matches int
-	var known bool
-	if q.EffectiveSort() == catalog.SortRelevance {
-		t, err := s.ownTotal(ctx, q, pos)
-		if err != nil {
-			return "", err
-		}
-		matches, known = t.n, !t.more
-	} else {
-		// A word's count, remembered with the listing's totals: the
-		// count, the pages and the sidebar each ask.
-		t, err := remember(s, &s.totals, "word\x00"+listingKey(pos, nil), func() (listingTotal, error) {
-			own := q.Search()
-			own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
-			n, ok, err := s.oneWordCount(ctx, own)
-			return listingTotal{n, !ok}, err // more: not known
-		})
-		if err != nil {
-			return "", err
-		}
-		matches, known = t.n, !t.more
+	// Counted without a walk when it is a word (oneWord), or when it is
+	// ranked, which counts it first anyway: ownTotal, remembered.
+	if _, _, word := s.oneWord(ownSearch(q)); !word && q.EffectiveSort() != catalog.SortRelevance {
+		return narrowedMatch(pos, q, names), nil
 	}
+	t, err := s.ownTotal(ctx, q, pos)
+	if err != nil {
+		return "", err
+	}
+	matches, known := t.n, !t.more
 	if known && matches < s.narrowFrom {
 		return pos, nil
 	}

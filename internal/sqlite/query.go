@@ -971,22 +971,9 @@ func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[strin
 // other search, and for a prefix left to FTS5 (see prefixWords);
 // remembered with the listing's total (see total).
 func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int, ok bool, err error) {
-	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
+	word, others, ok := s.oneWord(search)
+	if !ok {
 		return 0, false, nil
-	}
-	t := search.Terms[0]
-	word := t.Words[0]
-	var others []string
-	if t.Prefix {
-		words, ok := s.prefixWords(word)
-		if !ok {
-			return 0, false, nil
-		}
-		for _, w := range words {
-			if w != word {
-				others = append(others, ftsPhrase(w))
-			}
-		}
 	}
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT doc FROM search_words WHERE term = ?), 0)`, word).Scan(&n); err != nil {
 		return 0, false, err
@@ -999,6 +986,30 @@ func (s *Store) oneWordCount(ctx context.Context, search catalog.Search) (n int,
 		}
 	}
 	return n + rest, true, nil
+}
+
+// oneWord returns the word of a search that oneWordCount counts without
+// a walk (one word, or one word's prefix expanded by prefixWords), and
+// the phrases of the prefix's longer words; ok is false for any other
+// search.
+func (s *Store) oneWord(search catalog.Search) (word string, others []string, ok bool) {
+	if len(search.Terms) != 1 || len(search.Terms[0].Words) != 1 || search.Terms[0].Exclude || !isASCIIWord(search.Terms[0].Words[0]) {
+		return "", nil, false
+	}
+	t := search.Terms[0]
+	word = t.Words[0]
+	if t.Prefix {
+		words, ok := s.prefixWords(word)
+		if !ok {
+			return "", nil, false
+		}
+		for _, w := range words {
+			if w != word {
+				others = append(others, ftsPhrase(w))
+			}
+		}
+	}
+	return word, others, true
 }
 
 // collapsedOver reports whether q, a listing of one card per story, is
@@ -1170,14 +1181,19 @@ func (s *Store) rankable(t listingTotal) bool { return !t.more && t.n <= s.count
 // the bound.
 func (s *Store) ownTotal(ctx context.Context, q catalog.Query, pos string) (listingTotal, error) {
 	return remember(s, &s.totals, "search\x00"+listingKey(pos, nil), func() (listingTotal, error) {
-		own := q.Search()
-		own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
-		if n, ok, err := s.oneWordCount(ctx, own); ok || err != nil {
+		if n, ok, err := s.oneWordCount(ctx, ownSearch(q)); ok || err != nil {
 			return listingTotal{n, false}, err
 		}
 		n, more, err := s.countUpTo(ctx, `FROM cards_fts WHERE cards_fts MATCH ?`, []any{pos})
 		return listingTotal{n, more}, err
 	})
+}
+
+// ownSearch is q's search without its excluded words.
+func ownSearch(q catalog.Query) catalog.Search {
+	own := q.Search()
+	own.Terms = slices.DeleteFunc(own.Terms, func(t catalog.Term) bool { return t.Exclude })
+	return own
 }
 
 // rankedFiltered reports whether q is a search with other filters that
