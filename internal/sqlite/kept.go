@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"slices"
 	"strconv"
 
 	"cardex/internal/catalog"
@@ -357,14 +356,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		// them on each card's row: a common word in a category, 430-600
 		// ms).
 		l.minutes, l.bySeq, l.cheap = kept.bySeq, true, true
-		first, last := uint32(0), uint32(keptCardsMax) // (a date range is a range of places: dateSpan)
-		if filter.dated {
-			first, last = filter.first, filter.last
-		}
-		if l.keys, listed, err = listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid`,
-			[]any{filter.match, first, last}); listed {
-			l.keys = slices.DeleteFunc(l.keys, filter.leftOut)
-		}
+		l.keys, _, listed, err = s.matchesUpTo(ctx, filter, keptCardsMax) // every match (of the uncollapsed filter)
 	} else {
 		w, walked, werr := s.walkOf(uncollapsed, names, false)
 		switch {
