@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"maps"
 	"reflect"
 	"slices"
@@ -72,6 +73,11 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Q: "article", Not: []string{t0}, To: date(t, "2017-06")},
 				{Q: "article", Source: source, From: date(t, "2016-03-04"), To: date(t, "2021")},
 				{Q: "article", Tags: []string{t1}, From: date(t, "2030")},
+				// Two words the store keeps the rows of (wordSets), and a
+				// word it does not keep beside one it does.
+				{Q: "article tag", Tags: []string{t1}},
+				{Q: "about article -1", Any: []string{t0, t2}, Source: source},
+				{Q: "article 010", Tags: []string{t0}},
 			}
 		}},
 		{seed, 2, func(tags []catalog.Ref, source, cat string) []catalog.Query {
@@ -120,6 +126,7 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 		}},
 	} {
 		ro, rw, tags, source, cat := bothStores(t, db.path)
+		byWords := 0 // queries whose words were tested in memory
 		for _, bounds := range []struct{ countMax, narrowFrom int }{{sqlite.LiveCountMax, sqlite.NarrowFrom}, {5, sqlite.NarrowFrom}, {sqlite.LiveCountMax, 0}} {
 			countMax := bounds.countMax
 			sqlite.SetCountMax(ro, countMax)
@@ -130,6 +137,11 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				rw.Forget()
 				if ok, err := sqlite.FilteredInMemory(ctx, ro, q); err != nil || !ok {
 					t.Fatalf("%s: filtered in memory %v (%v)", q.URL(""), ok, err)
+				}
+				if n, _, err := sqlite.WordsTestedInMemory(ctx, ro, q); err != nil {
+					t.Fatal(err)
+				} else if n > 0 {
+					byWords++
 				}
 				if wantF, gotF := bothSidebars(t, rw, ro, q, false); !reflect.DeepEqual(gotF, wantF) {
 					t.Fatalf("%s (count bound %d, narrowed from %d): sidebar\n%+v\nSQLite's\n%+v", q.URL(""), countMax, bounds.narrowFrom, gotF, wantF)
@@ -149,6 +161,71 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 						break
 					}
 				}
+			}
+		}
+		if byWords < 3 {
+			t.Fatalf("%s: %d listings tested their words in memory, want some of each bound", db.path, byWords)
+		}
+	}
+}
+
+// A read-only store keeps the rows of the search index's commonest
+// words (those in at least a fifth of its rows), as a search of the word
+// alone finds them, prefix and all; and it tests them in memory in a
+// listing with tags or a source (TestSearchesWithTagsInMemory checks
+// the listings).
+func TestCommonWordsKept(t *testing.T) {
+	ctx := context.Background()
+	reposted, _ := repostedDB(t)
+	for _, db := range []struct {
+		path string
+		want []string // terms kept, among others
+	}{
+		{generatedDB(t, generated(3000)), []string{`"article"*`, `"tag"*`, `"000"*`}},
+		{sqlitetest.SeedDB(t), []string{`"distributed"*`, `"data"*`, `"a"`}},
+		{reposted, []string{`"article"*`}},
+	} {
+		ro := sqlitetest.OpenReadOnly(t, db.path)
+		kept, err := sqlite.KeptWords(ctx, ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, term := range db.want {
+			if _, ok := kept[term]; !ok {
+				t.Errorf("%s: %s not kept (%d terms kept)", db.path, term, len(kept))
+			}
+		}
+		raw, err := sql.Open("sqlite3", "file:"+db.path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		var rows int
+		if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM cards_fts_docsize`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		for term, places := range kept {
+			want, err := sqlite.Column[uint32](raw.QueryContext(ctx, `SELECT rowid FROM cards_fts WHERE cards_fts MATCH ? ORDER BY rowid`, term))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(places, want) {
+				t.Errorf("%s: %s kept at %d places, the index matches %d", db.path, term, len(places), len(want))
+			}
+			if len(want)*5 < rows {
+				t.Errorf("%s: %s kept with %d of %d rows", db.path, term, len(want), rows)
+			}
+		}
+		tags, _, _ := filterValues(t, ro, catalog.TagsByCount)
+		for _, q := range []catalog.Query{
+			{Q: "article", Tags: []string{tags[0].Slug}},
+			{Q: "data", Tags: []string{tags[0].Slug}},
+		} {
+			if _, ok := kept[`"`+q.Q+`"*`]; !ok {
+				continue
+			}
+			if n, ok, err := sqlite.WordsTestedInMemory(ctx, ro, q); err != nil || !ok || n != 1 {
+				t.Errorf("%s: %s: %d words tested in memory (filtered in memory %v, %v)", db.path, q.URL(""), n, ok, err)
 			}
 		}
 	}

@@ -268,3 +268,35 @@ func SampledInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, erro
 	_, ok, err := s.sampleInMemory(ctx, q, names)
 	return ok, err
 }
+
+// KeptWords returns the places of each search term whose rows s keeps
+// (wordSets), ascending, keyed by the term's MATCH expression.
+func KeptWords(ctx context.Context, s *Store) (map[string][]uint32, error) {
+	w, err := s.words.get(ctx, s, s.loadWordSets)
+	if err != nil || w == nil {
+		return nil, err
+	}
+	out := map[string][]uint32{}
+	for term, set := range w.byTerm {
+		places := []uint32{}
+		for seq := range uint32(len(set) * 64) {
+			if hasPlace(set, seq) {
+				places = append(places, seq)
+			}
+		}
+		out[term] = places
+	}
+	return out, nil
+}
+
+// WordsTestedInMemory returns how many terms of q's search a filter in
+// memory of q tests by the sets s keeps (wordSets), rather than in the
+// search index; ok is false when q is not filtered in memory.
+func WordsTestedInMemory(ctx context.Context, s *Store, q catalog.Query) (n int, ok bool, err error) {
+	names, err := s.resolved(ctx, q)
+	if err != nil {
+		return 0, false, err
+	}
+	f, ok, err := s.filterInMemory(ctx, q, names, false)
+	return len(f.words), ok, err
+}

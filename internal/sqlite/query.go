@@ -1383,7 +1383,14 @@ func (st *Store) ftsMatch(s catalog.Search) (pos, neg string) {
 // ftsMatchWith is ftsMatch with words(prefix) giving the whole words of a
 // prefix term's last word, or ok false to leave the prefix to FTS5.
 func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) (pos, neg string) {
-	var ps, ns []string
+	ps, ns := ftsTerms(s, words)
+	return strings.Join(ps, " AND "), strings.Join(ns, " OR ")
+}
+
+// ftsTerms is ftsMatchWith's terms apart: the MATCH expression of each
+// positive term (ps) and of each excluded one (ns), in the search's
+// order.
+func ftsTerms(s catalog.Search, words func(prefix string) ([]string, bool)) (ps, ns []string) {
 	for _, t := range s.Terms {
 		phrase := ftsPhrase(t.Words...)
 		switch {
@@ -1404,7 +1411,7 @@ func ftsMatchWith(s catalog.Search, words func(prefix string) ([]string, bool)) 
 			ps = append(ps, phrase)
 		}
 	}
-	return strings.Join(ps, " AND "), strings.Join(ns, " OR ")
+	return ps, ns
 }
 
 // ftsPhrase quotes words as one FTS5 phrase: no character in them is

@@ -81,6 +81,9 @@ type Store struct {
 	// them.
 	lengths lazy[docLengths]
 	cards   lazy[keptCards]
+	// words are the rows of the index's commonest words (wordSets),
+	// read as lengths and cards are.
+	words lazy[wordSets]
 	// collapsedFrom is the first row of a page that collapsedPage reads
 	// from memory (collapsedFromRow).
 	collapsedFrom int
