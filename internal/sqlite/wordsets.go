@@ -35,6 +35,8 @@ const (
 	// wordSetsBytes bounds the sets' memory: at 1M cards a set is 122
 	// KiB, and 29 words are kept (3.5 MiB).
 	wordSetsBytes = 4 << 20
+	// wordSetsChunk is how many places loadWordSets reads a statement.
+	wordSetsChunk = 1 << 16
 )
 
 // term returns the set of places that term (a MATCH expression from
@@ -96,19 +98,22 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 		if len(key) != 1 || len(expr) != 1 {
 			continue
 		}
-		places, ok, err := listKeys(ctx, db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ?`, []any{expr[0]})
-		if err != nil {
-			return nil, fmt.Errorf("the rows of %q: %w", word, err)
-		}
-		if !ok {
-			return nil, nil
-		}
 		set := make([]uint64, size)
-		for _, p := range places {
-			if int64(p) > last.Int64 {
+		// A range of places a statement: the list of a word of every row
+		// would be 7 MB of text at 1M cards, on top of the server's
+		// memory as it preloads.
+		for lo := int64(0); lo <= last.Int64; lo += wordSetsChunk {
+			places, ok, err := listKeys(ctx, db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? AND rowid < ?`,
+				[]any{expr[0], lo, lo + wordSetsChunk})
+			if err != nil {
+				return nil, fmt.Errorf("the rows of %q: %w", word, err)
+			}
+			if !ok {
 				return nil, nil
 			}
-			set[p/64] |= 1 << (p % 64)
+			for _, p := range places {
+				set[p/64] |= 1 << (p % 64)
+			}
 		}
 		w.byTerm[key[0]] = set
 	}
