@@ -165,23 +165,37 @@ func (f searchFilter) leftOut(seq uint32) bool {
 		(len(f.anyOf) > 0 && !slices.ContainsFunc(f.anyOf, has))
 }
 
+// filterUse is what a filter in memory is for (filterInMemory): the
+// shapes of listing without a search that it takes differ.
+type filterUse int
+
+const (
+	forListing filterUse = iota // a listing's matches, any page
+	forCount                    // a listing's count: its first countMax matches
+	forSample                   // a sidebar's sample: its newest facetSample matches
+)
+
 // filteredSearch returns the MATCH expressions of the search index's
 // rows that q's matches are among, when q has a shape that
 // filterInMemory filters in memory: filters that are tags, a source, a
 // category and dates alone, with one card per story or not, and either
 // a search with a positive term (ftsMatch; a search alone has a way of
-// its own, searchOnly) or, with one card per story or for a sidebar's
-// sample (sample), AND tags, an "any" group or a source whose names the
-// index's columns hold (namesMatch: the feeds of tags and sources list
-// the others' pages, whose deep ones they seek to).
-func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref, sample bool) (pos, neg string, ok bool) {
+// its own, searchOnly) or AND tags, an "any" group or a source whose
+// names the index's columns hold (namesMatch), with one card per story,
+// for a sidebar's sample, or for the count of an "any" group without an
+// AND tag or a source. (Otherwise the feeds of tags and sources list
+// the others' pages, whose deep ones they seek to. An "any" group has no
+// feed: with a category, SQLite walked the category's cards and probed
+// each one's tags, 37 ms to count none at 1M cards.)
+func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref, use filterUse) (pos, neg string, ok bool) {
 	rest := q
 	rest.Q, rest.Source, rest.Category, rest.Tags, rest.Any, rest.Not, rest.Collapse = "", "", "", nil, nil, nil, false
 	rest.From, rest.To = catalog.DateBound{}, catalog.DateBound{}
+	anyGroup := len(q.Any) > 0 && len(q.Tags) == 0 && q.Source == ""
 	switch {
 	case !rest.IsEmpty():
 		return "", "", false
-	case q.Q == "" && (q.Collapse || sample):
+	case q.Q == "" && (q.Collapse || use == forSample || (use == forCount && anyGroup)):
 		pos, ok = namesMatch(q, names)
 		return pos, "", ok
 	case q.Q == "":
@@ -226,11 +240,11 @@ func namesMatch(q catalog.Query, names map[string]catalog.Ref) (string, bool) {
 }
 
 // filterInMemory returns the filter of q when q has the shape of
-// filteredSearch (for a sidebar's sample: sample) and the store keeps
-// what its filters test (keptCards, read only for a listing of that
-// shape); ok is false otherwise.
-func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, sample bool) (_ searchFilter, ok bool, err error) {
-	pos, neg, ok := s.filteredSearch(q, names, sample)
+// filteredSearch (for use) and the store keeps what its filters test
+// (keptCards, read only for a listing of that shape); ok is false
+// otherwise.
+func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, use filterUse) (_ searchFilter, ok bool, err error) {
+	pos, neg, ok := s.filteredSearch(q, names, use)
 	if !ok {
 		return searchFilter{}, false, nil // (the kept cards are not read for a listing of another shape)
 	}
@@ -395,17 +409,17 @@ type listedMatches struct {
 
 // matchesInMemory returns the first n matches of q, newest first
 // (places), and whether there are more, when the store tests q's filters
-// in memory (filterInMemory); ok is false otherwise. A listing's count
+// in memory (filterInMemory, for use); ok is false otherwise. A listing's count
 // (n = countMax) is remembered, on a read-only store, for its pages and
 // sidebar: a word within a rare tag took 1.5 ms to count at 1M cards,
 // and its first page 1 ms more when it walked the matches again.
-func (s *Store) matchesInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, n int) (seqs []uint32, more, ok bool, err error) {
+func (s *Store) matchesInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, n int, use filterUse) (seqs []uint32, more, ok bool, err error) {
 	key := filtersKey(q)
 	if l, found := s.matchMemo.Get(key); found && (n <= len(l.seqs) || !l.more) {
 		k := min(n, len(l.seqs))
 		return l.seqs[:k:k], l.more || n < len(l.seqs), true, nil // capped: shared by every caller
 	}
-	f, ok, err := s.filterInMemory(ctx, q, names, false)
+	f, ok, err := s.filterInMemory(ctx, q, names, use)
 	if !ok || err != nil {
 		return nil, false, false, err
 	}
@@ -425,7 +439,7 @@ func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[str
 	if !newest {
 		return nil, false, nil
 	}
-	seqs, _, ok, err := s.matchesInMemory(ctx, q, names, q.Offset()+limit)
+	seqs, _, ok, err := s.matchesInMemory(ctx, q, names, q.Offset()+limit, forListing)
 	return seqs[min(q.Offset(), len(seqs)):], ok, err
 }
 
@@ -436,7 +450,7 @@ func (s *Store) pageInMemory(ctx context.Context, q catalog.Query, names map[str
 // each result's row and tags (about 2 ms for a word within a tag at 1M
 // cards, most of it reads of pages of card_tags). ok is false otherwise.
 func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) (sampleCounts, bool, error) {
-	f, ok, err := s.filterInMemory(ctx, q, names, true)
+	f, ok, err := s.filterInMemory(ctx, q, names, forSample)
 	if !ok || err != nil || f.kept.tags == nil || f.kept.yearBySeq == nil {
 		return sampleCounts{}, false, err
 	}

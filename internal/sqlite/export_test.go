@@ -217,7 +217,7 @@ func FilteredInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, err
 	if err != nil {
 		return false, err
 	}
-	_, ok, err := s.filterInMemory(ctx, q, names, false)
+	_, ok, err := s.filterInMemory(ctx, q, names, forListing)
 	if !ok || err != nil {
 		return false, err
 	}
@@ -297,6 +297,24 @@ func WordsTestedInMemory(ctx context.Context, s *Store, q catalog.Query) (n int,
 	if err != nil {
 		return 0, false, err
 	}
-	f, ok, err := s.filterInMemory(ctx, q, names, false)
+	f, ok, err := s.filterInMemory(ctx, q, names, forListing)
 	return len(f.words), ok, err
+}
+
+// CountedInMemory reports whether s counts q's first matches in memory
+// (filterInMemory, for a count).
+func CountedInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.resolved(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	_, ok, err := s.filterInMemory(ctx, q, names, forCount)
+	return ok, err
+}
+
+// SetSmallWalk sets the most cards of a source or category whose walk
+// pages a short listing rather than its tag's feed (0: none), so that a
+// test on a small corpus can keep a listing on its feed.
+func SetSmallWalk(s *Store, n int) {
+	s.smallWalk = n
 }

@@ -347,7 +347,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	uncollapsed := q
 	uncollapsed.Collapse = false
 	l, listed := memoryList{minutes: kept.byID}, true
-	filter, filtered, err := s.filterInMemory(ctx, uncollapsed, names, false)
+	filter, filtered, err := s.filterInMemory(ctx, uncollapsed, names, forListing)
 	if err != nil {
 		return memoryList{}, false, err
 	}

@@ -115,6 +115,10 @@ func TestAnchoredPages(t *testing.T) {
 		}
 	}
 	s, _ := openGenerated(t, cards)
+	// A category of fewer cards than the tag pages the listing along its
+	// feed, as at scale (TestFewMatchesOfFiltersWithoutASearch checks the
+	// walk of a small one).
+	sqlite.SetSmallWalk(s, 0)
 	for _, most := range []int{2048, 7} { // anchors every 20 rows; every 220 (1,500 / 7, rounded up to 20s)
 		sqlite.SetAnchorRows(s, most)
 		for _, l := range []struct {

@@ -206,7 +206,7 @@ func (s *Store) scoreByLengths(ctx context.Context, q catalog.Query, names map[s
 	// walk), or the cards of every word.
 	var seqs []int64
 	// (A ranked search has at most countMax matches: see ranked.)
-	kept, more, inMemory, err := s.matchesInMemory(ctx, q, names, s.countMax)
+	kept, more, inMemory, err := s.matchesInMemory(ctx, q, names, s.countMax, forListing)
 	if err != nil {
 		return nil, false, err
 	}

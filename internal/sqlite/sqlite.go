@@ -59,6 +59,9 @@ type Store struct {
 	// narrowFrom is the fewest matches of a search filtered in memory
 	// for which they are narrowed by its filters' names (narrowFromMatches).
 	narrowFrom int
+	// smallWalk is the most cards of a source or category whose walk
+	// pages a short listing rather than its tag's feed (smallWalkMax).
+	smallWalk int
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo.Map[[]catalog.TagLift]
