@@ -366,3 +366,28 @@ func TestFewMatchesOfFiltersWithoutASearch(t *testing.T) {
 		}
 	}
 }
+
+// A search with filters tested in memory is counted before it is
+// ranked: a listing of none works out no ranking (FTS5's bm25 would
+// merge the postings of a common prefix first), and one of some is
+// ranked as SQLite ranks it.
+func TestNoRankingOfNone(t *testing.T) {
+	ro, rw, tags, _, _ := bothStores(t, generatedDB(t, generated(3000)))
+	sqlite.SetCountMax(ro, 100_000) // every search of this corpus is ranked
+	sqlite.SetCountMax(rw, 100_000)
+	none := catalog.Query{Q: "article", Tags: []string{tags[0].Slug}, From: date(t, "2030")}
+	some := catalog.Query{Q: "article", Tags: []string{tags[1].Slug}}
+	for _, q := range []catalog.Query{none, some} {
+		if q.EffectiveSort() != catalog.SortRelevance {
+			t.Fatalf("%s: sorted by %q, want by relevance", q.URL(""), q.EffectiveSort())
+		}
+		ro.Forget()
+		want, got := bothPages(t, rw, ro, q)
+		if w, g := ids(want.Articles), ids(got.Articles); !slices.Equal(g, w) || got.Total != want.Total || got.Unranked || want.Unranked {
+			t.Fatalf("%s: %v (total %d, unranked %v), SQLite's %v (total %d, unranked %v)", q.URL(""), g, got.Total, got.Unranked, w, want.Total, want.Unranked)
+		}
+		if ranked := sqlite.RankingsKept(ro); (got.Total > 0) != (ranked == 1) {
+			t.Fatalf("%s: %d results, %d rankings worked out", q.URL(""), got.Total, ranked)
+		}
+	}
+}

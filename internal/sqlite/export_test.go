@@ -318,3 +318,7 @@ func CountedInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, erro
 func SetSmallWalk(s *Store, n int) {
 	s.smallWalk = n
 }
+
+// RankingsKept returns how many listings' rankings s remembers
+// (ranking).
+func RankingsKept(s *Store) int { return len(s.rankMemo.Values()) }
