@@ -139,20 +139,25 @@ type searchFilter struct {
 	kept        *keptCards
 	collapse    bool // one card per story (matchesUpTo)
 	// words are the sets of the search's terms when they are tested in
-	// memory (wordSets) rather than in match.
-	words [][]uint64
+	// memory (wordSets) rather than in match; without, of its excluded
+	// terms. With bySets the matches are read from the sets (placesOf),
+	// not from the search index: match is "".
+	words, without [][]uint64
+	bySets         bool
 }
 
 // leftOut reports whether the card in place seq does not pass f: out of
 // its dates' places, not of its source or category, without one of the
-// search's terms tested in memory (words), without one of its AND tags
+// search's terms tested in memory (words) or with one of its excluded
+// ones (without), without one of its AND tags
 // (all), with one of its excluded tags (none), or with none of its
 // "any" group (anyOf).
 func (f searchFilter) leftOut(seq uint32) bool {
 	t := f.kept
 	if int(seq) >= len(t.bySeq) || (f.dated && (seq < f.first || seq > f.last)) ||
 		(f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) ||
-		slices.ContainsFunc(f.words, func(set []uint64) bool { return !hasPlace(set, seq) }) {
+		slices.ContainsFunc(f.words, func(set []uint64) bool { return !hasPlace(set, seq) }) ||
+		slices.ContainsFunc(f.without, func(set []uint64) bool { return hasPlace(set, seq) }) {
 		return true
 	}
 	if len(f.all) == 0 && len(f.none) == 0 && len(f.anyOf) == 0 {
@@ -253,14 +258,15 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 	if err != nil || t == nil || t.sourceBySeq == nil || (tagged && t.tags == nil) || (q.Collapse && t.storySeqs == nil) {
 		return searchFilter{}, false, err
 	}
-	match := pos // (without a search, pos is the names' match already)
-	var words [][]uint64
+	f := searchFilter{match: pos, kept: t, collapse: q.Collapse} // (without a search, pos is the names' match already)
 	if q.Q != "" {
-		if match, words, err = s.searchMatch(ctx, q, pos, names); err != nil {
+		if f, err = s.searchMatch(ctx, f, q, names); err != nil {
 			return searchFilter{}, false, err
 		}
+		if !f.bySets {
+			f.match = withoutExcluded(f.match, neg)
+		}
 	}
-	f := searchFilter{match: withoutExcluded(match, neg), kept: t, collapse: q.Collapse, words: words}
 	if f.first, f.last, f.dated, ok, err = s.dateSpan(ctx, q); !ok || err != nil {
 		return searchFilter{}, false, err
 	}
@@ -335,9 +341,16 @@ func (s *Store) matchesUpTo(ctx context.Context, f searchFilter, n int) (seqs []
 		after, last = f.first-1, f.last
 	}
 	newest := map[int64]int32{} // a story's first matching card's day
+	var keys []uint32
 	for {
-		keys, listed, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`,
-			[]any{f.match, after, last, batch})
+		var listed bool
+		var err error
+		if f.bySets {
+			keys, listed = placesOf(keys[:0], f.words, f.without, after, last, batch), true
+		} else {
+			keys, listed, err = listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`,
+				[]any{f.match, after, last, batch})
+		}
 		if err != nil || !listed {
 			return nil, false, false, err
 		}
@@ -389,8 +402,8 @@ func (s *Store) sameDayBefore(ctx context.Context, f searchFilter, c storiedCard
 			hi = max(hi, seq)
 		}
 	}
-	if len(others) == 0 {
-		return false, true, nil
+	if len(others) == 0 || f.bySets {
+		return len(others) > 0, true, nil // (read from the sets, a place that passes f matches)
 	}
 	keys, ok, err := listKeys(ctx, s.db, `SELECT rowid AS k FROM cards_fts WHERE cards_fts MATCH ? AND rowid >= ? AND rowid <= ? ORDER BY rowid`,
 		[]any{f.match, lo, hi})
@@ -492,22 +505,31 @@ func (s *Store) sampleInMemory(ctx context.Context, q catalog.Query, names map[s
 // not narrowed it would read 318,923 places.
 const narrowFromMatches = 8_000
 
-// searchMatch returns the MATCH expression of the rows that a filter
-// in memory of q reads (pos, that of q's search), and the sets of the
-// search's terms it then tests (words): when the store keeps a set of
-// every positive term of the search (keptTerms) and q's filters have
-// names the index holds (namesMatch), the rows of those names, each
-// term tested in memory; otherwise pos, narrowed unless few
-// (narrowedUnlessFew), and no set.
-func (s *Store) searchMatch(ctx context.Context, q catalog.Query, pos string, names map[string]catalog.Ref) (string, [][]uint64, error) {
-	if byNames, ok := namesMatch(q, names); ok {
-		words, kept, err := s.keptTerms(ctx, q)
-		if err != nil || kept {
-			return byNames, words, err
-		}
+// searchMatch returns f, whose match is pos (the MATCH expression of
+// q's search), with the rows that a filter in memory of q reads: when
+// the store keeps a set of every positive term of the search
+// (keptTerms), and q's filters have names the index holds (namesMatch),
+// the rows of those names, each term tested in memory; without such
+// names, when it keeps a set of each excluded term too, the places of
+// the sets (bySets), which read no row of the index (at 1M cards "the
+// -also" in a category, every match listed to sort them by read time:
+// 802k rows of the index). Otherwise pos, narrowed unless few
+// (narrowedUnlessFew).
+func (s *Store) searchMatch(ctx context.Context, f searchFilter, q catalog.Query, names map[string]catalog.Ref) (searchFilter, error) {
+	words, without, kept, negKept, err := s.keptTerms(ctx, q)
+	if err != nil {
+		return f, err
 	}
-	match, err := s.narrowedUnlessFew(ctx, q, pos, names)
-	return match, nil, err
+	byNames, named := namesMatch(q, names)
+	switch {
+	case kept && named:
+		f.match, f.words = byNames, words
+	case kept && negKept:
+		f.match, f.words, f.without, f.bySets = "", words, without, true
+	default:
+		f.match, err = s.narrowedUnlessFew(ctx, q, f.match, names)
+	}
+	return f, err
 }
 
 // narrowedUnlessFew returns pos, the MATCH expression of q's search,

@@ -78,6 +78,12 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Q: "article tag", Tags: []string{t1}},
 				{Q: "about article -1", Any: []string{t0, t2}, Source: source},
 				{Q: "article 010", Tags: []string{t0}},
+				// Kept words without names to narrow by: read from the
+				// sets alone, excluded ones too.
+				{Q: "article -001", Category: cat},
+				{Q: "tag 000 -002", From: date(t, "2018"), To: date(t, "2021-06")},
+				{Q: "000 -002", Category: cat, Not: []string{t1}, Sort: catalog.SortLongest},
+				{Q: "about -001", Category: cat, Sort: catalog.SortShortest},
 			}
 		}},
 		{seed, 2, func(tags []catalog.Ref, source, cat string) []catalog.Query {
@@ -122,6 +128,10 @@ func TestSearchesWithTagsInMemory(t *testing.T) {
 				{Tags: []string{t1}, Source: original, Collapse: true},
 				{Source: original, From: twice, Collapse: true},
 				{Q: "article", Tags: []string{t0}, Collapse: true, Sort: catalog.SortRelevance},
+				// Kept words read from their sets, one card per story.
+				{Q: "article -001", Category: cat, Collapse: true},
+				{Q: "000", Collapse: true, To: twice},
+				{Q: "article -002", Collapse: true, Category: cat, Sort: catalog.SortLongest},
 			}
 		}},
 	} {
@@ -388,6 +398,44 @@ func TestNoRankingOfNone(t *testing.T) {
 		}
 		if ranked := sqlite.RankingsKept(ro); (got.Total > 0) != (ranked == 1) {
 			t.Fatalf("%s: %d results, %d rankings worked out", q.URL(""), got.Total, ranked)
+		}
+	}
+}
+
+// A search alone of words the store keeps the places of (wordSets),
+// excluded ones too, is listed from the sets in an order of its own (by
+// read time) and newest first, as SQLite lists it.
+func TestSearchesOfKeptWordsAlone(t *testing.T) {
+	ctx := context.Background()
+	ro, rw, _, _, _ := bothStores(t, generatedDB(t, generated(3000)))
+	kept, err := sqlite.KeptWords(ctx, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, term := range []string{`"000"*`, `"002"`, `"001"`} {
+		if _, ok := kept[term]; !ok {
+			t.Fatalf("%s not kept", term)
+		}
+	}
+	for _, q := range []catalog.Query{
+		{Q: "000 -002", Sort: catalog.SortLongest},
+		{Q: "000 -001 -002", Sort: catalog.SortShortest, Collapse: true},
+		{Q: "000 -002", Sort: catalog.SortNewest},
+	} {
+		q.Per = 50
+		for p := 1; ; p++ {
+			q.Page = p
+			ro.Forget()
+			want, got := bothPages(t, rw, ro, q)
+			if w, g := ids(want.Articles), ids(got.Articles); !slices.Equal(g, w) || got.Total != want.Total || got.More != want.More {
+				t.Fatalf("%s: page %d: %v (total %d, more %v), SQLite's %v (total %d, more %v)", q.URL(""), p, g, got.Total, got.More, w, want.Total, want.More)
+			}
+			if len(want.Articles) == 0 {
+				if p < 4 {
+					t.Fatalf("%s: %d pages, too few to check", q.URL(""), p-1)
+				}
+				break
+			}
 		}
 	}
 }

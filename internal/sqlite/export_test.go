@@ -298,7 +298,7 @@ func WordsTestedInMemory(ctx context.Context, s *Store, q catalog.Query) (n int,
 		return 0, false, err
 	}
 	f, ok, err := s.filterInMemory(ctx, q, names, forListing)
-	return len(f.words), ok, err
+	return len(f.words) + len(f.without), ok, err
 }
 
 // CountedInMemory reports whether s counts q's first matches in memory

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 
 	"cardex/internal/catalog"
 )
@@ -75,11 +76,26 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 		return nil, nil
 	}
 	size := last.Int64/64 + 1
-	words, err := column[string](db.QueryContext(ctx, `SELECT term FROM search_words WHERE doc >= ? ORDER BY doc DESC, term LIMIT ?`,
-		(rows+wordSetsShare-1)/wordSetsShare, wordSetsBytes/(size*8)))
+	list, err := db.QueryContext(ctx, `SELECT term, doc FROM search_words WHERE doc >= ? ORDER BY doc DESC, term LIMIT ?`,
+		(rows+wordSetsShare-1)/wordSetsShare, wordSetsBytes/(size*8))
 	if err != nil {
 		return nil, err
 	}
+	defer list.Close()
+	var words []string
+	rowsOf := map[string]int{} // each word's rows, as search_words counts them
+	for list.Next() {
+		var word string
+		var n int
+		if err := list.Scan(&word, &n); err != nil {
+			return nil, err
+		}
+		words, rowsOf[word] = append(words, word), n
+	}
+	if err := list.Err(); err != nil {
+		return nil, err
+	}
+	list.Close()
 	for _, word := range words {
 		search := catalog.ParseSearch(word)
 		if len(search.Terms) != 1 || !isASCIIWord(word) {
@@ -116,24 +132,70 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 			}
 		}
 		w.byTerm[key[0]] = set
+		// A prefix that matches the rows of its word alone is that word
+		// too, as a quoted word or an excluded one gives it ("also" in
+		// "the -also"): the same set, under that term's key.
+		n := 0
+		for _, x := range set {
+			n += bits.OnesCount64(x)
+		}
+		if exact := ftsPhrase(word); exact != key[0] && n == rowsOf[word] {
+			w.byTerm[exact] = set
+		}
 	}
 	return w, nil
 }
 
-// keptTerms returns the sets of every positive term of q's search when
-// the store keeps them all (wordSets), ok false otherwise.
-func (s *Store) keptTerms(ctx context.Context, q catalog.Query) (sets [][]uint64, ok bool, err error) {
+// keptTerms returns the sets of every positive term of q's search (pos)
+// when the store keeps them all (wordSets), ok false otherwise; and the
+// sets of its excluded terms (neg) when it keeps them all, negKept false
+// otherwise.
+func (s *Store) keptTerms(ctx context.Context, q catalog.Query) (pos, neg [][]uint64, ok, negKept bool, err error) {
 	w, err := s.words.get(ctx, s, s.loadWordSets)
 	if err != nil || w == nil {
-		return nil, false, err
+		return nil, nil, false, false, err
 	}
-	terms, _ := ftsTerms(q.Search(), leavePrefixes)
-	for _, t := range terms {
-		set, kept := w.term(t)
-		if !kept {
-			return nil, false, nil
+	ps, ns := ftsTerms(q.Search(), leavePrefixes)
+	sets := func(terms []string) ([][]uint64, bool) {
+		var out [][]uint64
+		for _, t := range terms {
+			set, kept := w.term(t)
+			if !kept {
+				return nil, false
+			}
+			out = append(out, set)
 		}
-		sets = append(sets, set)
+		return out, true
 	}
-	return sets, len(sets) > 0, nil
+	pos, ok = sets(ps)
+	neg, negKept = sets(ns)
+	return pos, neg, ok && len(pos) > 0, negKept, nil
+}
+
+// placesOf appends to keys the places p, after < p <= last, in every set
+// of in and in none of out, in ascending order, up to n of them; in
+// holds one set at least.
+func placesOf(keys []uint32, in, out [][]uint64, after, last uint32, n int) []uint32 {
+	first := uint64(after) + 1
+	for i := first / 64; i < uint64(len(in[0])) && i <= uint64(last)/64 && len(keys) < n; i++ {
+		word := ^uint64(0)
+		for _, set := range in {
+			word &= set[i]
+		}
+		for _, set := range out {
+			if i < uint64(len(set)) {
+				word &^= set[i]
+			}
+		}
+		if i == first/64 {
+			word &^= 1<<(first%64) - 1 // the places up to after
+		}
+		if i == uint64(last)/64 && last%64 != 63 {
+			word &= 1<<(last%64+1) - 1 // the places past last
+		}
+		for ; word != 0 && len(keys) < n; word &= word - 1 {
+			keys = append(keys, uint32(i*64)+uint32(bits.TrailingZeros64(word))) // #nosec G115 -- i < len(set) <= keptCardsMax/64
+		}
+	}
+	return keys
 }
