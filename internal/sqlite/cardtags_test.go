@@ -315,10 +315,10 @@ func TestSidebarsByNamesInMemory(t *testing.T) {
 	}
 }
 
-// A read-only store counts an "any" group without an AND tag or a
-// source (with a category, excluded tags or dates) in memory, from the
-// index's rows of the group's names, and pages through its first
-// matches there; a tag with a source of fewer cards, when the listing
+// A read-only store counts a listing with an "any" group (with AND
+// tags, a source, a category, excluded tags or dates) in memory, from
+// the index's rows of its names, and pages through its first matches
+// there; a tag with a source of fewer cards, when the listing
 // is short, is paged along the source. Either gives what SQLite gives on
 // a store opened for writing, every page, with the count bound or not.
 func TestFewMatchesOfFiltersWithoutASearch(t *testing.T) {
@@ -344,7 +344,9 @@ func TestFewMatchesOfFiltersWithoutASearch(t *testing.T) {
 		{catalog.Query{Any: []string{t1, t2}, Not: []string{t0}}, true, false},
 		{catalog.Query{Any: []string{t2, t3}, Category: cat, Not: []string{t1}, From: date(t, "2018")}, true, false},
 		{catalog.Query{Any: []string{t0, t3}, To: date(t, "2017-06")}, true, false},
-		{catalog.Query{Any: []string{t0, t1}, Tags: []string{t2}, Category: cat}, false, false},
+		{catalog.Query{Any: []string{t0, t1}, Tags: []string{t2}, Category: cat}, true, false},
+		{catalog.Query{Any: []string{t1, t2}, Source: small.Slug}, true, false},
+		{catalog.Query{Tags: []string{t1}, Category: cat}, false, false},
 		{catalog.Query{Tags: []string{t0}, Source: small.Slug}, false, false},
 		{catalog.Query{Tags: []string{t0}, Source: small.Slug, Not: []string{t3}}, false, false},
 		{catalog.Query{Tags: []string{rarest.Slug}}, false, true},
