@@ -539,7 +539,7 @@ func (s *Store) searchMatch(ctx context.Context, f searchFilter, q catalog.Query
 // (ownTotal): a word's are known without a walk (oneWord), a ranked
 // search's are counted first anyway; any other search is narrowed.
 func (s *Store) narrowedUnlessFew(ctx context.Context, q catalog.Query, pos string, names map[string]catalog.Ref) (string, error) {
-	if len(q.Tags) == 0 && q.Source == "" {
+	if len(q.Tags) == 0 && len(q.Any) == 0 && q.Source == "" {
 		return pos, nil // nothing to narrow by
 	}
 	// Counted without a walk when it is a word (oneWord), or when it is

@@ -161,6 +161,9 @@ func Column[T any](rows *sql.Rows, err error) ([]T, error) { return column[T](ro
 // bm25 works it out.
 func RankingTwice(ctx context.Context, s *Store, q catalog.Query) (byLengths []int64, scores map[int64]float64, ok bool, byFTS5 []int64, err error) {
 	names, err := s.resolved(ctx, q)
+	if err == nil {
+		err = s.expandPrefixes(ctx, q) // as Articles does: FTS5 ranks a prefix of one word as that word
+	}
 	if err != nil {
 		return nil, nil, false, nil, err
 	}

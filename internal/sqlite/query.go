@@ -409,7 +409,15 @@ func (s *Store) ranking(ctx context.Context, q catalog.Query, names map[string]c
 func (s *Store) rankingByFTS5(ctx context.Context, q catalog.Query, names map[string]catalog.Ref) ([]int64, error) {
 	query := `WITH r AS MATERIALIZED (SELECT rowid AS seq, bm25(cards_fts, ` + bm25Weights + `) AS k FROM cards_fts WHERE cards_fts MATCH ?)
 			SELECT r.seq FROM r`
-	args := []any{withoutExcluded(ftsMatchWith(q.Search(), leavePrefixes))}
+	// A prefix that starts no word but its own is that word (the same
+	// places, so the same bm25), which FTS5 reads without merging
+	// postings: at 1M cards "quefaba also" in an "any" group took 28 ms,
+	// most of it the prefix "also" (416k rows) merged for bm25.
+	exact := func(prefix string) ([]string, bool) {
+		words, ok := s.prefixWords(prefix)
+		return words, ok && len(words) == 1 && words[0] == prefix
+	}
+	args := []any{withoutExcluded(ftsMatchWith(q.Search(), exact))}
 	walk, ok, err := s.searchWalk(q, names)
 	if err != nil {
 		return nil, err
@@ -1129,7 +1137,8 @@ func (s *Store) searchWalk(q catalog.Query, names map[string]catalog.Ref) (searc
 }
 
 // narrowedMatch is pos, a search's MATCH expression, narrowed by the
-// names of q's tags and source as phrases of their columns: a card that
+// names of q's tags (AND, and one of an "any" group) and source as
+// phrases of their columns: a card that
 // has them holds those phrases, so the index leaves out most cards that
 // cannot match before the filters are tested.
 func narrowedMatch(pos string, q catalog.Query, names map[string]catalog.Ref) string {
@@ -1148,6 +1157,13 @@ func narrowedMatch(pos string, q catalog.Query, names map[string]catalog.Ref) st
 	}
 	if q.Source != "" {
 		narrow("source", names["source:"+q.Source].Name)
+	}
+	// An "any" group: one of its names, when each has a phrase (one
+	// without would leave out the cards of that tag). At 1M cards a
+	// search of 2,000 matches and more in a category, by a group of two
+	// tags, page 36: 31 ms over the search's matches.
+	if group, ok := namesMatch(catalog.Query{Any: q.Any}, names); ok {
+		match = `(` + match + `) AND ` + group
 	}
 	return match
 }
