@@ -40,13 +40,20 @@ func (c *cardTags) of(seq uint32) []uint16 {
 	if int(seq) >= len(c.count) {
 		return nil
 	}
+	i := c.start(seq)
+	j := i + uint32(c.count[seq])
+	return c.ids[i:j:j] // capped: an append must not write over the next card's tags
+}
+
+// start is where the tag ids of place seq (below len(c.count)) start in
+// c.ids.
+func (c *cardTags) start(seq uint32) uint32 {
 	block := seq / cardTagsBlock
 	i := c.first[block]
 	for p := block * cardTagsBlock; p < seq; p++ {
 		i += uint32(c.count[p])
 	}
-	j := i + uint32(c.count[seq])
-	return c.ids[i:j:j] // capped: an append must not write over the next card's tags
+	return i
 }
 
 // cardTagsChunk is how many card ids loadCardTags reads a statement.
@@ -178,6 +185,7 @@ const (
 	forListing filterUse = iota // a listing's matches, any page
 	forCount                    // a listing's count: its first countMax matches
 	forSample                   // a sidebar's sample: its newest facetSample matches
+	forScan                     // every match of a listing without a search, each place tested (scan)
 )
 
 // filteredSearch returns the MATCH expressions of the search index's
@@ -201,6 +209,8 @@ func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref, us
 	switch {
 	case !rest.IsEmpty():
 		return "", "", false
+	case q.Q == "" && use == forScan:
+		return "", "", true // (no match: every place is tested)
 	case q.Q == "" && (q.Collapse || use == forSample || (use == forCount && anyGroup)):
 		pos, ok = namesMatch(q, names)
 		return pos, "", ok
@@ -323,6 +333,73 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 		}
 	}
 	return f, true, nil
+}
+
+// scan returns the places of every card that f, a filter without a
+// search (forScan), keeps, newest first: every place within its dates
+// tested, the cards' tags read in place order rather than looked up
+// for each (cardTags.of).
+func (f searchFilter) scan() []uint32 {
+	t := f.kept
+	lo, hi := uint32(1), uint32(len(t.bySeq)-1) // #nosec G115 -- len(bySeq) <= keptCardsMax
+	if f.dated {
+		lo, hi = max(lo, f.first), min(hi, f.last)
+	}
+	tagged := len(f.all)+len(f.none)+len(f.anyOf) > 0
+	if tagged {
+		hi = min(hi, uint32(len(t.tags.count)-1)) // #nosec G115 -- as above
+	}
+	var keys []uint32
+	if lo <= hi {
+		keys = make([]uint32, 0, hi-lo+1) // (most listings of this shape keep most places)
+	}
+	var at uint32 // where the tags of place seq start in t.tags.ids
+	if tagged && lo <= hi {
+		at = t.tags.start(lo)
+	}
+	for seq := lo; seq <= hi && int(seq) < len(t.bySeq); seq++ {
+		if (f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) {
+			if tagged {
+				at += uint32(t.tags.count[seq])
+			}
+			continue
+		}
+		if tagged {
+			n := uint32(t.tags.count[seq])
+			tags := t.tags.ids[at : at+n : at+n]
+			at += n
+			if !tagsPass(tags, f.all, f.none, f.anyOf) {
+				continue
+			}
+		}
+		keys = append(keys, seq)
+	}
+	return keys
+}
+
+// tagsPass reports whether a card of tags has every tag of all, none of
+// none, and one of anyOf when it has any: a card's few tags, looked
+// through, cost less than a binary search each.
+func tagsPass(tags, all, none, anyOf []uint16) bool {
+	for _, id := range all {
+		if !slices.Contains(tags, id) {
+			return false
+		}
+	}
+	for _, id := range none {
+		if slices.Contains(tags, id) {
+			return false
+		}
+	}
+	if len(anyOf) == 0 {
+		return true
+	}
+	for _, id := range anyOf {
+		if slices.Contains(tags, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchesUpTo returns the first n matches of f, newest first (places),

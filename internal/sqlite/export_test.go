@@ -325,3 +325,25 @@ func SetSmallWalk(s *Store, n int) {
 // RankingsKept returns how many listings' rankings s remembers
 // (ranking).
 func RankingsKept(s *Store) int { return len(s.rankMemo.Values()) }
+
+// SetScanFrom sets the fewest cards of a listing's smallest AND tag,
+// source or category for which s lists it by a scan of every place (0:
+// any), so that a test on a small corpus can reach the scan.
+func SetScanFrom(s *Store, n int) {
+	s.scanFrom = n
+}
+
+// Scanned reports whether s lists q by a scan of every place in memory
+// (memoryListing, scannable).
+func Scanned(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	names, err := s.resolved(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	q.Collapse = false
+	if !scannable(q, names, s.scanFrom) {
+		return false, nil
+	}
+	_, ok, err := s.filterInMemory(ctx, q, names, forScan)
+	return ok, err
+}

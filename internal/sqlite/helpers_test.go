@@ -130,3 +130,22 @@ func bothStores(t *testing.T, path string) (ro, rw *sqlite.Store, tags []catalog
 		slices.MaxFunc(sources, func(a, b catalog.SourceSummary) int { return a.Count - b.Count }).Slug,
 		slices.MaxFunc(cats, func(a, b catalog.Ref) int { return a.Count - b.Count }).Slug
 }
+
+// samePages checks that every page of q, from the first to the first
+// empty one, has on got (each as the listing's first call) the cards,
+// total and "more" that want (a store opened for writing) gives, and
+// returns how many pages had cards.
+func samePages(t *testing.T, want, got *sqlite.Store, q catalog.Query) int {
+	t.Helper()
+	for p := 1; ; p++ {
+		q.Page = p
+		got.Forget()
+		w, g := bothPages(t, want, got, q)
+		if wi, gi := ids(w.Articles), ids(g.Articles); !slices.Equal(gi, wi) || g.Total != w.Total || g.More != w.More {
+			t.Fatalf("%s: page %d: %v (total %d, more %v), SQLite's %v (total %d, more %v)", q.URL(""), p, gi, g.Total, g.More, wi, w.Total, w.More)
+		}
+		if len(w.Articles) == 0 {
+			return p - 1
+		}
+	}
+}

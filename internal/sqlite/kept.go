@@ -351,7 +351,22 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	if err != nil {
 		return memoryList{}, false, err
 	}
-	if filtered {
+	var scan searchFilter
+	scanned := false
+	if !filtered && scannable(uncollapsed, names, s.scanFrom) {
+		if scan, scanned, err = s.filterInMemory(ctx, uncollapsed, names, forScan); err != nil {
+			return memoryList{}, false, err
+		}
+	}
+	if scanned {
+		// Tags with other filters, an "any" group or excluded tags, and
+		// no search: every place tested in memory (scan), rather than a
+		// walk that probes card_tags for each card, or SQLite's sort of
+		// every card (at 1M cards every card less a tag's by read time:
+		// 320 ms).
+		l.minutes, l.bySeq, l.cheap = kept.bySeq, true, true
+		l.keys = scan.scan()
+	} else if filtered {
 		// A search with a source, a category, tags or dates: the search
 		// index's matches alone, the filters tested in memory (the walk tests
 		// them on each card's row: a common word in a category, 430-600
@@ -416,6 +431,39 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		l.skip = kept.hidden(l.keys, l.bySeq)
 	}
 	return l, true, nil
+}
+
+// scanFromCards is the fewest cards of a listing's smallest AND tag,
+// source or category for which memoryListing tests every place rather
+// than walk that (scannable): at 1M cards a scan takes about 10 ms, a
+// walk about 2.7 µs a card it probes.
+const scanFromCards = 4_000
+
+// scannable reports whether memoryListing lists q, a listing without a
+// search, by a scan of every place: one with an "any" group or excluded
+// tags, or AND tags with other filters, whose smallest AND tag, source
+// or category has from cards or more (the store's scanFrom,
+// scanFromCards).
+func scannable(q catalog.Query, names map[string]catalog.Ref, from int) bool {
+	if q.Q != "" || (len(q.Any) == 0 && len(q.Not) == 0 && (len(q.Tags) == 0 || (len(q.Tags) == 1 && q.Source == "" && q.Category == ""))) {
+		return false
+	}
+	smallest := math.MaxInt
+	for _, key := range append(prefixed("tag:", q.Tags), "source:"+q.Source, "category:"+q.Category) {
+		if r, ok := names[key]; ok {
+			smallest = min(smallest, r.Count)
+		}
+	}
+	return smallest >= from
+}
+
+// prefixed returns each of xs after prefix.
+func prefixed(prefix string, xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = prefix + x
+	}
+	return out
 }
 
 // listKeys returns the keys (column k) of the rows of query, in its

@@ -62,6 +62,10 @@ type Store struct {
 	// smallWalk is the most cards of a source or category whose walk
 	// pages a short listing rather than its tag's feed (smallWalkMax).
 	smallWalk int
+	// scanFrom is the fewest cards of a listing's smallest AND tag,
+	// source or category that memoryListing scans every place for
+	// (scanFromCards).
+	scanFrom int
 	// relatedMemo remembers, on a read-only store, each tag's related
 	// tags (RelatedTags).
 	relatedMemo memo.Map[[]catalog.TagLift]

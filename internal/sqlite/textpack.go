@@ -215,5 +215,5 @@ func (c connector) Driver() driver.Driver                        { return c.drv 
 func openStore(path string, q url.Values) *Store {
 	tc := newTextCodec()
 	dsn := "file:" + escapePath(path) + "?" + q.Encode()
-	return &Store{db: sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}}), codec: tc, countMax: liveCountMax, narrowFrom: narrowFromMatches, smallWalk: smallWalkMax}
+	return &Store{db: sql.OpenDB(connector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: tc.register}}), codec: tc, countMax: liveCountMax, narrowFrom: narrowFromMatches, smallWalk: smallWalkMax, scanFrom: scanFromCards}
 }
