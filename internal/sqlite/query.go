@@ -310,6 +310,9 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 	if query, args, ok, err := s.timeSortedPage(ctx, q, names, limit); ok || err != nil {
 		return query, args, ok, err
 	}
+	if query, args, ok, err := s.oldestInMemory(ctx, q, names, limit); ok || err != nil {
+		return query, args, ok, err
+	}
 	w, ok, err := s.walkOf(q, names, true)
 	if err != nil || !ok {
 		return "", nil, false, err
@@ -317,8 +320,8 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 	n := q.Offset() + limit
 	switch {
 	case sort == catalog.SortOldest && w.search:
-		var dated int64
-		if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM cards WHERE published IS NOT NULL ORDER BY published, id LIMIT 1), 0)`).Scan(&dated); err != nil {
+		dated, err := s.lastDatedPlace(ctx)
+		if err != nil {
 			return "", nil, false, err
 		}
 		return `SELECT id FROM (
@@ -346,6 +349,49 @@ func (s *Store) sortedPage(ctx context.Context, q catalog.Query, names map[strin
 			append(slices.Clone(w.args), limit, q.Offset()), true, nil
 	}
 	return "", nil, false, nil
+}
+
+// lastDatedPlace is the place of the oldest dated card: places 1 to it
+// are the dated cards, newest first, the undated ones after it (0 when
+// no card has a date).
+func (s *Store) lastDatedPlace(ctx context.Context) (int64, error) {
+	var dated int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM cards WHERE published IS NOT NULL ORDER BY published, id LIMIT 1), 0)`).Scan(&dated)
+	return dated, err
+}
+
+// oldestInMemory returns the SELECT of the ids of page q, oldest first,
+// limit rows at most, when memoryListing lists q by a scan of every place
+// (scannable): the places of its matches backwards, the dated ones
+// first (as the walk of a search oldest first orders them, by place
+// down, the undated ones after). An "any" group oldest first was
+// SQLite's sort of all its cards: 385 ms at 1M cards. ok is false
+// otherwise.
+func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, limit int) (string, []any, bool, error) {
+	plain := q
+	plain.Collapse = false
+	if q.EffectiveSort() != catalog.SortOldest || !scannable(plain, names, s.scanFrom) {
+		return "", nil, false, nil
+	}
+	l, ok, err := s.memoryListing(ctx, q, names)
+	if !ok || err != nil || !l.bySeq {
+		return "", nil, false, err
+	}
+	dated, err := s.lastDatedPlace(ctx)
+	if err != nil {
+		return "", nil, false, err
+	}
+	var keys []uint32
+	for k := range l.inOrder {
+		keys = append(keys, k)
+	}
+	split, _ := slices.BinarySearch(keys, uint32(min(max(dated, 0), keptCardsMax))+1) // keys[:split] are dated; #nosec G115 -- bounded
+	oldest := slices.Concat(keys[:split], keys[split:])
+	slices.Reverse(oldest[:split])
+	slices.Reverse(oldest[split:])
+	page := oldest[min(q.Offset(), len(oldest)):min(q.Offset()+limit, len(oldest))]
+	query, args := l.idsOf(page)
+	return query, args, true, nil
 }
 
 // rankedPage returns page q of a listing in bm25 order (see ranked): a
