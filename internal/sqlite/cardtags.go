@@ -339,7 +339,10 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 // search (forScan), keeps, newest first: every place within its dates
 // tested, the cards' tags read in place order rather than looked up
 // for each (cardTags.of).
-func (f searchFilter) scan() []uint32 {
+func (f searchFilter) scan() []uint32 { return f.scanUpTo(math.MaxInt) }
+
+// scanUpTo is scan, stopped at its first n places.
+func (f searchFilter) scanUpTo(n int) []uint32 {
 	t := f.kept
 	lo, hi := uint32(1), uint32(len(t.bySeq)-1) // #nosec G115 -- len(bySeq) <= keptCardsMax
 	if f.dated {
@@ -351,13 +354,13 @@ func (f searchFilter) scan() []uint32 {
 	}
 	var keys []uint32
 	if lo <= hi {
-		keys = make([]uint32, 0, hi-lo+1) // (most listings of this shape keep most places)
+		keys = make([]uint32, 0, min(int(hi-lo+1), n)) // (most listings of this shape keep most places)
 	}
 	var at uint32 // where the tags of place seq start in t.tags.ids
 	if tagged && lo <= hi {
 		at = t.tags.start(lo)
 	}
-	for seq := lo; seq <= hi && int(seq) < len(t.bySeq); seq++ {
+	for seq := lo; seq <= hi && int(seq) < len(t.bySeq) && len(keys) < n; seq++ {
 		if (f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) {
 			if tagged {
 				at += uint32(t.tags.count[seq])

@@ -433,8 +433,9 @@ func TestSearchesOfKeptWordsAlone(t *testing.T) {
 
 // A read-only store lists a listing without a search that has excluded
 // tags, an "any" group or AND tags with other filters, in an order by
-// read time or oldest first, by testing every place in memory (scan);
-// pages and totals are SQLite's, with one card per story too.
+// read time or oldest first, by testing every place in memory (scan),
+// and counts it so in any order; pages and totals are SQLite's, with
+// one card per story too.
 func TestScannedListings(t *testing.T) {
 	reposted, original := repostedDB(t)
 	for _, db := range []struct {
@@ -457,6 +458,9 @@ func TestScannedListings(t *testing.T) {
 			{Tags: []string{t0}, Source: source, Sort: catalog.SortLongest, Collapse: true},
 			{Tags: []string{t0}, Category: cat, Not: []string{t2}, From: date(t, "2016"), Sort: catalog.SortLongest},
 			{Not: []string{t0}, To: date(t, "2019-06"), Sort: catalog.SortShortest},
+			// Newest first: counted by the scan, paged along a feed.
+			{Tags: []string{t0, t1}, Not: []string{t2}},
+			{Not: []string{t1}, From: date(t, "2017")},
 			// Oldest first: the scan's places backwards.
 			{Any: []string{t1, t2}, Sort: catalog.SortOldest},
 			{Not: []string{t0}, Collapse: true, Sort: catalog.SortOldest},
