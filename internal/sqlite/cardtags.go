@@ -149,7 +149,7 @@ type searchFilter struct {
 	// memory (wordSets) rather than in match; without, of its excluded
 	// terms. With bySets the matches are read from the sets (placesOf),
 	// not from the search index: match is "".
-	words, without [][]uint64
+	words, without []bitSet
 	bySets         bool
 }
 
@@ -163,8 +163,8 @@ func (f searchFilter) leftOut(seq uint32) bool {
 	t := f.kept
 	if int(seq) >= len(t.bySeq) || (f.dated && (seq < f.first || seq > f.last)) ||
 		(f.source != 0 && f.source != t.sourceBySeq[seq]) || (f.category != 0 && f.category != t.categoryBySeq[seq]) ||
-		slices.ContainsFunc(f.words, func(set []uint64) bool { return !hasPlace(set, seq) }) ||
-		slices.ContainsFunc(f.without, func(set []uint64) bool { return hasPlace(set, seq) }) {
+		slices.ContainsFunc(f.words, func(set bitSet) bool { return !set.has(seq) }) ||
+		slices.ContainsFunc(f.without, func(set bitSet) bool { return set.has(seq) }) {
 		return true
 	}
 	if len(f.all) == 0 && len(f.none) == 0 && len(f.anyOf) == 0 {

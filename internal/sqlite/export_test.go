@@ -283,7 +283,7 @@ func KeptWords(ctx context.Context, s *Store) (map[string][]uint32, error) {
 	for term, set := range w.byTerm {
 		places := []uint32{}
 		for seq := range uint32(len(set) * 64) {
-			if hasPlace(set, seq) {
+			if set.has(seq) {
 				places = append(places, seq)
 			}
 		}

@@ -20,12 +20,12 @@ import (
 
 // wordSets is, for each of the search index's commonest words, the
 // places (seqs, the index's rowids) of the rows its search term matches,
-// as a bit set: bit p of a set is set when the row of place p matches.
+// as a bitSet of places.
 type wordSets struct {
 	// byTerm is keyed by the term's MATCH expression with its prefix
 	// left to FTS5 (ftsTerms with leavePrefixes): as a search box's
 	// word gives it (catalog.ParseSearch), a prefix from three letters.
-	byTerm map[string][]uint64
+	byTerm map[string]bitSet
 }
 
 const (
@@ -42,18 +42,12 @@ const (
 
 // term returns the set of places that term (a MATCH expression from
 // ftsTerms with leavePrefixes) matches, ok false when it is not kept.
-func (w *wordSets) term(term string) ([]uint64, bool) {
+func (w *wordSets) term(term string) (bitSet, bool) {
 	if w == nil {
 		return nil, false
 	}
 	set, ok := w.byTerm[term]
 	return set, ok
-}
-
-// hasPlace reports whether bit seq of set is set.
-func hasPlace(set []uint64, seq uint32) bool {
-	i := seq / 64
-	return int(i) < len(set) && set[i]&(1<<(seq%64)) != 0
 }
 
 // loadWordSets reads the sets of the search index's commonest words
@@ -68,7 +62,7 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 	if err := db.QueryRowContext(ctx, `SELECT count(*), max(id) FROM cards_fts_docsize`).Scan(&rows, &last); err != nil {
 		return nil, err
 	}
-	w := &wordSets{byTerm: map[string][]uint64{}}
+	w := &wordSets{byTerm: map[string]bitSet{}}
 	if rows == 0 {
 		return w, nil
 	}
@@ -114,7 +108,7 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 		if len(key) != 1 || len(expr) != 1 {
 			continue
 		}
-		set := make([]uint64, size)
+		set := make(bitSet, size)
 		// A range of places a statement: the list of a word of every row
 		// would be 7 MB of text at 1M cards, on top of the server's
 		// memory as it preloads.
@@ -128,7 +122,7 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 				return nil, nil
 			}
 			for _, p := range places {
-				set[p/64] |= 1 << (p % 64)
+				set.add(p)
 			}
 		}
 		w.byTerm[key[0]] = set
@@ -150,14 +144,14 @@ func (s *Store) loadWordSets(ctx context.Context, db *sql.DB) (*wordSets, error)
 // when the store keeps them all (wordSets), ok false otherwise; and the
 // sets of its excluded terms (neg) when it keeps them all, negKept false
 // otherwise.
-func (s *Store) keptTerms(ctx context.Context, q catalog.Query) (pos, neg [][]uint64, ok, negKept bool, err error) {
+func (s *Store) keptTerms(ctx context.Context, q catalog.Query) (pos, neg []bitSet, ok, negKept bool, err error) {
 	w, err := s.words.get(ctx, s, s.loadWordSets)
 	if err != nil || w == nil {
 		return nil, nil, false, false, err
 	}
 	ps, ns := ftsTerms(q.Search(), leavePrefixes)
-	sets := func(terms []string) ([][]uint64, bool) {
-		var out [][]uint64
+	sets := func(terms []string) ([]bitSet, bool) {
+		var out []bitSet
 		for _, t := range terms {
 			set, kept := w.term(t)
 			if !kept {
@@ -175,7 +169,7 @@ func (s *Store) keptTerms(ctx context.Context, q catalog.Query) (pos, neg [][]ui
 // placesOf appends to keys the places p, after < p <= last, in every set
 // of in and in none of out, in ascending order, up to n of them; in
 // holds one set at least.
-func placesOf(keys []uint32, in, out [][]uint64, after, last uint32, n int) []uint32 {
+func placesOf(keys []uint32, in, out []bitSet, after, last uint32, n int) []uint32 {
 	first := uint64(after) + 1
 	for i := first / 64; i < uint64(len(in[0])) && i <= uint64(last)/64 && len(keys) < n; i++ {
 		word := ^uint64(0)

@@ -10,22 +10,22 @@ import (
 // to last, up to n, as a test of each place does.
 func TestPlacesOf(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	set := func(size int, density float64) []uint64 {
-		s := make([]uint64, size)
+	set := func(size int, density float64) bitSet {
+		s := make(bitSet, size)
 		for p := range size * 64 {
 			if r.Float64() < density {
-				s[p/64] |= 1 << (p % 64)
+				s.add(uint32(p)) // #nosec G115 -- p < 320
 			}
 		}
 		return s
 	}
 	for range 300 {
 		size := 1 + r.IntN(5)
-		in := [][]uint64{set(size, 0.7)}
+		in := []bitSet{set(size, 0.7)}
 		if r.IntN(2) == 0 {
 			in = append(in, set(size, 0.6))
 		}
-		var out [][]uint64
+		var out []bitSet
 		if r.IntN(2) == 0 {
 			out = append(out, set(size-r.IntN(size), 0.3)) // (a shorter set: no place past its end)
 		}
@@ -33,7 +33,7 @@ func TestPlacesOf(t *testing.T) {
 		n := 1 + r.IntN(200)
 		var want []uint32
 		for p := after + 1; p <= last && len(want) < n; p++ {
-			if !slices.ContainsFunc(in, func(s []uint64) bool { return !hasPlace(s, p) }) && !slices.ContainsFunc(out, func(s []uint64) bool { return hasPlace(s, p) }) {
+			if !slices.ContainsFunc(in, func(s bitSet) bool { return !s.has(p) }) && !slices.ContainsFunc(out, func(s bitSet) bool { return s.has(p) }) {
 				want = append(want, p)
 			}
 		}
