@@ -167,15 +167,11 @@ func (f searchFilter) leftOut(seq uint32) bool {
 		slices.ContainsFunc(f.without, func(set bitSet) bool { return set.has(seq) }) {
 		return true
 	}
-	if len(f.all) == 0 && len(f.none) == 0 && len(f.anyOf) == 0 {
-		return false
-	}
-	tags := t.tags.of(seq)
-	has := func(id uint16) bool { _, found := slices.BinarySearch(tags, id); return found }
-	return slices.ContainsFunc(f.all, func(id uint16) bool { return !has(id) }) ||
-		slices.ContainsFunc(f.none, has) ||
-		(len(f.anyOf) > 0 && !slices.ContainsFunc(f.anyOf, has))
+	return f.tagged() && !tagsPass(t.tags.of(seq), f.all, f.none, f.anyOf)
 }
+
+// tagged reports whether f tests a card's tags.
+func (f searchFilter) tagged() bool { return len(f.all)+len(f.none)+len(f.anyOf) > 0 }
 
 // filterUse is what a filter in memory is for (filterInMemory): the
 // shapes of listing without a search that it takes differ.
@@ -337,8 +333,9 @@ func (s *Store) filterInMemory(ctx context.Context, q catalog.Query, names map[s
 
 // scan returns the places of every card that f, a filter without a
 // search (forScan), keeps, newest first: every place within its dates
-// tested, the cards' tags read in place order rather than looked up
-// for each (cardTags.of).
+// tested as leftOut tests it, the cards' tags read in place order
+// rather than looked up for each (cardTags.of). (One function of the
+// two, called for each place, cost the scan 10-15% more at 1M cards.)
 func (f searchFilter) scan() []uint32 { return f.scanUpTo(math.MaxInt) }
 
 // scanUpTo is scan, stopped at its first n places.
@@ -348,7 +345,7 @@ func (f searchFilter) scanUpTo(n int) []uint32 {
 	if f.dated {
 		lo, hi = max(lo, f.first), min(hi, f.last)
 	}
-	tagged := len(f.all)+len(f.none)+len(f.anyOf) > 0
+	tagged := f.tagged()
 	if tagged {
 		hi = min(hi, uint32(len(t.tags.count)-1)) // #nosec G115 -- as above
 	}
@@ -368,9 +365,9 @@ func (f searchFilter) scanUpTo(n int) []uint32 {
 			continue
 		}
 		if tagged {
-			n := uint32(t.tags.count[seq])
-			tags := t.tags.ids[at : at+n : at+n]
-			at += n
+			next := at + uint32(t.tags.count[seq])
+			tags := t.tags.ids[at:next:next]
+			at = next
 			if !tagsPass(tags, f.all, f.none, f.anyOf) {
 				continue
 			}
