@@ -181,7 +181,7 @@ const (
 	forListing filterUse = iota // a listing's matches, any page
 	forCount                    // a listing's count: its first countMax matches
 	forSample                   // a sidebar's sample: its newest facetSample matches
-	forScan                     // every match of a listing without a search, each place tested (scan)
+	forScan                     // every match of a listing without a search that is scannable, each place tested (scan)
 )
 
 // filteredSearch returns the MATCH expressions of the search index's
@@ -206,7 +206,7 @@ func (s *Store) filteredSearch(q catalog.Query, names map[string]catalog.Ref, us
 	case !rest.IsEmpty():
 		return "", "", false
 	case q.Q == "" && use == forScan:
-		return "", "", true // (no match: every place is tested)
+		return "", "", scannable(q, names, s.scanFrom) // (no match: every place is tested)
 	case q.Q == "" && (q.Collapse || use == forSample || (use == forCount && anyGroup)):
 		pos, ok = namesMatch(q, names)
 		return pos, "", ok

@@ -341,9 +341,6 @@ func Scanned(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
 		return false, err
 	}
 	q.Collapse = false
-	if !scannable(q, names, s.scanFrom) {
-		return false, nil
-	}
 	_, ok, err := s.filterInMemory(ctx, q, names, forScan)
 	return ok, err
 }

@@ -353,7 +353,7 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 	}
 	var scan searchFilter
 	scanned := false
-	if !filtered && scannable(uncollapsed, names, s.scanFrom) {
+	if !filtered {
 		if scan, scanned, err = s.filterInMemory(ctx, uncollapsed, names, forScan); err != nil {
 			return memoryList{}, false, err
 		}

@@ -370,7 +370,7 @@ func (s *Store) lastDatedPlace(ctx context.Context) (int64, error) {
 func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, limit int) (string, []any, bool, error) {
 	plain := q
 	plain.Collapse = false
-	if q.EffectiveSort() != catalog.SortOldest || !scannable(plain, names, s.scanFrom) {
+	if _, _, scanned := s.filteredSearch(plain, names, forScan); q.EffectiveSort() != catalog.SortOldest || !scanned {
 		return "", nil, false, nil
 	}
 	l, ok, err := s.memoryListing(ctx, q, names)
@@ -1022,7 +1022,7 @@ func (s *Store) countTotal(ctx context.Context, q catalog.Query, names map[strin
 	// excluded tags, no search), not one card per story: its places
 	// tested in memory up to the bound, rather than a walk that probes
 	// card_tags for each card (at 1M cards two tags less a third, 24 ms).
-	if !q.Collapse && scannable(q, names, s.scanFrom) {
+	if !q.Collapse {
 		f, ok, err := s.filterInMemory(ctx, q, names, forScan)
 		if err != nil {
 			return 0, false, err
