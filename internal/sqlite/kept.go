@@ -365,9 +365,10 @@ func (s *Store) memoryListing(ctx context.Context, q catalog.Query, names map[st
 		// every card (at 1M cards every card less a tag's by read time:
 		// 320 ms).
 		l.minutes, l.bySeq, l.cheap = kept.bySeq, true, true
-		// A listing whose count lists every match (an "any" group of
-		// at most countMax cards: matchesInMemory, remembered) needs no
-		// scan: at 1M cards one of 26 cards took 15 ms by the scan.
+		// A listing whose count listed every match (at most countMax:
+		// matchesInMemory, remembered, by its names or by a scan that
+		// stopped at the bound) needs no scan of its own: at 1M cards an
+		// "any" group of 26 cards took 15 ms by the scan.
 		few, more, counted, err := s.matchesInMemory(ctx, uncollapsed, names, s.countMax, forCount)
 		switch {
 		case err != nil:
