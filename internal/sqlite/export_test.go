@@ -88,9 +88,19 @@ func PrefixWords(s *Store, prefix string) []string {
 	return w
 }
 
+// SetSearchRun makes a big import read its search index's rows in runs
+// of n cards (readSearchRows).
+func SetSearchRun(im *Import, n int) { im.searchRun = n }
+
 // ImportFileInOrder is ImportFile without its parallel finish.
 func ImportFileInOrder(ctx context.Context, path string, prepare func(*Store) error, fn func(*Import) error) (catalog.ImportStats, error) {
 	return importFile(ctx, path, prepare, fn, false)
+}
+
+// ExecForTest runs a statement on s.
+func ExecForTest(s *Store, query string) error {
+	_, err := s.db.ExecContext(context.Background(), query)
+	return err
 }
 
 // QueryRowForTest scans the one row of query into dest.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func (im *Import) finishInParallel() error {
 		var readErr error
 		wg.Go(func() {
 			defer close(readDone)
-			readErr = readSearchRows(ctx, snap, rows)
+			readErr = readSearchRows(ctx, snap, cmp.Or(im.searchRun, searchRun), rows)
 		})
 		err = im.timed(steps[0].name+", its rows read beside it", func() error {
 			return im.fillSearchIndex(rows, func() error { <-readDone; return readErr })

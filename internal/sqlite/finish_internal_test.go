@@ -104,7 +104,7 @@ func TestSearchIndexRowsEndingEarly(t *testing.T) {
 		for range out {
 		}
 	}()
-	if err := readSearchRows(ctx, snap, out); err == nil || !strings.Contains(err.Error(), "names tag") {
+	if err := readSearchRows(ctx, snap, searchRun, out); err == nil || !strings.Contains(err.Error(), "names tag") {
 		t.Fatalf("rows of a card whose tag is gone: %v; want an error that says so", err)
 	}
 }

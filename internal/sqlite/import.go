@@ -112,6 +112,10 @@ type Import struct {
 	// deferred indexes of 1M cards took 1.98 s with 2 instead of 2.49 s
 	// on two cores; the threads' memory is about 1 MB more of RSS.
 	SortThreads int
+	// searchRun, if above 0, is how many cards the search index's rows
+	// of a big import are read in before they are sorted (searchRun
+	// otherwise; tests make it small).
+	searchRun int
 
 	stmts map[string]*sql.Stmt // prepared once per import, closed with the transaction
 	// tagRows[n-1] inserts n tags of a card (insertCardTags); tagArgs
