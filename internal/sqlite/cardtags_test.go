@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,8 +279,8 @@ func TestKeptCardsReadOnlyWhenNeeded(t *testing.T) {
 
 // A read-only store counts the sidebar of a listing of tags or a source
 // without a search (its newest results, read from the search index by
-// the names of its tags and source, filtered in memory) as SQLite does
-// on a store opened for writing.
+// the names of its tags and source, filtered in memory), and of a search
+// alone, as SQLite does on a store opened for writing.
 func TestSidebarsByNamesInMemory(t *testing.T) {
 	ctx := context.Background()
 	reposted, original := repostedDB(t)
@@ -292,8 +293,17 @@ func TestSidebarsByNamesInMemory(t *testing.T) {
 		{reposted, []catalog.Query{{Source: original, Tags: []string{"tag-000"}}}},
 	} {
 		ro, rw, tags, source, cat := bothStores(t, db.path)
+		if err := ro.Preload(ctx); err != nil { // as cardex serve does: a search alone waits on no read
+			t.Fatal(err)
+		}
 		t0, t1, t2 := tags[0].Slug, tags[1].Slug, tags[2].Slug
+		// Words of the biggest tags' names, which most cards' text holds.
+		w0, w1 := strings.ToLower(strings.Fields(tags[0].Name)[0]), strings.ToLower(strings.Fields(tags[1].Name)[0])
 		for _, q := range append([]catalog.Query{
+			{Q: w0},
+			{Q: w0 + " " + w1},
+			{Q: w0 + " -" + w1},
+			{Q: w1, Sort: catalog.SortRelevance},
 			{Tags: []string{t0}, Source: source},
 			{Tags: []string{t0}, Not: []string{t1}},
 			{Tags: []string{t0, t1}},
