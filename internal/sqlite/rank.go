@@ -272,26 +272,35 @@ func (s *Store) wordFrequencies(ctx context.Context, t catalog.Term, weights map
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(doc), 0) FROM search_words WHERE `+cond, args...).Scan(&cards); err != nil || cards > rankPlacesMax {
 		return nil, false, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT doc, col FROM cards_fts_instance WHERE `+cond+` LIMIT ?`, append(args, rankPlacesMax+1)...)
-	if err != nil {
+	// The places come as one string, "doc col doc col …", built by
+	// SQLite: read a row each through database/sql, a word of 1,997
+	// matches took about 1 ms more of a ranked page's first 1.8–2.4 ms
+	// at 1M cards. The weights are whole numbers, so the sums are exact
+	// in any order.
+	var (
+		places int
+		list   sql.NullString
+	)
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*), group_concat(doc || ' ' || col, ' ')
+		FROM (SELECT doc, col FROM cards_fts_instance WHERE `+cond+` LIMIT ?)`, append(args, rankPlacesMax+1)...).Scan(&places, &list); err != nil || places > rankPlacesMax {
 		return nil, false, err
 	}
-	defer rows.Close()
 	f := make(map[int64]float64, cards)
-	places := 0
-	for rows.Next() {
-		var doc int64
-		var col sql.RawBytes
-		if err := rows.Scan(&doc, &col); err != nil {
-			return nil, false, err
+	for rest := list.String; rest != ""; {
+		var docText, col string
+		docText, rest, _ = strings.Cut(rest, " ")
+		col, rest, _ = strings.Cut(rest, " ")
+		doc, err := strconv.ParseInt(docText, 10, 64)
+		if err != nil {
+			return nil, false, fmt.Errorf("ranking %q: a place in card %q: %w", word, docText, err)
 		}
-		w, ok := weights[string(col)]
-		if places++; !ok || places > rankPlacesMax {
-			return nil, false, rows.Close()
+		w, ok := weights[col]
+		if !ok {
+			return nil, false, nil // a column bm25 has no weight for: FTS5 ranks
 		}
 		f[doc] += w
 	}
-	return f, true, rows.Err()
+	return f, true, nil
 }
 
 // ftsColumns are cards_fts's columns, in order (migration 0011).
