@@ -102,10 +102,11 @@ func readSearchRows(ctx context.Context, path string, run int, out chan<- []sear
 		slices.SortFunc(pending, func(a, b readCard) int { return cmp.Compare(a.seq, b.seq) })
 		batch := make([]searchRow, 0, searchBatch)
 		for i, c := range pending {
-			r := searchRow{seq: c.seq, title: c.title}
-			if r.summary, err = s.codec.unpack(c.summary); err != nil {
-				return fmt.Errorf("search index: the summary of the card in place %d: %w", r.seq, err)
+			summary, err := s.codec.unpack(c.summary)
+			if err != nil {
+				return fmt.Errorf("search index: the summary of the card in place %d: %w", c.seq, err)
 			}
+			r := searchRow{seq: c.seq, title: c.title, summary: summary}
 			if c.source.Valid {
 				name, ok := sources[c.source.Int64]
 				if !ok {

@@ -62,9 +62,8 @@ type storyCard struct {
 // compared word by word beyond equal titles, which is most of its work.
 // cards yields each card once; titleOf and summary return a card's title
 // again and its summary, asked only about cards whose title words are
-// equal or near-equal. No title or
-// summary is kept for every card: at 190,000 cards that was 20 MB of an
-// importer that streams in 64 MB.
+// equal or near-equal. No title or summary is kept for every card: at
+// 190,000 cards that was 20 MB of an importer that streams in 64 MB.
 //
 // It never compares all pairs. Cards with the same title words meet by
 // sorting on a hash of those words, and equal normalized titles are joined
