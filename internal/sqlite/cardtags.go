@@ -354,14 +354,7 @@ func (f searchFilter) scan() []uint32 { return f.scanBetween(0, keptCardsMax, ma
 // first n.
 func (f searchFilter) scanBetween(after, last uint32, n int) []uint32 {
 	t := f.kept
-	lo, hi := after+1, min(last, uint32(len(t.bySeq)-1)) // #nosec G115 -- len(bySeq) <= keptCardsMax
-	if f.dated {
-		lo, hi = max(lo, f.first), min(hi, f.last)
-	}
-	tagged := f.tagged()
-	if tagged {
-		hi = min(hi, uint32(len(t.tags.count)-1)) // #nosec G115 -- as above
-	}
+	lo, hi, tagged := f.scanBounds(after, last)
 	var keys []uint32
 	if lo <= hi {
 		keys = make([]uint32, 0, min(int(hi-lo+1), n)) // (most listings of this shape keep most places)
@@ -386,6 +379,50 @@ func (f searchFilter) scanBetween(after, last uint32, n int) []uint32 {
 			}
 		}
 		keys = append(keys, seq)
+	}
+	return keys
+}
+
+// scanBounds returns the first and last places, after < p <= last, that
+// a scan of f tests (none when lo > hi), and whether it tests tags.
+func (f searchFilter) scanBounds(after, last uint32) (lo, hi uint32, tagged bool) {
+	t := f.kept
+	lo, hi = after+1, min(last, uint32(len(t.bySeq)-1)) // #nosec G115 -- len(bySeq) <= keptCardsMax
+	if f.dated {
+		lo, hi = max(lo, f.first), min(hi, f.last)
+	}
+	if tagged = f.tagged(); tagged {
+		hi = min(hi, uint32(len(t.tags.count)-1)) // #nosec G115 -- as above
+	}
+	return lo, hi, tagged
+}
+
+// scanBack is scanBetween backwards: the places p, after < p <= last,
+// from last down, stopped at its first n. Its own loop, as scan's.
+func (f searchFilter) scanBack(after, last uint32, n int) []uint32 {
+	t := f.kept
+	lo, hi, tagged := f.scanBounds(after, last)
+	if lo > hi || n <= 0 {
+		return nil
+	}
+	keys := make([]uint32, 0, min(int(hi-lo+1), n))
+	var at uint32 // where the tags of place seq end in t.tags.ids
+	if tagged {
+		at = t.tags.start(hi) + uint32(t.tags.count[hi])
+	}
+	for seq := hi; len(keys) < n; seq-- {
+		pass := (f.source == 0 || f.source == t.sourceBySeq[seq]) && (f.category == 0 || f.category == t.categoryBySeq[seq])
+		if tagged {
+			end := at
+			at -= uint32(t.tags.count[seq])
+			pass = pass && tagsPass(t.tags.ids[at:end:end], f.all, f.none, f.anyOf)
+		}
+		if pass {
+			keys = append(keys, seq)
+		}
+		if seq == lo { // lo >= 1: seq never wraps
+			break
+		}
 	}
 	return keys
 }

@@ -475,6 +475,8 @@ func TestScannedListings(t *testing.T) {
 			{Any: []string{t1, t2}, Sort: catalog.SortOldest},
 			{Not: []string{t0}, Collapse: true, Sort: catalog.SortOldest},
 			{Tags: []string{t0}, Category: cat, Not: []string{t2}, Sort: catalog.SortOldest},
+			{Not: []string{t1}, Sort: catalog.SortOldest},
+			{Not: []string{t0}, From: date(t, "2016"), To: date(t, "2020"), Sort: catalog.SortOldest},
 		} {
 			ctx := context.Background()
 			if ok, err := sqlite.Scanned(ctx, ro, q); err != nil || !ok {

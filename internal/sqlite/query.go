@@ -373,12 +373,28 @@ func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[s
 	if _, _, scanned := s.filteredSearch(plain, names, forScan); q.EffectiveSort() != catalog.SortOldest || !scanned {
 		return "", nil, false, nil
 	}
-	l, ok, err := s.memoryListing(ctx, q, names)
-	if !ok || err != nil || !l.bySeq {
-		return "", nil, false, err
-	}
 	dated, err := s.lastDatedPlace(ctx)
 	if err != nil {
+		return "", nil, false, err
+	}
+	// A page among the dated matches, each card on its own: the scan
+	// backwards from the last dated place, stopped at the page's end,
+	// rather than a list of every match (at 1M cards every card less a
+	// tag, oldest first: 24–68 ms for its first page).
+	if want := q.Offset() + limit; q.Q == "" && !q.Collapse && dated > 0 { // (a search's filter has a match to read: memoryListing's)
+		f, ok, err := s.filterInMemory(ctx, plain, names, forScan)
+		if err != nil {
+			return "", nil, false, err
+		}
+		if ok {
+			if keys := f.scanBack(0, uint32(min(dated, keptCardsMax)), want); len(keys) == want { // #nosec G115 -- bounded
+				query, args := memoryList{bySeq: true}.idsOf(keys[q.Offset():])
+				return query, args, true, nil
+			}
+		}
+	}
+	l, ok, err := s.memoryListing(ctx, q, names)
+	if !ok || err != nil || !l.bySeq {
 		return "", nil, false, err
 	}
 	var keys []uint32
