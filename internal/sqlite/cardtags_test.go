@@ -364,6 +364,12 @@ func TestFewMatchesOfFiltersWithoutASearch(t *testing.T) {
 		if ok, err := sqlite.CountedInMemory(ctx, ro, l.q); err != nil || ok != l.inMemory {
 			t.Fatalf("%s: counted in memory %v, want %v (%v)", l.q.URL(""), ok, l.inMemory, err)
 		}
+		// A tag's pages within a category, newest first, by the tag's
+		// names; a tag from a source along the source's or the tag's feed.
+		wantPaged := len(l.q.Tags) > 0 && l.q.Category != ""
+		if ok, err := sqlite.PagedInMemory(ctx, ro, l.q); err != nil || ok != wantPaged {
+			t.Fatalf("%s: paged in memory %v, want %v (%v)", l.q.URL(""), ok, wantPaged, err)
+		}
 		for _, countMax := range []int{sqlite.LiveCountMax, 7} {
 			sqlite.SetCountMax(ro, countMax)
 			sqlite.SetCountMax(rw, countMax)

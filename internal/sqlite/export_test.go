@@ -317,12 +317,23 @@ func WordsTestedInMemory(ctx context.Context, s *Store, q catalog.Query) (n int,
 // CountedInMemory reports whether s counts q's first matches in memory
 // (filterInMemory, for a count).
 func CountedInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	return filteredInMemory(ctx, s, q, forCount)
+}
+
+// filteredInMemory reports whether s filters q in memory for use.
+func filteredInMemory(ctx context.Context, s *Store, q catalog.Query, use filterUse) (bool, error) {
 	names, err := s.resolved(ctx, q)
 	if err != nil {
 		return false, err
 	}
-	_, ok, err := s.filterInMemory(ctx, q, names, forCount)
+	_, ok, err := s.filterInMemory(ctx, q, names, use)
 	return ok, err
+}
+
+// PagedInMemory reports whether s lists the newest-first pages of q
+// from its filters tested in memory (pageInMemory).
+func PagedInMemory(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
+	return filteredInMemory(ctx, s, q, forPage)
 }
 
 // SetSmallWalk sets the most cards of a source or category whose walk
