@@ -406,7 +406,9 @@ func (f searchFilter) scanBounds(after, last uint32) (lo, hi uint32, tagged bool
 }
 
 // scanBack is scanBetween backwards: the places p, after < p <= last,
-// from last down, stopped at its first n. Its own loop, as scan's.
+// from last down, stopped at its first n, with the words of a filter
+// read from the word sets (no match) tested too. Its own loop, as
+// scan's.
 func (f searchFilter) scanBack(after, last uint32, n int) []uint32 {
 	t := f.kept
 	lo, hi, tagged := f.scanBounds(after, last)
@@ -424,6 +426,12 @@ func (f searchFilter) scanBack(after, last uint32, n int) []uint32 {
 			end := at
 			at -= uint32(t.tags.count[seq])
 			pass = pass && tagsPass(t.tags.ids[at:end:end], f.all, f.none, f.anyOf)
+		}
+		for _, set := range f.words { // (a filter read from the word sets: no match)
+			pass = pass && set.has(seq)
+		}
+		for _, set := range f.without {
+			pass = pass && !set.has(seq)
 		}
 		if pass {
 			keys = append(keys, seq)

@@ -463,6 +463,9 @@ func TestScannedListings(t *testing.T) {
 			source = db.source
 		}
 		sqlite.SetScanFrom(ro, 0)
+		if err := ro.Preload(context.Background()); err != nil { // the word sets, as cardex serve reads them
+			t.Fatal(err)
+		}
 		t0, t1, t2, t3 := tags[0].Slug, tags[1].Slug, tags[2].Slug, tags[3].Slug
 		for _, q := range []catalog.Query{
 			{Not: []string{t0}, Sort: catalog.SortLongest},
@@ -482,6 +485,8 @@ func TestScannedListings(t *testing.T) {
 			{Not: []string{t0}, Collapse: true, Sort: catalog.SortOldest},
 			{Tags: []string{t0}, Category: cat, Not: []string{t2}, Sort: catalog.SortOldest},
 			{Not: []string{t1}, Sort: catalog.SortOldest},
+			{Q: "article", Not: []string{t1}, Sort: catalog.SortOldest}, // a word the store keeps the places of
+			{Q: "article -data", Tags: []string{t2}, Sort: catalog.SortOldest},
 			{Not: []string{t0}, From: date(t, "2016"), To: date(t, "2020"), Sort: catalog.SortOldest},
 		} {
 			ctx := context.Background()

@@ -381,12 +381,15 @@ func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[s
 	// backwards from the last dated place, stopped at the page's end,
 	// rather than a list of every match (at 1M cards every card less a
 	// tag, oldest first: 24–68 ms for its first page).
-	if want := q.Offset() + limit; q.Q == "" && !q.Collapse && dated > 0 { // (a search's filter has a match to read: memoryListing's)
+	if want := q.Offset() + limit; !q.Collapse && dated > 0 {
 		f, ok, err := s.filterInMemory(ctx, plain, names, forScan)
 		if err != nil {
 			return "", nil, false, err
 		}
-		if ok {
+		// A search's filter with a match to read is memoryListing's; one
+		// read from the word sets is tested place by place (at 1M cards
+		// "a" less a tag, oldest first: 124 ms).
+		if ok && f.match == "" && (q.Q == "" || len(f.words) > 0) {
 			if keys := f.scanBack(0, uint32(min(dated, keptCardsMax)), want); len(keys) == want { // #nosec G115 -- bounded
 				query, args := memoryList{bySeq: true}.idsOf(keys[q.Offset():])
 				return query, args, true, nil
