@@ -368,9 +368,12 @@ func (s *Store) lastDatedPlace(ctx context.Context) (int64, error) {
 // SQLite's sort of all its cards: 385 ms at 1M cards. ok is false
 // otherwise.
 func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[string]catalog.Ref, limit int) (string, []any, bool, error) {
+	if q.EffectiveSort() != catalog.SortOldest {
+		return "", nil, false, nil
+	}
 	plain := q
 	plain.Collapse = false
-	if _, _, scanned := s.filteredSearch(plain, names, forScan); q.EffectiveSort() != catalog.SortOldest || !scanned {
+	if _, _, scanned := s.filteredSearch(plain, names, forScan); !scanned {
 		return "", nil, false, nil
 	}
 	dated, err := s.lastDatedPlace(ctx)
@@ -404,11 +407,11 @@ func (s *Store) oldestInMemory(ctx context.Context, q catalog.Query, names map[s
 	for k := range l.inOrder {
 		keys = append(keys, k)
 	}
+	// keys is this call's own: reversed in place, the dated ones first.
 	split, _ := slices.BinarySearch(keys, uint32(min(max(dated, 0), keptCardsMax))+1) // keys[:split] are dated; #nosec G115 -- bounded
-	oldest := slices.Concat(keys[:split], keys[split:])
-	slices.Reverse(oldest[:split])
-	slices.Reverse(oldest[split:])
-	page := oldest[min(q.Offset(), len(oldest)):min(q.Offset()+limit, len(oldest))]
+	slices.Reverse(keys[:split])
+	slices.Reverse(keys[split:])
+	page := keys[min(q.Offset(), len(keys)):min(q.Offset()+limit, len(keys))]
 	query, args := l.idsOf(page)
 	return query, args, true, nil
 }
