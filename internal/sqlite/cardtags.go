@@ -174,7 +174,8 @@ func (f searchFilter) leftOut(seq uint32) bool {
 func (f searchFilter) tagged() bool { return len(f.all)+len(f.none)+len(f.anyOf) > 0 }
 
 // filterUse is what a filter in memory is for (filterInMemory): the
-// shapes of listing without a search that it takes differ.
+// shapes of listing without a search that it takes differ, and a search
+// alone is taken for a sidebar's sample only (filteredSearch).
 type filterUse int
 
 const (
@@ -198,8 +199,9 @@ const (
 // a search with a positive term (ftsMatch; a search alone has a way of
 // its own, searchOnly) or AND tags, an "any" group or a source whose
 // names the index's columns hold (namesMatch), with one card per story,
-// for a sidebar's sample, or for the count of a listing with an "any"
-// group. (Otherwise the feeds of tags and sources list the others'
+// for a sidebar's sample, for the count of a listing with an "any"
+// group, or for a newest-first page of AND tags within a category
+// (forPage). (Otherwise the feeds of tags and sources list the others'
 // pages, whose deep ones they seek to. An "any" group has no feed, and a
 // walk probes it on each card: at 1M cards, with a category, SQLite
 // walked the category's cards, 37 ms to count none; with a tag and a
@@ -408,7 +410,8 @@ func (f searchFilter) scanBounds(after, last uint32) (lo, hi uint32, tagged bool
 // scanBack is scanBetween backwards: the places p, after < p <= last,
 // from last down, stopped at its first n, with the words of a filter
 // read from the word sets (no match) tested too. Its own loop, as
-// scan's.
+// scan's: leftOut, the same test, finds each place's tags from the
+// start of its block, where the loop steps back from the last's.
 func (f searchFilter) scanBack(after, last uint32, n int) []uint32 {
 	t := f.kept
 	lo, hi, tagged := f.scanBounds(after, last)

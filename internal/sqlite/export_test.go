@@ -357,11 +357,6 @@ func SetScanFrom(s *Store, n int) {
 // Scanned reports whether s lists q by a scan of every place in memory
 // (memoryListing, scannable).
 func Scanned(ctx context.Context, s *Store, q catalog.Query) (bool, error) {
-	names, err := s.resolved(ctx, q)
-	if err != nil {
-		return false, err
-	}
 	q.Collapse = false
-	_, ok, err := s.filterInMemory(ctx, q, names, forScan)
-	return ok, err
+	return filteredInMemory(ctx, s, q, forScan)
 }
